@@ -1,0 +1,4 @@
+//! Harness checks: table comparison (and, as the harness grows, invariants,
+//! differential runs and concurrency statistics).
+
+pub mod table;

@@ -1,0 +1,9 @@
+//! Kensho (検証): a scenario-testing and data-consistency harness.
+//!
+//! The services under test ([`billing`]) and the harness machinery ([`db`],
+//! [`check`]) live side by side and never import each other; [`money`] is shared.
+
+pub mod billing;
+pub mod check;
+pub mod db;
+pub mod money;

@@ -1,0 +1,160 @@
+//! Amounts (金額): exact decimals end to end, never floating point.
+//!
+//! Every amount a user writes (in a CSV fixture or a feature table) goes through
+//! [`parse_amount`], which accepts only plain decimal notation so that a typo never
+//! turns into a silently different number.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// An amount of money (金額) in the record's currency.
+pub type Amount = Decimal;
+
+/// Most decimal places an amount may carry (the `DECIMAL(19,4)` columns).
+pub const MAX_SCALE: u32 = 4;
+
+/// Largest absolute amount the `DECIMAL(19,4)` columns hold: 10^15 − 1 (integer part).
+pub const MAX_INTEGER_DIGITS: usize = 15;
+
+/// Why a text is not an amount.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("an amount is required but the field is empty")]
+    Empty,
+    #[error(
+        "{0:?} is not a decimal amount (write digits with an optional '-' and '.' decimal point, e.g. 80000 or 80,000 or 1234.50)"
+    )]
+    NotDecimal(String),
+    #[error(
+        "{0:?} uses ',' in a way that is not a thousands separator (groups of three digits); the decimal separator is '.'"
+    )]
+    BadGrouping(String),
+    #[error("{text:?} has {places} decimal places; at most {MAX_SCALE} are allowed")]
+    TooManyPlaces { text: String, places: usize },
+    #[error("{0:?} is too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point")]
+    Overflow(String),
+}
+
+/// Parses an amount strictly: optional leading `-`, digits with optional thousands
+/// separators (`80,000`), optional `.` and up to [`MAX_SCALE`] decimal places.
+/// Rejects exponents, spaces inside, a comma used as decimal separator, `+`, `NaN`.
+pub fn parse_amount(text: &str) -> Result<Amount, AmountError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(AmountError::Empty);
+    }
+    let (negative, body) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed),
+    };
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let not_decimal = || AmountError::NotDecimal(trimmed.to_string());
+    if int_part.is_empty() {
+        return Err(not_decimal());
+    }
+    let digits: String = if int_part.contains(',') {
+        let groups: Vec<&str> = int_part.split(',').collect();
+        let first_ok = (1..=3).contains(&groups[0].len());
+        let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+        if !first_ok || !rest_ok {
+            return Err(AmountError::BadGrouping(trimmed.to_string()));
+        }
+        groups.concat()
+    } else {
+        int_part.to_string()
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(not_decimal());
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > MAX_INTEGER_DIGITS {
+        return Err(AmountError::Overflow(trimmed.to_string()));
+    }
+    let mut canonical = String::with_capacity(trimmed.len());
+    if negative {
+        canonical.push('-');
+    }
+    canonical.push_str(&digits);
+    if let Some(frac) = frac_part {
+        if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(not_decimal());
+        }
+        if frac.len() > MAX_SCALE as usize {
+            return Err(AmountError::TooManyPlaces {
+                text: trimmed.to_string(),
+                places: frac.len(),
+            });
+        }
+        canonical.push('.');
+        canonical.push_str(frac);
+    }
+    Decimal::from_str_exact(&canonical).map_err(|_| AmountError::Overflow(trimmed.to_string()))
+}
+
+/// The text an amount is stored as where the engine has no exact decimal type
+/// (SQLite): normalised, so `80000.00` and `80000` store the same.
+pub fn to_storage_text(amount: Amount) -> String {
+    amount.normalize().to_string()
+}
+
+/// Reads an amount back from its storage text.
+pub fn from_storage_text(text: &str) -> Result<Amount, AmountError> {
+    Decimal::from_str(text).map_err(|_| AmountError::NotDecimal(text.to_string()))
+}
+
+/// How an amount is shown to people: normalised (`80000`, `1234.5`), no exponent.
+pub fn display(amount: Amount) -> String {
+    amount.normalize().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> String {
+        display(parse_amount(text).unwrap())
+    }
+
+    #[test]
+    fn accepts_plain_grouped_and_fractional_amounts() {
+        assert_eq!(ok("80000"), "80000");
+        assert_eq!(ok("80,000"), "80000");
+        assert_eq!(ok("1,234,567.25"), "1234567.25");
+        assert_eq!(ok("-30000.00"), "-30000");
+        assert_eq!(ok(" 0.0001 "), "0.0001");
+        assert_eq!(parse_amount("80000.00").unwrap(), parse_amount("80000").unwrap());
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_plain_decimal() {
+        assert_eq!(parse_amount(""), Err(AmountError::Empty));
+        for bad in ["1e5", "abc", "+5", "1 000", ".5", "5.", "NaN", "--1", "1.2.3"] {
+            assert!(
+                matches!(parse_amount(bad), Err(AmountError::NotDecimal(_))),
+                "{bad} should not parse"
+            );
+        }
+        assert!(matches!(parse_amount("80,00"), Err(AmountError::BadGrouping(_))));
+        assert!(matches!(parse_amount("1234,5"), Err(AmountError::BadGrouping(_))));
+        assert!(matches!(
+            parse_amount("1.23456"),
+            Err(AmountError::TooManyPlaces { places: 5, .. })
+        ));
+        assert!(matches!(
+            parse_amount("1234567890123456"),
+            Err(AmountError::Overflow(_))
+        ));
+        assert_eq!(ok("999999999999999.9999"), "999999999999999.9999");
+    }
+
+    #[test]
+    fn storage_text_round_trips_exactly() {
+        let a = parse_amount("1234567.8901").unwrap();
+        assert_eq!(from_storage_text(&to_storage_text(a)).unwrap(), a);
+        assert_eq!(to_storage_text(parse_amount("80000.00").unwrap()), "80000");
+    }
+}
