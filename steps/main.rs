@@ -1,1 +1,21 @@
-fn main(){}
+//! `kensho`: the main job. Runs every scenario (SQLite by default; see `--help`)
+//! and exits non-zero if any fails.
+
+mod billing;
+mod runner;
+mod world;
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    runner::init_logging();
+    match runner::run(runner::Mode::Main, std::env::args().collect(), None).await {
+        Ok(report) if !report.failed => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("kensho: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -106,11 +106,13 @@ pub fn plan_chunk(lines: &[BatchLine], existing: &[BillingRecord], source: Sourc
     Ok(plan)
 }
 
-/// Why a record written by a higher source is left alone.
+/// Why a record written by a higher source is left alone: a logically deleted
+/// record was deleted; a batch's write is a registration; a person's write is a
+/// registration if that person's source also registered it, else a correction.
 fn skip_reason(record: &BillingRecord) -> SkipReason {
     if record.status == Status::Deleted {
         SkipReason::Deleted
-    } else if record.initial_source == record.last_source {
+    } else if !record.last_source.is_front() || record.initial_source == record.last_source {
         SkipReason::Registered
     } else {
         SkipReason::Corrected

@@ -1,0 +1,294 @@
+//! 請求 billing steps (seed 003): batch runs, front operations, and the billing table.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use cucumber::gherkin::Step;
+use cucumber::{given, then, when};
+use kensho::billing::demonstration::{self, NaivePolicy};
+use kensho::billing::{self, BillingKey, BillingRecord, Source, Status, front, input};
+use kensho::check::table::{Table, compare_exact};
+use kensho::money::{self, Amount};
+
+use crate::world::ScenarioWorld;
+
+/// A source as written in a step: "the own batch", "an ordinary user", "an administrator".
+#[derive(Debug, Clone, Copy, cucumber::Parameter)]
+#[param(
+    name = "who",
+    regex = r"(?:an? |the )?(?:own batch|transfer batch|ordinary user|administrator)"
+)]
+pub struct Who(pub Source);
+
+impl FromStr for Who {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Source::from_label(s).map(Who).ok_or_else(|| format!("unknown source {s:?}"))
+    }
+}
+
+/// An amount as written in a step: `80000`, `80,000`, `1234.50`.
+#[derive(Debug, Clone, Copy, cucumber::Parameter)]
+#[param(name = "amount", regex = r"-?[0-9][0-9,]*(?:\.[0-9]+)?")]
+pub struct StepAmount(pub Amount);
+
+impl FromStr for StepAmount {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        money::parse_amount(s).map(StepAmount).map_err(|e| e.to_string())
+    }
+}
+
+/// A file named in a step, relative to the project folder.
+fn project_file(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn key(w: &ScenarioWorld, person: &str) -> BillingKey {
+    BillingKey {
+        person: person.to_string(),
+        period: w.period.clone(),
+    }
+}
+
+/// The data table under a step, with its header.
+fn step_table(step: &Step) -> Result<Table> {
+    let table = step.table.as_ref().context("this step needs a data table under it")?;
+    Ok(Table::from_raw(&table.rows)?)
+}
+
+/// A table read from a CSV fixture (header line first).
+fn csv_table(path: &str) -> Result<Table> {
+    let file = project_file(path);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&file)
+        .with_context(|| format!("reading {path}"))?;
+    let mut raw = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("reading {path}"))?;
+        raw.push(record.iter().map(str::to_string).collect());
+    }
+    Table::from_raw(&raw).with_context(|| format!("in {path}"))
+}
+
+/// Billing records as a table with every column a scenario may name.
+fn records_table(records: &[BillingRecord]) -> Table {
+    Table {
+        columns: ["person", "period", "amount", "status", "initial_source", "last_source"]
+            .map(String::from)
+            .to_vec(),
+        rows: records
+            .iter()
+            .map(|r| {
+                vec![
+                    r.key.person.clone(),
+                    r.key.period.clone(),
+                    money::display(r.amount),
+                    r.status.label().to_string(),
+                    r.initial_source.label().to_string(),
+                    r.last_source.label().to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+async fn active_records(w: &ScenarioWorld) -> Result<Vec<BillingRecord>> {
+    Ok(billing::records(w.db()?)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == Status::Active)
+        .collect())
+}
+
+async fn assert_table(expected: &Table, records: &[BillingRecord], what: &str) -> Result<()> {
+    let diff = compare_exact(expected, &records_table(records))?;
+    ensure!(diff.is_empty(), "{what}: {diff}");
+    Ok(())
+}
+
+/// 前提: the billing period the scenario's front operations address.
+#[given(expr = "the billing period is {word}")]
+async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
+    ensure!(input::is_period(&period), "{period:?} is not a billing period; write YYYY-MM");
+    w.period = period;
+    Ok(())
+}
+
+/// A batch run (バッチ登録) from a CSV file, as the given source.
+#[given(expr = "{who} has registered the billing file {string}")]
+#[when(expr = "{who} registers the billing file {string}")]
+#[given(expr = "{who} re-runs the billing file {string}")]
+#[when(expr = "{who} re-runs the billing file {string}")]
+async fn register_file(w: &mut ScenarioWorld, who: Who, path: String) -> Result<()> {
+    let batch = input::read_file(&project_file(&path))?;
+    if let Some(policy) = w.forced_policy {
+        demonstration::rerun(w.db()?, &batch, who.0, policy).await?;
+        return Ok(());
+    }
+    let outcome = billing::register_batch(w.db()?, &batch, who.0).await?;
+    w.last_batch = Some(outcome);
+    Ok(())
+}
+
+/// The article's naive re-run policies, for demonstration only.
+#[when(expr = "{who} re-runs the billing file {string} under the naive policy {string}")]
+async fn naive_rerun(w: &mut ScenarioWorld, who: Who, path: String, policy: String) -> Result<()> {
+    let policy = NaivePolicy::from_name(&policy)
+        .ok_or_else(|| anyhow!("unknown naive policy {policy:?}: \"delete and re-register\" or \"register without deleting\""))?;
+    let batch = input::read_file(&project_file(&path))?;
+    demonstration::rerun(w.db()?, &batch, who.0, policy).await?;
+    Ok(())
+}
+
+/// フロントで削除: logical deletion from the front.
+#[given(expr = "{who} deletes the billing record of {word}")]
+#[when(expr = "{who} deletes the billing record of {word}")]
+async fn front_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result<()> {
+    front::delete(w.db()?, &key(w, &person), who.0).await?;
+    Ok(())
+}
+
+/// フロントで訂正: an amount corrected at the front.
+#[given(expr = "{who} corrects the amount of {word} to {amount}")]
+#[when(expr = "{who} corrects the amount of {word} to {amount}")]
+async fn front_correct(w: &mut ScenarioWorld, who: Who, person: String, amount: StepAmount) -> Result<()> {
+    front::correct(w.db()?, &key(w, &person), amount.0, who.0).await?;
+    Ok(())
+}
+
+/// フロントで登録: a record registered at the front.
+#[given(expr = "{who} registers a billing record of {amount} for {word}")]
+#[when(expr = "{who} registers a billing record of {amount} for {word}")]
+async fn front_register(w: &mut ScenarioWorld, who: Who, amount: StepAmount, person: String) -> Result<()> {
+    front::register(w.db()?, &key(w, &person), amount.0, who.0).await?;
+    Ok(())
+}
+
+/// A correction that may be refused; the next step says whether it must be.
+#[when(expr = "{who} tries to correct the amount of {word} to {amount}")]
+async fn try_correct(w: &mut ScenarioWorld, who: Who, person: String, amount: StepAmount) -> Result<()> {
+    let result = front::correct(w.db()?, &key(w, &person), amount.0, who.0).await;
+    w.last_refusal = result.err().map(|e| e.to_string());
+    Ok(())
+}
+
+/// A deletion that may be refused; the next step says whether it must be.
+#[when(expr = "{who} tries to delete the billing record of {word}")]
+async fn try_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result<()> {
+    let result = front::delete(w.db()?, &key(w, &person), who.0).await;
+    w.last_refusal = result.err().map(|e| e.to_string());
+    Ok(())
+}
+
+#[then(expr = "it is refused because the record was last updated by {who}")]
+async fn refused(w: &mut ScenarioWorld, who: Who) -> Result<()> {
+    let refusal = w.last_refusal.take().context("the operation was not refused")?;
+    let expected = format!("last updated by {}", who.0.label());
+    ensure!(refusal.contains(&expected), "refused, but not because it was {expected}: {refusal}");
+    Ok(())
+}
+
+#[then("the active billing records are exactly:")]
+async fn active_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
+    let expected = step_table(step)?;
+    assert_table(&expected, &active_records(w).await?, "active billing records").await
+}
+
+#[then("the billing table, including logically deleted records, is exactly:")]
+async fn all_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
+    let expected = step_table(step)?;
+    assert_table(&expected, &billing::records(w.db()?).await?, "billing table").await
+}
+
+#[then(expr = "the active billing records are exactly those in {string}")]
+async fn active_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let expected = csv_table(&path)?;
+    assert_table(&expected, &active_records(w).await?, &format!("active billing records vs {path}")).await
+}
+
+/// The teeth of the main scenario: its expected table must not hold here.
+#[then(expr = "the active billing records are not those in {string}")]
+async fn active_not_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let expected = csv_table(&path)?;
+    let diff = compare_exact(&expected, &records_table(&active_records(w).await?))?;
+    ensure!(!diff.is_empty(), "the active billing records are exactly those in {path}");
+    Ok(())
+}
+
+#[then(expr = "{word} has no active billing record")]
+async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
+    let active: Vec<_> = active_records(w).await?.into_iter().filter(|r| r.key.person == person).collect();
+    ensure!(active.is_empty(), "{person} has {} active billing record(s): {active:?}", active.len());
+    Ok(())
+}
+
+/// The warnings (警告ログ) the last batch run left, read back from the database.
+#[then("the last batch run left exactly these warnings:")]
+async fn warnings_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
+    let expected = step_table(step)?;
+    let run_id = w.last_batch()?.run_id;
+    let warnings = billing::warnings(w.db()?, run_id).await?;
+    for warning in &warnings {
+        let says_why = format!("{} by {}", warning.reason.code(), warning.by.described());
+        ensure!(
+            warning.message.contains(&warning.key.person) && warning.message.contains(&says_why),
+            "warning on line {} does not say why: {:?}",
+            warning.line,
+            warning.message
+        );
+    }
+    let actual = Table {
+        columns: ["person", "period", "reason", "by", "line"].map(String::from).to_vec(),
+        rows: warnings
+            .iter()
+            .map(|x| {
+                vec![
+                    x.key.person.clone(),
+                    x.key.period.clone(),
+                    x.reason.code().to_string(),
+                    x.by.label().to_string(),
+                    x.line.to_string(),
+                ]
+            })
+            .collect(),
+    };
+    let diff = compare_exact(&expected, &actual)?;
+    ensure!(diff.is_empty(), "warnings of batch run {run_id}: {diff}");
+    Ok(())
+}
+
+#[then(expr = "the last batch run registered {int}, replaced {int}, left {int} unchanged and skipped {int}")]
+async fn batch_counts(w: &mut ScenarioWorld, inserted: usize, replaced: usize, unchanged: usize, skipped: usize) -> Result<()> {
+    let c = w.last_batch()?.counts;
+    let actual = (c.inserted, c.replaced, c.unchanged, c.skipped);
+    ensure!(
+        actual == (inserted, replaced, unchanged, skipped),
+        "the last batch run registered {}, replaced {}, left {} unchanged and skipped {}",
+        c.inserted,
+        c.replaced,
+        c.unchanged,
+        c.skipped
+    );
+    Ok(())
+}
+
+#[given("the billing table as it stands is noted")]
+#[when("the billing table as it stands is noted")]
+async fn note_table(w: &mut ScenarioWorld) -> Result<()> {
+    w.noted_records = Some(billing::records(w.db()?).await?);
+    Ok(())
+}
+
+/// Every row, id, amount, status and source exactly as noted.
+#[then("the billing table is exactly as noted")]
+async fn table_as_noted(w: &mut ScenarioWorld) -> Result<()> {
+    let noted = w.noted_records.as_ref().context("no step noted the billing table")?;
+    let now = billing::records(w.db()?).await?;
+    if &now != noted {
+        bail!("the billing table changed:\n  noted: {noted:#?}\n  now:   {now:#?}");
+    }
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! The scenario runner: chooses engines, brings up their servers, runs every feature
+//! once per engine (each scenario in its own database), and prints a summary per
+//! engine. `main` (the main job) and `suite` (`cargo test`) both call [`run`].
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, bail};
+use clap::Parser as _;
+use cucumber::event::ScenarioFinished;
+use cucumber::gherkin;
+use cucumber::parser::{self, Parser};
+use cucumber::writer::Stats as _;
+use cucumber::{World as _, cli};
+use futures::stream::{self, LocalBoxStream, StreamExt};
+use kensho::billing::demonstration::NaivePolicy;
+use kensho::db::{Engine, EngineServer, ProviderSource};
+
+use crate::world::ScenarioWorld;
+
+/// Kensho's own options, next to cucumber's (`--name`, `--tags`, `--concurrency`, ...).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct KenshoArgs {
+    /// Engines to run on: comma-separated sqlite, postgres, mariadb, or all.
+    /// Default: sqlite for the main job; every available engine for the test suite.
+    #[arg(long, env = "KENSHO_ENGINES", value_name = "list")]
+    pub engines: Option<String>,
+    /// Engines whose absence is an error (postgres,mariadb are required when CI=true).
+    #[arg(long, env = "KENSHO_REQUIRE", value_name = "list")]
+    pub require: Option<String>,
+    /// Folder of feature files.
+    #[arg(long, value_name = "dir", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/features"))]
+    pub features: PathBuf,
+}
+
+/// Which entry point runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The main job: SQLite unless told otherwise.
+    Main,
+    /// `cargo test`: every engine available; PostgreSQL and MariaDB required in CI.
+    Suite,
+}
+
+/// Counts for one engine.
+#[derive(Clone, Debug, Default)]
+pub struct EngineStats {
+    pub passed: usize,
+    pub failed: usize,
+    pub databases: usize,
+    pub database_time: Duration,
+    pub database_max: Duration,
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub failed: bool,
+    pub engines: BTreeMap<Engine, EngineStats>,
+    pub not_run: Vec<(Engine, String)>,
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+}
+
+/// Feeds every feature once per engine: the copy's name ends in `[engine]` and it
+/// carries the engine's name as a tag (so `--tags @postgres` selects one engine).
+struct PerEngine {
+    engines: Vec<Engine>,
+}
+
+impl<I: AsRef<Path>> Parser<I> for PerEngine {
+    type Cli = <parser::Basic as Parser<I>>::Cli;
+    type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
+
+    fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
+        let engines = self.engines;
+        parser::Basic::new()
+            .parse(input, cli)
+            .flat_map(move |parsed| {
+                let copies: Vec<_> = match parsed {
+                    Ok(feature) => engines
+                        .iter()
+                        .map(|engine| {
+                            let mut copy = feature.clone();
+                            copy.name = format!("{} [{}]", feature.name, engine.name());
+                            copy.tags.push(engine.name().to_string());
+                            Ok(copy)
+                        })
+                        .collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                stream::iter(copies)
+            })
+            .boxed_local()
+    }
+}
+
+/// The engine a feature copy runs on.
+fn engine_of(feature: &gherkin::Feature) -> Option<Engine> {
+    let (_, suffix) = feature.name.rsplit_once(" [")?;
+    Engine::parse(suffix.strip_suffix(']')?).ok()
+}
+
+fn run_id() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("{}_{}", std::process::id(), secs % 1_000_000)
+}
+
+fn sqlite_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho/sqlite")
+}
+
+/// Parses `argv` (cucumber's options plus [`KenshoArgs`]) and runs every selected
+/// feature on every selected engine. `forced_policy` is for the suite's teeth check.
+pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolicy>) -> Result<Report> {
+    let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
+    let args = opts.custom.clone();
+
+    // Which engines, and which of them must be there.
+    let explicit = args.engines.as_deref().map(Engine::parse_list).transpose()?;
+    let mut required: BTreeSet<Engine> = explicit.iter().flatten().copied().collect();
+    if let Some(list) = &args.require {
+        required.extend(Engine::parse_list(list)?);
+    }
+    if mode == Mode::Suite && in_ci() {
+        required.extend([Engine::Postgres, Engine::MariaDb]);
+    }
+    let mut selected: BTreeSet<Engine> = match (&explicit, mode) {
+        (Some(list), _) => list.iter().copied().collect(),
+        (None, Mode::Main) => [Engine::Sqlite].into(),
+        (None, Mode::Suite) => Engine::ALL.into(),
+    };
+    selected.extend(required.iter().copied());
+
+    // Bring up the servers, all at once.
+    let id = run_id();
+    let starts = selected.iter().map(|&engine| {
+        let source = ProviderSource::resolve(engine, |k| std::env::var(k).ok(), sqlite_dir());
+        let id = id.clone();
+        async move {
+            eprintln!("kensho: {engine}: starting ({})", source.describe());
+            let began = Instant::now();
+            let result = EngineServer::start(engine, &source, &id).await;
+            (engine, result, began.elapsed())
+        }
+    });
+    let mut servers = BTreeMap::new();
+    let mut report = Report::default();
+    let mut missing_required = Vec::new();
+    for (engine, result, took) in futures::future::join_all(starts).await {
+        match result {
+            Ok(server) => {
+                eprintln!("kensho: {engine}: ready in {:.1} s: {}", took.as_secs_f64(), server.describe());
+                servers.insert(engine, server);
+            }
+            Err(e) if required.contains(&engine) => missing_required.push(format!("{e}")),
+            Err(e) => report.not_run.push((engine, e.to_string())),
+        }
+    }
+    if !missing_required.is_empty() {
+        for server in servers.into_values() {
+            server.finish(false).await;
+        }
+        bail!(
+            "required engine(s) unavailable:\n  {}\n(required because {})",
+            missing_required.join("\n  "),
+            if mode == Mode::Suite && in_ci() { "CI=true requires postgres and mariadb" } else { "they were asked for by --engines/--require" }
+        );
+    }
+    for (engine, reason) in &report.not_run {
+        eprintln!("kensho: {engine}: NOT RUN: {reason}");
+    }
+    let engines: Vec<Engine> = servers.keys().copied().collect();
+    if engines.is_empty() {
+        bail!("no engine is available to run scenarios on");
+    }
+
+    let servers = Rc::new(servers);
+    let stats: Rc<RefCell<BTreeMap<Engine, EngineStats>>> = Rc::default();
+    let kept: Rc<RefCell<Vec<String>>> = Rc::default();
+    let (servers_before, stats_before) = (servers.clone(), stats.clone());
+    let (servers_after, stats_after, kept_after) = (servers.clone(), stats.clone(), kept.clone());
+
+    let writer = ScenarioWorld::cucumber::<PathBuf>()
+        .with_parser(PerEngine { engines })
+        .max_concurrent_scenarios(16)
+        .before(move |feature, _rule, _scenario, world| {
+            let servers = servers_before.clone();
+            let stats = stats_before.clone();
+            Box::pin(async move {
+                world.forced_policy = forced_policy;
+                let Some(engine) = engine_of(feature) else {
+                    world.setup_error = Some(format!("feature {:?} names no engine", feature.name));
+                    return;
+                };
+                world.engine = Some(engine);
+                match servers[&engine].create_scenario_db().await {
+                    Ok(database) => {
+                        let mut stats = stats.borrow_mut();
+                        let s = stats.entry(engine).or_default();
+                        s.databases += 1;
+                        s.database_time += database.created_in;
+                        s.database_max = s.database_max.max(database.created_in);
+                        world.database = Some(database);
+                    }
+                    Err(e) => world.setup_error = Some(e.to_string()),
+                }
+            })
+        })
+        .after(move |feature, _rule, scenario, finished, world| {
+            let servers = servers_after.clone();
+            let stats = stats_after.clone();
+            let kept = kept_after.clone();
+            Box::pin(async move {
+                let Some(engine) = engine_of(feature) else { return };
+                let passed = matches!(finished, ScenarioFinished::StepPassed);
+                {
+                    let mut stats = stats.borrow_mut();
+                    let s = stats.entry(engine).or_default();
+                    if passed { s.passed += 1 } else { s.failed += 1 }
+                }
+                let Some(database) = world.and_then(|w| w.database.take()) else { return };
+                if passed {
+                    if let Err(e) = servers[&engine].drop_scenario_db(database).await {
+                        eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+                    }
+                } else {
+                    database.db.close().await;
+                    kept.borrow_mut().push(format!(
+                        "[{engine}] {:?} (line {}): kept database {}",
+                        scenario.name, scenario.position.line, database.location
+                    ));
+                }
+            })
+        })
+        .fail_on_skipped()
+        .with_cli(opts)
+        .run(args.features.clone())
+        .await;
+
+    let servers = Rc::try_unwrap(servers).map_err(|_| anyhow::anyhow!("engine servers still in use after the run"))?;
+    report.engines = stats.borrow().clone();
+    let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
+    report.failed = writer.execution_has_failed() || report.engines.values().any(|s| s.failed > 0) || total == 0;
+
+    eprintln!("\nKensho summary (per engine)");
+    for (engine, server) in &servers {
+        let s = report.engines.get(engine).cloned().unwrap_or_default();
+        let avg = if s.databases > 0 { s.database_time / s.databases as u32 } else { Duration::ZERO };
+        eprintln!(
+            "  {:<9} {} scenarios: {} passed, {} failed; isolated databases: {} created, {:.1} ms average, {:.1} ms max ({})",
+            engine.name(),
+            s.passed + s.failed,
+            s.passed,
+            s.failed,
+            s.databases,
+            avg.as_secs_f64() * 1000.0,
+            s.database_max.as_secs_f64() * 1000.0,
+            server.describe()
+        );
+    }
+    for (engine, reason) in &report.not_run {
+        eprintln!("  {:<9} NOT RUN: {reason}", engine.name());
+    }
+    if total == 0 {
+        eprintln!("  no scenario ran: check the features folder, --name and --tags");
+    }
+    for line in kept.borrow().iter() {
+        eprintln!("  {line}");
+    }
+    for (engine, server) in servers {
+        let keep = report.engines.get(&engine).is_some_and(|s| s.failed > 0);
+        if let Some(container) = server.finish(keep).await {
+            eprintln!(
+                "  [{engine}] container {container} kept for inspection of the databases above; the next run removes it (or: docker rm -f {container})"
+            );
+        }
+    }
+    Ok(report)
+}
+
+/// Sets up logging (`KENSHO_LOG`, default warnings only).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

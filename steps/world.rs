@@ -1,0 +1,59 @@
+//! The world of one scenario: its isolated database, and what the last step produced.
+
+use anyhow::{Context, Result, anyhow};
+use kensho::billing::demonstration::NaivePolicy;
+use kensho::billing::{BatchOutcome, BillingRecord};
+use kensho::db::{Db, Engine, ScenarioDb};
+
+/// One per scenario run (per engine): owns one fresh database.
+#[derive(Debug, cucumber::World)]
+#[world(init = Self::new)]
+pub struct ScenarioWorld {
+    /// The engine this run of the scenario uses.
+    pub engine: Option<Engine>,
+    /// The scenario's own database, attached by the runner before the first step.
+    pub database: Option<ScenarioDb>,
+    /// Why the runner could not attach a database (reported by the first step).
+    pub setup_error: Option<String>,
+    /// The billing period the scenario's front operations address (YYYY-MM).
+    pub period: String,
+    /// The outcome of the last billing batch run.
+    pub last_batch: Option<BatchOutcome>,
+    /// The error of the last operation a step expected might be refused.
+    pub last_refusal: Option<String>,
+    /// The billing table as noted by a step, to compare with later.
+    pub noted_records: Option<Vec<BillingRecord>>,
+    /// Set only by the suite's own teeth check: batch steps then use this naive
+    /// re-run policy, so the check can prove the main scenario fails without status
+    /// management. No option or variable reaches it.
+    pub forced_policy: Option<NaivePolicy>,
+}
+
+impl ScenarioWorld {
+    fn new() -> Self {
+        ScenarioWorld {
+            engine: None,
+            database: None,
+            setup_error: None,
+            period: "2026-11".into(),
+            last_batch: None,
+            last_refusal: None,
+            noted_records: None,
+            forced_policy: None,
+        }
+    }
+
+    /// The scenario's database.
+    pub fn db(&self) -> Result<&Db> {
+        match (&self.database, &self.setup_error) {
+            (Some(database), _) => Ok(&database.db),
+            (None, Some(error)) => Err(anyhow!("the scenario has no database: {error}")),
+            (None, None) => Err(anyhow!("the scenario has no database (the runner attaches one per scenario)")),
+        }
+    }
+
+    /// The last batch run's outcome.
+    pub fn last_batch(&self) -> Result<&BatchOutcome> {
+        self.last_batch.as_ref().context("no billing batch has run in this scenario yet")
+    }
+}
