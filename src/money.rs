@@ -126,20 +126,31 @@ mod tests {
         assert_eq!(ok("1,234,567.25"), "1234567.25");
         assert_eq!(ok("-30000.00"), "-30000");
         assert_eq!(ok(" 0.0001 "), "0.0001");
-        assert_eq!(parse_amount("80000.00").unwrap(), parse_amount("80000").unwrap());
+        assert_eq!(
+            parse_amount("80000.00").unwrap(),
+            parse_amount("80000").unwrap()
+        );
     }
 
     #[test]
     fn rejects_what_is_not_a_plain_decimal() {
         assert_eq!(parse_amount(""), Err(AmountError::Empty));
-        for bad in ["1e5", "abc", "+5", "1 000", ".5", "5.", "NaN", "--1", "1.2.3"] {
+        for bad in [
+            "1e5", "abc", "+5", "1 000", ".5", "5.", "NaN", "--1", "1.2.3",
+        ] {
             assert!(
                 matches!(parse_amount(bad), Err(AmountError::NotDecimal(_))),
                 "{bad} should not parse"
             );
         }
-        assert!(matches!(parse_amount("80,00"), Err(AmountError::BadGrouping(_))));
-        assert!(matches!(parse_amount("1234,5"), Err(AmountError::BadGrouping(_))));
+        assert!(matches!(
+            parse_amount("80,00"),
+            Err(AmountError::BadGrouping(_))
+        ));
+        assert!(matches!(
+            parse_amount("1234,5"),
+            Err(AmountError::BadGrouping(_))
+        ));
         assert!(matches!(
             parse_amount("1.23456"),
             Err(AmountError::TooManyPlaces { places: 5, .. })

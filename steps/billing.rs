@@ -24,7 +24,9 @@ pub struct Who(pub Source);
 impl FromStr for Who {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Source::from_label(s).map(Who).ok_or_else(|| format!("unknown source {s:?}"))
+        Source::from_label(s)
+            .map(Who)
+            .ok_or_else(|| format!("unknown source {s:?}"))
     }
 }
 
@@ -36,7 +38,9 @@ pub struct StepAmount(pub Amount);
 impl FromStr for StepAmount {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        money::parse_amount(s).map(StepAmount).map_err(|e| e.to_string())
+        money::parse_amount(s)
+            .map(StepAmount)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -54,7 +58,10 @@ fn key(w: &ScenarioWorld, person: &str) -> BillingKey {
 
 /// The data table under a step, with its header.
 fn step_table(step: &Step) -> Result<Table> {
-    let table = step.table.as_ref().context("this step needs a data table under it")?;
+    let table = step
+        .table
+        .as_ref()
+        .context("this step needs a data table under it")?;
     Ok(Table::from_raw(&table.rows)?)
 }
 
@@ -76,9 +83,16 @@ fn csv_table(path: &str) -> Result<Table> {
 /// Billing records as a table with every column a scenario may name.
 fn records_table(records: &[BillingRecord]) -> Table {
     Table {
-        columns: ["person", "period", "amount", "status", "initial_source", "last_source"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "person",
+            "period",
+            "amount",
+            "status",
+            "initial_source",
+            "last_source",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: records
             .iter()
             .map(|r| {
@@ -112,7 +126,10 @@ async fn assert_table(expected: &Table, records: &[BillingRecord], what: &str) -
 /// 前提: the billing period the scenario's front operations address.
 #[given(expr = "the billing period is {word}")]
 async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
-    ensure!(input::is_period(&period), "{period:?} is not a billing period; write YYYY-MM");
+    ensure!(
+        input::is_period(&period),
+        "{period:?} is not a billing period; write YYYY-MM"
+    );
     w.period = period;
     Ok(())
 }
@@ -154,7 +171,12 @@ async fn front_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result
 /// フロントで訂正: an amount corrected at the front.
 #[given(expr = "{who} corrects the amount of {word} to {amount}")]
 #[when(expr = "{who} corrects the amount of {word} to {amount}")]
-async fn front_correct(w: &mut ScenarioWorld, who: Who, person: String, amount: StepAmount) -> Result<()> {
+async fn front_correct(
+    w: &mut ScenarioWorld,
+    who: Who,
+    person: String,
+    amount: StepAmount,
+) -> Result<()> {
     front::correct(w.db()?, &key(w, &person), amount.0, who.0).await?;
     Ok(())
 }
@@ -162,14 +184,24 @@ async fn front_correct(w: &mut ScenarioWorld, who: Who, person: String, amount: 
 /// フロントで登録: a record registered at the front.
 #[given(expr = "{who} registers a billing record of {amount} for {word}")]
 #[when(expr = "{who} registers a billing record of {amount} for {word}")]
-async fn front_register(w: &mut ScenarioWorld, who: Who, amount: StepAmount, person: String) -> Result<()> {
+async fn front_register(
+    w: &mut ScenarioWorld,
+    who: Who,
+    amount: StepAmount,
+    person: String,
+) -> Result<()> {
     front::register(w.db()?, &key(w, &person), amount.0, who.0).await?;
     Ok(())
 }
 
 /// A correction that may be refused; the next step says whether it must be.
 #[when(expr = "{who} tries to correct the amount of {word} to {amount}")]
-async fn try_correct(w: &mut ScenarioWorld, who: Who, person: String, amount: StepAmount) -> Result<()> {
+async fn try_correct(
+    w: &mut ScenarioWorld,
+    who: Who,
+    person: String,
+    amount: StepAmount,
+) -> Result<()> {
     let result = front::correct(w.db()?, &key(w, &person), amount.0, who.0).await;
     w.last_refusal = result.err().map(|e| e.to_string());
     Ok(())
@@ -185,28 +217,49 @@ async fn try_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result<(
 
 #[then(expr = "it is refused because the record was last updated by {who}")]
 async fn refused(w: &mut ScenarioWorld, who: Who) -> Result<()> {
-    let refusal = w.last_refusal.take().context("the operation was not refused")?;
+    let refusal = w
+        .last_refusal
+        .take()
+        .context("the operation was not refused")?;
     let expected = format!("last updated by {}", who.0.label());
-    ensure!(refusal.contains(&expected), "refused, but not because it was {expected}: {refusal}");
+    ensure!(
+        refusal.contains(&expected),
+        "refused, but not because it was {expected}: {refusal}"
+    );
     Ok(())
 }
 
 #[then("the active billing records are exactly:")]
 async fn active_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
-    assert_table(&expected, &active_records(w).await?, "active billing records").await
+    assert_table(
+        &expected,
+        &active_records(w).await?,
+        "active billing records",
+    )
+    .await
 }
 
 #[then("the billing table, including logically deleted records, is exactly:")]
 async fn all_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
-    assert_table(&expected, &billing::records(w.db()?).await?, "billing table").await
+    assert_table(
+        &expected,
+        &billing::records(w.db()?).await?,
+        "billing table",
+    )
+    .await
 }
 
 #[then(expr = "the active billing records are exactly those in {string}")]
 async fn active_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let expected = csv_table(&path)?;
-    assert_table(&expected, &active_records(w).await?, &format!("active billing records vs {path}")).await
+    assert_table(
+        &expected,
+        &active_records(w).await?,
+        &format!("active billing records vs {path}"),
+    )
+    .await
 }
 
 /// The teeth of the main scenario: its expected table must not hold here.
@@ -214,14 +267,25 @@ async fn active_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
 async fn active_not_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let expected = csv_table(&path)?;
     let diff = compare_exact(&expected, &records_table(&active_records(w).await?))?;
-    ensure!(!diff.is_empty(), "the active billing records are exactly those in {path}");
+    ensure!(
+        !diff.is_empty(),
+        "the active billing records are exactly those in {path}"
+    );
     Ok(())
 }
 
 #[then(expr = "{word} has no active billing record")]
 async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
-    let active: Vec<_> = active_records(w).await?.into_iter().filter(|r| r.key.person == person).collect();
-    ensure!(active.is_empty(), "{person} has {} active billing record(s): {active:?}", active.len());
+    let active: Vec<_> = active_records(w)
+        .await?
+        .into_iter()
+        .filter(|r| r.key.person == person)
+        .collect();
+    ensure!(
+        active.is_empty(),
+        "{person} has {} active billing record(s): {active:?}",
+        active.len()
+    );
     Ok(())
 }
 
@@ -241,7 +305,9 @@ async fn warnings_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
         );
     }
     let actual = Table {
-        columns: ["person", "period", "reason", "by", "line"].map(String::from).to_vec(),
+        columns: ["person", "period", "reason", "by", "line"]
+            .map(String::from)
+            .to_vec(),
         rows: warnings
             .iter()
             .map(|x| {
@@ -260,8 +326,16 @@ async fn warnings_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     Ok(())
 }
 
-#[then(expr = "the last batch run registered {int}, replaced {int}, left {int} unchanged and skipped {int}")]
-async fn batch_counts(w: &mut ScenarioWorld, inserted: usize, replaced: usize, unchanged: usize, skipped: usize) -> Result<()> {
+#[then(
+    expr = "the last batch run registered {int}, replaced {int}, left {int} unchanged and skipped {int}"
+)]
+async fn batch_counts(
+    w: &mut ScenarioWorld,
+    inserted: usize,
+    replaced: usize,
+    unchanged: usize,
+    skipped: usize,
+) -> Result<()> {
     let c = w.last_batch()?.counts;
     let actual = (c.inserted, c.replaced, c.unchanged, c.skipped);
     ensure!(
@@ -285,7 +359,10 @@ async fn note_table(w: &mut ScenarioWorld) -> Result<()> {
 /// Every row, id, amount, status and source exactly as noted.
 #[then("the billing table is exactly as noted")]
 async fn table_as_noted(w: &mut ScenarioWorld) -> Result<()> {
-    let noted = w.noted_records.as_ref().context("no step noted the billing table")?;
+    let noted = w
+        .noted_records
+        .as_ref()
+        .context("no step noted the billing table")?;
     let now = billing::records(w.db()?).await?;
     if &now != noted {
         bail!("the billing table changed:\n  noted: {noted:#?}\n  now:   {now:#?}");

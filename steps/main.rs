@@ -10,7 +10,13 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     runner::init_logging();
-    match runner::run(runner::Mode::Main, std::env::args().collect(), None).await {
+    match runner::run(
+        runner::Mode::Main,
+        std::env::args().collect(),
+        runner::Internal::default(),
+    )
+    .await
+    {
         Ok(report) if !report.failed => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {

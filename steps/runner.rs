@@ -64,7 +64,8 @@ pub struct Report {
 }
 
 fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+    std::env::var("CI")
+        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
 }
 
 /// Feeds every feature once per engine: the copy's name ends in `[engine]` and it
@@ -107,7 +108,10 @@ fn engine_of(feature: &gherkin::Feature) -> Option<Engine> {
 }
 
 fn run_id() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format!("{}_{}", std::process::id(), secs % 1_000_000)
 }
 
@@ -115,14 +119,41 @@ fn sqlite_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho/sqlite")
 }
 
+/// What only the suite's own checks set; no option or variable reaches it.
+#[derive(Clone, Copy, Debug)]
+pub struct Internal {
+    /// Batch steps use this naive re-run policy (the teeth check).
+    pub forced_policy: Option<NaivePolicy>,
+    /// Keep a failing scenario's database for inspection (off where failure is the
+    /// expected outcome).
+    pub keep_failed: bool,
+}
+
+impl Default for Internal {
+    fn default() -> Self {
+        Internal {
+            forced_policy: None,
+            keep_failed: true,
+        }
+    }
+}
+
 /// Parses `argv` (cucumber's options plus [`KenshoArgs`]) and runs every selected
-/// feature on every selected engine. `forced_policy` is for the suite's teeth check.
-pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolicy>) -> Result<Report> {
+/// feature on every selected engine.
+pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Report> {
+    let Internal {
+        forced_policy,
+        keep_failed,
+    } = internal;
     let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
     let args = opts.custom.clone();
 
     // Which engines, and which of them must be there.
-    let explicit = args.engines.as_deref().map(Engine::parse_list).transpose()?;
+    let explicit = args
+        .engines
+        .as_deref()
+        .map(Engine::parse_list)
+        .transpose()?;
     let mut required: BTreeSet<Engine> = explicit.iter().flatten().copied().collect();
     if let Some(list) = &args.require {
         required.extend(Engine::parse_list(list)?);
@@ -155,7 +186,11 @@ pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolic
     for (engine, result, took) in futures::future::join_all(starts).await {
         match result {
             Ok(server) => {
-                eprintln!("kensho: {engine}: ready in {:.1} s: {}", took.as_secs_f64(), server.describe());
+                eprintln!(
+                    "kensho: {engine}: ready in {:.1} s: {}",
+                    took.as_secs_f64(),
+                    server.describe()
+                );
                 servers.insert(engine, server);
             }
             Err(e) if required.contains(&engine) => missing_required.push(format!("{e}")),
@@ -169,7 +204,11 @@ pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolic
         bail!(
             "required engine(s) unavailable:\n  {}\n(required because {})",
             missing_required.join("\n  "),
-            if mode == Mode::Suite && in_ci() { "CI=true requires postgres and mariadb" } else { "they were asked for by --engines/--require" }
+            if mode == Mode::Suite && in_ci() {
+                "CI=true requires postgres and mariadb"
+            } else {
+                "they were asked for by --engines/--require"
+            }
         );
     }
     for (engine, reason) in &report.not_run {
@@ -217,15 +256,19 @@ pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolic
             let stats = stats_after.clone();
             let kept = kept_after.clone();
             Box::pin(async move {
-                let Some(engine) = engine_of(feature) else { return };
+                let Some(engine) = engine_of(feature) else {
+                    return;
+                };
                 let passed = matches!(finished, ScenarioFinished::StepPassed);
                 {
                     let mut stats = stats.borrow_mut();
                     let s = stats.entry(engine).or_default();
                     if passed { s.passed += 1 } else { s.failed += 1 }
                 }
-                let Some(database) = world.and_then(|w| w.database.take()) else { return };
-                if passed {
+                let Some(database) = world.and_then(|w| w.database.take()) else {
+                    return;
+                };
+                if passed || !keep_failed {
                     if let Err(e) = servers[&engine].drop_scenario_db(database).await {
                         eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
                     }
@@ -243,15 +286,22 @@ pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolic
         .run(args.features.clone())
         .await;
 
-    let servers = Rc::try_unwrap(servers).map_err(|_| anyhow::anyhow!("engine servers still in use after the run"))?;
+    let servers = Rc::try_unwrap(servers)
+        .map_err(|_| anyhow::anyhow!("engine servers still in use after the run"))?;
     report.engines = stats.borrow().clone();
     let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
-    report.failed = writer.execution_has_failed() || report.engines.values().any(|s| s.failed > 0) || total == 0;
+    report.failed = writer.execution_has_failed()
+        || report.engines.values().any(|s| s.failed > 0)
+        || total == 0;
 
     eprintln!("\nKensho summary (per engine)");
     for (engine, server) in &servers {
         let s = report.engines.get(engine).cloned().unwrap_or_default();
-        let avg = if s.databases > 0 { s.database_time / s.databases as u32 } else { Duration::ZERO };
+        let avg = if s.databases > 0 {
+            s.database_time / s.databases as u32
+        } else {
+            Duration::ZERO
+        };
         eprintln!(
             "  {:<9} {} scenarios: {} passed, {} failed; isolated databases: {} created, {:.1} ms average, {:.1} ms max ({})",
             engine.name(),
@@ -274,7 +324,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolic
         eprintln!("  {line}");
     }
     for (engine, server) in servers {
-        let keep = report.engines.get(&engine).is_some_and(|s| s.failed > 0);
+        let keep = keep_failed && report.engines.get(&engine).is_some_and(|s| s.failed > 0);
         if let Some(container) = server.finish(keep).await {
             eprintln!(
                 "  [{engine}] container {container} kept for inspection of the databases above; the next run removes it (or: docker rm -f {container})"
@@ -288,5 +338,8 @@ pub async fn run(mode: Mode, argv: Vec<String>, forced_policy: Option<NaivePolic
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

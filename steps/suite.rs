@@ -14,12 +14,19 @@ use std::process::ExitCode;
 use kensho::billing::demonstration::NaivePolicy;
 
 /// The scenario that must fail without status management.
-const MAIN_BILLING_SCENARIO: &str = "^The article's steps 1 to 5 leave exactly the expected billing table$";
+const MAIN_BILLING_SCENARIO: &str =
+    "^The article's steps 1 to 5 leave exactly the expected billing table$";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     runner::init_logging();
-    let report = match runner::run(runner::Mode::Suite, std::env::args().collect(), None).await {
+    let report = match runner::run(
+        runner::Mode::Suite,
+        std::env::args().collect(),
+        runner::Internal::default(),
+    )
+    .await
+    {
         Ok(report) => report,
         Err(e) => {
             eprintln!("kensho: {e:#}");
@@ -28,16 +35,35 @@ async fn main() -> ExitCode {
     };
     let mut failed = usize::from(report.failed);
     let mut passed = usize::from(!report.failed);
-    for policy in [NaivePolicy::DeleteAndReregister, NaivePolicy::RegisterWithoutDeleting] {
-        eprintln!("\nteeth check: the main billing scenario must FAIL under the naive policy {policy:?}");
-        let argv = ["teeth", "--engines", "sqlite", "--name", MAIN_BILLING_SCENARIO].map(String::from).to_vec();
-        match runner::run(runner::Mode::Main, argv, Some(policy)).await {
+    for policy in [
+        NaivePolicy::DeleteAndReregister,
+        NaivePolicy::RegisterWithoutDeleting,
+    ] {
+        eprintln!(
+            "\nteeth check: the main billing scenario must FAIL under the naive policy {policy:?}"
+        );
+        let argv = [
+            "teeth",
+            "--engines",
+            "sqlite",
+            "--name",
+            MAIN_BILLING_SCENARIO,
+        ]
+        .map(String::from)
+        .to_vec();
+        let internal = runner::Internal {
+            forced_policy: Some(policy),
+            keep_failed: false,
+        };
+        match runner::run(runner::Mode::Main, argv, internal).await {
             Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 1 => {
                 eprintln!("teeth check: ok, the scenario failed under {policy:?} as it must");
                 passed += 1;
             }
             Ok(_) => {
-                eprintln!("teeth check: FAILED, the main billing scenario did not fail under {policy:?}");
+                eprintln!(
+                    "teeth check: FAILED, the main billing scenario did not fail under {policy:?}"
+                );
                 failed += 1;
             }
             Err(e) => {
@@ -48,5 +74,9 @@ async fn main() -> ExitCode {
     }
     // The plain closing line CI reads: scenario suite + teeth checks.
     println!("{passed} passed, {failed} failed");
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

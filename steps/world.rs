@@ -48,12 +48,16 @@ impl ScenarioWorld {
         match (&self.database, &self.setup_error) {
             (Some(database), _) => Ok(&database.db),
             (None, Some(error)) => Err(anyhow!("the scenario has no database: {error}")),
-            (None, None) => Err(anyhow!("the scenario has no database (the runner attaches one per scenario)")),
+            (None, None) => Err(anyhow!(
+                "the scenario has no database (the runner attaches one per scenario)"
+            )),
         }
     }
 
     /// The last batch run's outcome.
     pub fn last_batch(&self) -> Result<&BatchOutcome> {
-        self.last_batch.as_ref().context("no billing batch has run in this scenario yet")
+        self.last_batch
+            .as_ref()
+            .context("no billing batch has run in this scenario yet")
     }
 }

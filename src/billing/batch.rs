@@ -27,7 +27,11 @@ pub struct BatchOutcome {
 ///
 /// Re-running the same input is idempotent. Each chunk commits on its own, so a run
 /// that stops part-way is completed by running it again.
-pub async fn register_batch(db: &Db, input: &BatchInput, source: Source) -> Result<BatchOutcome, BillingError> {
+pub async fn register_batch(
+    db: &Db,
+    input: &BatchInput,
+    source: Source,
+) -> Result<BatchOutcome, BillingError> {
     store::dispatch!(db, store, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         let run_id = store::insert_run(&mut conn, source, &input.name).await?;

@@ -4,9 +4,9 @@
 //! They are plain functions, called only by demonstration steps and the suite's own
 //! teeth check; no configuration, option or environment variable selects them.
 
+use super::plan::NewRecord;
 use super::store;
 use super::{BatchInput, BillingError, BillingKey, Source, Status, sql};
-use super::plan::NewRecord;
 use crate::db::Db;
 
 /// A re-run policy without status management.
@@ -32,7 +32,12 @@ impl NaivePolicy {
 }
 
 /// Re-runs a batch the naive way, in one transaction.
-pub async fn rerun(db: &Db, input: &BatchInput, source: Source, policy: NaivePolicy) -> Result<(), BillingError> {
+pub async fn rerun(
+    db: &Db,
+    input: &BatchInput,
+    source: Source,
+    policy: NaivePolicy,
+) -> Result<(), BillingError> {
     let records: Vec<NewRecord> = input
         .lines
         .iter()

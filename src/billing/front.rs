@@ -16,12 +16,22 @@ enum Change {
 
 /// Registers a billing record for `key` (or brings back a logically deleted one the
 /// writer may override). Refused if an active record already exists.
-pub async fn register(db: &Db, key: &BillingKey, amount: Amount, by: Source) -> Result<BillingRecord, BillingError> {
+pub async fn register(
+    db: &Db,
+    key: &BillingKey,
+    amount: Amount,
+    by: Source,
+) -> Result<BillingRecord, BillingError> {
     apply(db, key, Change::Register(amount), by).await
 }
 
 /// Corrects the amount of the active record for `key` (訂正).
-pub async fn correct(db: &Db, key: &BillingKey, amount: Amount, by: Source) -> Result<BillingRecord, BillingError> {
+pub async fn correct(
+    db: &Db,
+    key: &BillingKey,
+    amount: Amount,
+    by: Source,
+) -> Result<BillingRecord, BillingError> {
     apply(db, key, Change::Correct(amount), by).await
 }
 
@@ -31,7 +41,12 @@ pub async fn delete(db: &Db, key: &BillingKey, by: Source) -> Result<BillingReco
     apply(db, key, Change::Delete, by).await
 }
 
-async fn apply(db: &Db, key: &BillingKey, change: Change, by: Source) -> Result<BillingRecord, BillingError> {
+async fn apply(
+    db: &Db,
+    key: &BillingKey,
+    change: Change,
+    by: Source,
+) -> Result<BillingRecord, BillingError> {
     store::dispatch!(db, store, pool => {
         let mut tx = pool.begin().await.map_err(sql("starting a transaction"))?;
         let mut existing = store::records_for_keys(&mut tx, &[key]).await?;

@@ -73,7 +73,10 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<BatchInput, InputError> {
         return Err(err(
             None,
             None,
-            format!("the file is empty; expected a header line '{}'", COLUMNS.join(",")),
+            format!(
+                "the file is empty; expected a header line '{}'",
+                COLUMNS.join(",")
+            ),
         ));
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -87,22 +90,38 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<BatchInput, InputError> {
         .clone();
     let mut index = HashMap::new();
     for (i, raw) in headers.iter().enumerate() {
-        let header = std::str::from_utf8(raw)
-            .map_err(|_| err(Some(1), None, format!("header field {} is not valid UTF-8", i + 1)))?;
+        let header = std::str::from_utf8(raw).map_err(|_| {
+            err(
+                Some(1),
+                None,
+                format!("header field {} is not valid UTF-8", i + 1),
+            )
+        })?;
         let header = header.trim().to_ascii_lowercase();
         if !COLUMNS.contains(&header.as_str()) {
             return Err(err(
                 Some(1),
                 Some(&header),
-                format!("unknown column {header:?}; the columns are {}", COLUMNS.join(", ")),
+                format!(
+                    "unknown column {header:?}; the columns are {}",
+                    COLUMNS.join(", ")
+                ),
             ));
         }
         if index.insert(header.clone(), i).is_some() {
-            return Err(err(Some(1), Some(&header), format!("column {header:?} appears twice")));
+            return Err(err(
+                Some(1),
+                Some(&header),
+                format!("column {header:?} appears twice"),
+            ));
         }
     }
     if let Some(missing) = COLUMNS.iter().find(|c| !index.contains_key(**c)) {
-        return Err(err(Some(1), Some(missing), format!("missing column {missing:?}")));
+        return Err(err(
+            Some(1),
+            Some(missing),
+            format!("missing column {missing:?}"),
+        ));
     }
     let mut lines = Vec::new();
     let mut seen: HashMap<BillingKey, usize> = HashMap::new();
@@ -134,13 +153,16 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<BatchInput, InputError> {
                 format!("{period:?} is not a billing period; write YYYY-MM, e.g. 2026-11"),
             ));
         }
-        let amount = parse_amount(&field("amount")?).map_err(|e| err(Some(line), Some("amount"), e.to_string()))?;
+        let amount = parse_amount(&field("amount")?)
+            .map_err(|e| err(Some(line), Some("amount"), e.to_string()))?;
         let key = BillingKey { person, period };
         if let Some(first) = seen.insert(key.clone(), line) {
             return Err(err(
                 Some(line),
                 Some("person"),
-                format!("{key} appears twice in one file (first on line {first}); one line per person and period"),
+                format!(
+                    "{key} appears twice in one file (first on line {first}); one line per person and period"
+                ),
             ));
         }
         lines.push(BatchLine { line, key, amount });
@@ -163,7 +185,9 @@ pub fn is_period(text: &str) -> bool {
 
 fn csv_message(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("{len} fields where the header has {expected_len}")
         }
         csv::ErrorKind::Utf8 { err, .. } => format!("not valid UTF-8 (field {})", err.field() + 1),
@@ -177,7 +201,11 @@ mod tests {
 
     #[test]
     fn parses_lines_with_their_numbers_and_a_bom() {
-        let input = parse("b.csv", "\u{feff}person,period,amount\nA,2026-11,120000\nB , 2026-11 ,\"70,000\"\n".as_bytes()).unwrap();
+        let input = parse(
+            "b.csv",
+            "\u{feff}person,period,amount\nA,2026-11,120000\nB , 2026-11 ,\"70,000\"\n".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(input.lines.len(), 2);
         assert_eq!(input.lines[1].line, 3);
         assert_eq!(input.lines[1].key.person, "B");
@@ -201,8 +229,16 @@ mod tests {
         let e = fails(b"person,period,amount\nA,2026-11,1\nA,2026-11,2\n");
         assert!(e.message.contains("first on line 2"), "{e}");
         assert!(fails(b"").message.contains("empty"));
-        assert!(fails(b"person,period,amount,extra\n").message.contains("unknown column"));
-        assert!(fails(b"person,amount\n").message.contains("missing column \"period\""));
+        assert!(
+            fails(b"person,period,amount,extra\n")
+                .message
+                .contains("unknown column")
+        );
+        assert!(
+            fails(b"person,amount\n")
+                .message
+                .contains("missing column \"period\"")
+        );
         let e = fails(b"person,period,amount\n\xff,2026-11,1\n");
         assert!(e.message.contains("UTF-8"), "{e}");
         let e = fails(b"person,period,amount\nA,2026-11,\"80,00\"\n");

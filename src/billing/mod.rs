@@ -77,7 +77,10 @@ impl Source {
     /// Parses a label as written in scenarios (`own batch`, `ordinary user`, ...).
     pub fn from_label(label: &str) -> Option<Source> {
         let wanted = label.trim().to_ascii_lowercase();
-        let wanted = wanted.strip_prefix("an ").or_else(|| wanted.strip_prefix("the ")).unwrap_or(&wanted);
+        let wanted = wanted
+            .strip_prefix("an ")
+            .or_else(|| wanted.strip_prefix("the "))
+            .unwrap_or(&wanted);
         Source::ALL.into_iter().find(|s| s.label() == wanted)
     }
 
@@ -180,9 +183,13 @@ impl SkipReason {
     }
 
     pub fn from_code(code: &str) -> Option<SkipReason> {
-        [SkipReason::Deleted, SkipReason::Corrected, SkipReason::Registered]
-            .into_iter()
-            .find(|r| r.code() == code)
+        [
+            SkipReason::Deleted,
+            SkipReason::Corrected,
+            SkipReason::Registered,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
     }
 }
 
@@ -207,10 +214,15 @@ pub enum BillingError {
     Input(#[from] InputError),
     #[error("no billing record for {0}")]
     NotFound(BillingKey),
-    #[error("{key} already has an active billing record (id {id}); correct it instead of registering again")]
+    #[error(
+        "{key} already has an active billing record (id {id}); correct it instead of registering again"
+    )]
     AlreadyActive { key: BillingKey, id: i64 },
     #[error("the billing record for {key} is logically deleted; it cannot be {action}")]
-    Deleted { key: BillingKey, action: &'static str },
+    Deleted {
+        key: BillingKey,
+        action: &'static str,
+    },
     #[error(
         "refused: the billing record for {key} was last updated by {last}, which outranks {attempted}; a lower source cannot undo a higher one"
     )]

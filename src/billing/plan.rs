@@ -46,7 +46,11 @@ pub struct ChunkPlan {
 }
 
 /// Decides every line of a chunk against the records that exist for its keys.
-pub fn plan_chunk(lines: &[BatchLine], existing: &[BillingRecord], source: Source) -> Result<ChunkPlan, BillingError> {
+pub fn plan_chunk(
+    lines: &[BatchLine],
+    existing: &[BillingRecord],
+    source: Source,
+) -> Result<ChunkPlan, BillingError> {
     let mut by_key: HashMap<&BillingKey, Vec<&BillingRecord>> = HashMap::new();
     for record in existing {
         by_key.entry(&record.key).or_default().push(record);
@@ -90,7 +94,11 @@ pub fn plan_chunk(lines: &[BatchLine], existing: &[BillingRecord], source: Sourc
                     ),
                 });
             }
-            Some(r) if r.status == Status::Active && r.amount == line.amount && r.last_source == source => {
+            Some(r)
+                if r.status == Status::Active
+                    && r.amount == line.amount
+                    && r.last_source == source =>
+            {
                 plan.unchanged += 1;
             }
             Some(r) => plan.replacements.push(NewRecord {
@@ -139,7 +147,14 @@ mod tests {
         }
     }
 
-    fn record(id: i64, p: &str, amount: &str, status: Status, initial: Source, last: Source) -> BillingRecord {
+    fn record(
+        id: i64,
+        p: &str,
+        amount: &str,
+        status: Status,
+        initial: Source,
+        last: Source,
+    ) -> BillingRecord {
         BillingRecord {
             id,
             key: key(p),
@@ -184,7 +199,11 @@ mod tests {
                 ("D", SkipReason::Registered, OrdinaryUser),
             ]
         );
-        assert!(plan.skips[0].message.contains("deleted by the front (ordinary user)"));
+        assert!(
+            plan.skips[0]
+                .message
+                .contains("deleted by the front (ordinary user)")
+        );
     }
 
     #[test]
@@ -195,12 +214,22 @@ mod tests {
         let plan = plan_chunk(&lines, &batch_owned, OwnBatch).unwrap();
         assert_eq!(plan.replacements[0].id, Some(7));
         assert_eq!(plan.replacements[0].last_source, OwnBatch);
-        let transferred = [record(7, "A", "4", Status::Active, TransferBatch, TransferBatch)];
+        let transferred = [record(
+            7,
+            "A",
+            "4",
+            Status::Active,
+            TransferBatch,
+            TransferBatch,
+        )];
         let plan = plan_chunk(&lines, &transferred, OwnBatch).unwrap();
         assert_eq!(plan.skips[0].reason, SkipReason::Registered);
         let admin = [record(7, "A", "4", Status::Active, OwnBatch, Administrator)];
         let plan = plan_chunk(&lines, &admin, OrdinaryUser).unwrap();
-        assert_eq!((plan.skips[0].reason, plan.skips[0].by), (SkipReason::Corrected, Administrator));
+        assert_eq!(
+            (plan.skips[0].reason, plan.skips[0].by),
+            (SkipReason::Corrected, Administrator)
+        );
         let plan = plan_chunk(&lines, &admin, Administrator).unwrap();
         assert_eq!(plan.replacements.len(), 1);
     }

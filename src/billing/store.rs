@@ -22,7 +22,10 @@ pub struct RunCounts {
 }
 
 fn corrupt(id: i64, what: impl Into<String>) -> BillingError {
-    BillingError::Corrupt { id, what: what.into() }
+    BillingError::Corrupt {
+        id,
+        what: what.into(),
+    }
 }
 
 fn source_of(id: i64, code: &str) -> Result<Source, BillingError> {

@@ -35,16 +35,25 @@ impl Table {
     /// every row must have as many cells as the header.
     pub fn from_raw(raw: &[Vec<String>]) -> Result<Table, TableError> {
         let err = |where_: String, message: String| TableError { where_, message };
-        let (header, rows) = raw
-            .split_first()
-            .ok_or_else(|| err("header".into(), "the table is empty; its first row names the columns".into()))?;
+        let (header, rows) = raw.split_first().ok_or_else(|| {
+            err(
+                "header".into(),
+                "the table is empty; its first row names the columns".into(),
+            )
+        })?;
         let columns: Vec<String> = header.iter().map(|c| c.trim().to_string()).collect();
         for (i, column) in columns.iter().enumerate() {
             if column.is_empty() {
-                return Err(err("header".into(), format!("column {} has no name", i + 1)));
+                return Err(err(
+                    "header".into(),
+                    format!("column {} has no name", i + 1),
+                ));
             }
             if columns[..i].contains(column) {
-                return Err(err("header".into(), format!("column {column:?} appears twice")));
+                return Err(err(
+                    "header".into(),
+                    format!("column {column:?} appears twice"),
+                ));
             }
         }
         let mut out = Vec::with_capacity(rows.len());
@@ -62,10 +71,16 @@ impl Table {
 
     /// The index of `column`, or an error naming the columns there are.
     pub fn column(&self, column: &str) -> Result<usize, TableError> {
-        self.columns.iter().position(|c| c == column).ok_or_else(|| TableError {
-            where_: "header".into(),
-            message: format!("no column {column:?}; the columns are {}", self.columns.join(", ")),
-        })
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .ok_or_else(|| TableError {
+                where_: "header".into(),
+                message: format!(
+                    "no column {column:?}; the columns are {}",
+                    self.columns.join(", ")
+                ),
+            })
     }
 }
 
@@ -126,7 +141,8 @@ pub fn compare_exact(expected: &Table, actual: &Table) -> Result<TableDiff, Tabl
         .iter()
         .map(|c| actual.column(c))
         .collect::<Result<_, _>>()?;
-    let project = |row: &Vec<String>| -> Vec<String> { indexes.iter().map(|&i| row[i].clone()).collect() };
+    let project =
+        |row: &Vec<String>| -> Vec<String> { indexes.iter().map(|&i| row[i].clone()).collect() };
     let mut remaining: Vec<(Vec<Value>, Vec<String>)> = actual
         .rows
         .iter()
@@ -156,23 +172,38 @@ mod tests {
     use super::*;
 
     fn table(rows: &[&[&str]]) -> Table {
-        let raw: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        let raw: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
         Table::from_raw(&raw).unwrap()
     }
 
     #[test]
     fn equal_tables_ignore_order_and_decimal_spelling() {
         let expected = table(&[&["person", "amount"], &["C", "80,000"], &["A", "1"]]);
-        let actual = table(&[&["amount", "person", "status"], &["1.00", "A", "x"], &["80000", "C", "y"]]);
+        let actual = table(&[
+            &["amount", "person", "status"],
+            &["1.00", "A", "x"],
+            &["80000", "C", "y"],
+        ]);
         assert!(compare_exact(&expected, &actual).unwrap().is_empty());
     }
 
     #[test]
     fn duplicates_and_differences_are_named() {
         let expected = table(&[&["person", "amount"], &["A", "1"], &["C", "80000"]]);
-        let actual = table(&[&["person", "amount"], &["A", "1"], &["A", "1"], &["C", "100000"]]);
+        let actual = table(&[
+            &["person", "amount"],
+            &["A", "1"],
+            &["A", "1"],
+            &["C", "100000"],
+        ]);
         let diff = compare_exact(&expected, &actual).unwrap();
-        assert_eq!(diff.missing, vec![vec!["C".to_string(), "80000".to_string()]]);
+        assert_eq!(
+            diff.missing,
+            vec![vec!["C".to_string(), "80000".to_string()]]
+        );
         assert_eq!(diff.unexpected.len(), 2);
         let shown = diff.to_string();
         assert!(shown.contains("- missing:    | C | 80000 |"), "{shown}");
@@ -182,8 +213,15 @@ mod tests {
     #[test]
     fn null_is_explicit_and_malformed_tables_are_errors() {
         let expected = table(&[&["a"], &["NULL"]]);
-        assert!(!compare_exact(&expected, &table(&[&["a"], &[""]])).unwrap().is_empty());
-        let raw = vec![vec!["a".to_string(), "b".to_string()], vec!["1".to_string()]];
+        assert!(
+            !compare_exact(&expected, &table(&[&["a"], &[""]]))
+                .unwrap()
+                .is_empty()
+        );
+        let raw = vec![
+            vec!["a".to_string(), "b".to_string()],
+            vec!["1".to_string()],
+        ];
         assert_eq!(Table::from_raw(&raw).unwrap_err().where_, "row 1");
         let err = compare_exact(&table(&[&["zz"]]), &table(&[&["a"]])).unwrap_err();
         assert!(err.message.contains("no column \"zz\""), "{err}");

@@ -76,7 +76,10 @@ pub async fn sweep_leftovers(engine: Engine) -> Result<usize, DbError> {
             continue;
         }
         if let Some(id) = summary.id {
-            let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+            let options = RemoveContainerOptionsBuilder::new()
+                .force(true)
+                .v(true)
+                .build();
             if docker.remove_container(&id, Some(options)).await.is_ok() {
                 removed += 1;
             }
@@ -100,9 +103,19 @@ pub struct StartedContainer {
 pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer, DbError> {
     docker(engine).await?;
     let (port, ready_line, scheme, user) = match engine {
-        Engine::Postgres => (5432, "database system is ready to accept connections", "postgres", "postgres"),
+        Engine::Postgres => (
+            5432,
+            "database system is ready to accept connections",
+            "postgres",
+            "postgres",
+        ),
         Engine::MariaDb => (3306, "ready for connections", "mysql", "root"),
-        Engine::Sqlite => return Err(unavailable(engine, "SQLite runs embedded, not in a container")),
+        Engine::Sqlite => {
+            return Err(unavailable(
+                engine,
+                "SQLite runs embedded, not in a container",
+            ));
+        }
     };
     let request = GenericImage::new(spec.image.as_str(), spec.tag.as_str())
         .with_exposed_port(port.tcp())
@@ -126,7 +139,12 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
     let host_port = container
         .get_host_port_ipv4(port.tcp())
         .await
-        .map_err(|e| unavailable(engine, format!("container port {port} is not published: {e}")))?;
+        .map_err(|e| {
+            unavailable(
+                engine,
+                format!("container port {port} is not published: {e}"),
+            )
+        })?;
     Ok(StartedContainer {
         container,
         admin_url: format!("{scheme}://{user}@127.0.0.1:{host_port}"),

@@ -50,7 +50,11 @@ pub enum ProviderSource {
 impl ProviderSource {
     /// The provider for `engine`, read from the environment through `var`
     /// (a function so tests need not touch the process environment).
-    pub fn resolve(engine: Engine, var: impl Fn(&str) -> Option<String>, sqlite_dir: PathBuf) -> ProviderSource {
+    pub fn resolve(
+        engine: Engine,
+        var: impl Fn(&str) -> Option<String>,
+        sqlite_dir: PathBuf,
+    ) -> ProviderSource {
         let prefix = match engine {
             Engine::Sqlite => return ProviderSource::Embedded { dir: sqlite_dir },
             Engine::Postgres => "KENSHO_POSTGRES",
@@ -85,15 +89,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn resolve(engine: Engine, vars: &[(&str, &str)]) -> ProviderSource {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         ProviderSource::resolve(engine, |k| vars.get(k).cloned(), PathBuf::from("t"))
     }
 
     #[test]
     fn url_wins_over_container_and_images_are_configurable() {
         assert_eq!(
-            resolve(Engine::Postgres, &[("KENSHO_POSTGRES_URL", "postgres://u@h/db")]),
+            resolve(
+                Engine::Postgres,
+                &[("KENSHO_POSTGRES_URL", "postgres://u@h/db")]
+            ),
             ProviderSource::Url("postgres://u@h/db".into())
         );
         assert_eq!(
@@ -103,14 +112,20 @@ mod tests {
         assert_eq!(
             resolve(
                 Engine::Postgres,
-                &[("KENSHO_POSTGRES_IMAGE", "kensho/postgres"), ("KENSHO_POSTGRES_TAG", "15")]
+                &[
+                    ("KENSHO_POSTGRES_IMAGE", "kensho/postgres"),
+                    ("KENSHO_POSTGRES_TAG", "15")
+                ]
             ),
             ProviderSource::Container(ImageSpec {
                 image: "kensho/postgres".into(),
                 tag: "15".into()
             })
         );
-        assert!(matches!(resolve(Engine::Sqlite, &[]), ProviderSource::Embedded { .. }));
+        assert!(matches!(
+            resolve(Engine::Sqlite, &[]),
+            ProviderSource::Embedded { .. }
+        ));
     }
 
     #[test]

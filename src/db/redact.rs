@@ -28,7 +28,10 @@ mod tests {
         let shown = redact_url("postgres://qa:s3cret@db.internal:5432/billing");
         assert_eq!(shown, "postgres://qa:***@db.internal:5432/billing");
         assert!(!redact_url("mysql://root:hunter2@127.0.0.1:3306").contains("hunter2"));
-        assert_eq!(redact_url("mysql://root@127.0.0.1:3306/x"), "mysql://root@127.0.0.1:3306/x");
+        assert_eq!(
+            redact_url("mysql://root@127.0.0.1:3306/x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
         assert!(!redact_url("not a url://u:pw@host").contains("pw@"));
     }
 }

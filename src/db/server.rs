@@ -81,7 +81,11 @@ impl std::fmt::Debug for ScenarioDb {
     }
 }
 
-fn sql_err(engine: Engine, action: impl Into<String>, location: &str) -> impl FnOnce(sqlx::Error) -> DbError {
+fn sql_err(
+    engine: Engine,
+    action: impl Into<String>,
+    location: &str,
+) -> impl FnOnce(sqlx::Error) -> DbError {
     let action = action.into();
     let location = location.to_string();
     move |source| DbError::Sql {
@@ -96,7 +100,10 @@ fn sql_err(engine: Engine, action: impl Into<String>, location: &str) -> impl Fn
 /// are spliced into DDL.
 fn checked_identifier(name: &str) -> &str {
     assert!(
-        !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
         "generated database name {name:?} is not a plain identifier"
     );
     name
@@ -118,7 +125,10 @@ where
             Err(e) => {
                 return Err(DbError::Unavailable {
                     engine,
-                    reason: format!("cannot log in to {} within {LOGIN_PATIENCE:?}: {e}", redact_url(url)),
+                    reason: format!(
+                        "cannot log in to {} within {LOGIN_PATIENCE:?}: {e}",
+                        redact_url(url)
+                    ),
                 });
             }
         }
@@ -128,7 +138,11 @@ where
 impl EngineServer {
     /// Brings up the engine's server for a run: starts a container or connects to the
     /// given URL, and prepares the template the scenario databases are made from.
-    pub async fn start(engine: Engine, source: &ProviderSource, run_id: &str) -> Result<EngineServer, DbError> {
+    pub async fn start(
+        engine: Engine,
+        source: &ProviderSource,
+        run_id: &str,
+    ) -> Result<EngineServer, DbError> {
         let run_id = checked_identifier(run_id).to_string();
         let mut started = None;
         let admin_url = match source {
@@ -139,7 +153,9 @@ impl EngineServer {
             ProviderSource::Container(spec) => {
                 match container::sweep_leftovers(engine).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(%engine, "removed {n} container(s) left by earlier runs"),
+                    Ok(n) => {
+                        tracing::info!(%engine, "removed {n} container(s) left by earlier runs")
+                    }
                     Err(e) => return Err(e),
                 }
                 let c = container::start(engine, spec).await?;
@@ -149,7 +165,9 @@ impl EngineServer {
             }
         };
         let described = match source {
-            ProviderSource::Container(_) => format!("{} at {}", source.describe(), redact_url(&admin_url)),
+            ProviderSource::Container(_) => {
+                format!("{} at {}", source.describe(), redact_url(&admin_url))
+            }
             _ => source.describe(),
         };
         let bad_url = |e: sqlx::Error| DbError::Unavailable {
@@ -162,7 +180,9 @@ impl EngineServer {
                     .map_err(bad_url)?
                     .options([("lock_timeout", format!("{}ms", LOCK_WAIT.as_millis()))]);
                 let admin = retry_login(engine, &admin_url, || {
-                    PgPoolOptions::new().max_connections(2).connect_with(base.clone())
+                    PgPoolOptions::new()
+                        .max_connections(2)
+                        .connect_with(base.clone())
                 })
                 .await?;
                 let template = format!("kensho_tpl_{run_id}");
@@ -175,12 +195,19 @@ impl EngineServer {
                     .max_connections(1)
                     .connect_with(base.clone().database(&template))
                     .await
-                    .map_err(sql_err(engine, "connecting to the template database", &location))?;
-                POSTGRES_MIGRATIONS.run(&pool).await.map_err(|source| DbError::Migrate {
-                    engine,
-                    location: format!("template {template}"),
-                    source,
-                })?;
+                    .map_err(sql_err(
+                        engine,
+                        "connecting to the template database",
+                        &location,
+                    ))?;
+                POSTGRES_MIGRATIONS
+                    .run(&pool)
+                    .await
+                    .map_err(|source| DbError::Migrate {
+                        engine,
+                        location: format!("template {template}"),
+                        source,
+                    })?;
                 pool.close().await;
                 Target::Postgres {
                     admin,
@@ -192,10 +219,16 @@ impl EngineServer {
             Engine::MariaDb => {
                 let base = MySqlConnectOptions::from_str(&admin_url).map_err(bad_url)?;
                 let admin = retry_login(engine, &admin_url, || {
-                    MySqlPoolOptions::new().max_connections(2).connect_with(base.clone())
+                    MySqlPoolOptions::new()
+                        .max_connections(2)
+                        .connect_with(base.clone())
                 })
                 .await?;
-                Target::MariaDb { admin, base, admin_url }
+                Target::MariaDb {
+                    admin,
+                    base,
+                    admin_url,
+                }
             }
             Engine::Sqlite => unreachable!("SQLite is embedded"),
         };
@@ -210,7 +243,11 @@ impl EngineServer {
         })
     }
 
-    async fn start_sqlite(base_dir: &Path, run_id: &str, described: String) -> Result<EngineServer, DbError> {
+    async fn start_sqlite(
+        base_dir: &Path,
+        run_id: &str,
+        described: String,
+    ) -> Result<EngineServer, DbError> {
         let engine = Engine::Sqlite;
         let dir = base_dir.join(run_id);
         std::fs::create_dir_all(&dir).map_err(|source| DbError::Io {
@@ -231,11 +268,14 @@ impl EngineServer {
             )
             .await
             .map_err(sql_err(engine, "creating the template database", &location))?;
-        SQLITE_MIGRATIONS.run(&pool).await.map_err(|source| DbError::Migrate {
-            engine,
-            location: location.clone(),
-            source,
-        })?;
+        SQLITE_MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|source| DbError::Migrate {
+                engine,
+                location: location.clone(),
+                source,
+            })?;
         pool.close().await;
         Ok(EngineServer {
             engine,
@@ -273,12 +313,14 @@ impl EngineServer {
             Target::Sqlite { dir, template } => {
                 let path = dir.join(format!("{name}.sqlite"));
                 let location = path.display().to_string();
-                tokio::fs::copy(template, &path).await.map_err(|source| DbError::Io {
-                    engine,
-                    action: "copying the template to",
-                    path: location.clone(),
-                    source,
-                })?;
+                tokio::fs::copy(template, &path)
+                    .await
+                    .map_err(|source| DbError::Io {
+                        engine,
+                        action: "copying the template to",
+                        path: location.clone(),
+                        source,
+                    })?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(SCENARIO_POOL_SIZE)
                     .connect_with(
@@ -301,11 +343,18 @@ impl EngineServer {
                 let location = scenario_location(admin_url, &name);
                 {
                     let _one_at_a_time = self.create_lock.lock().await;
-                    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")))
-                        .execute(admin)
-                        .await
-                        .map_err(sql_err(engine, "creating the scenario database", &location))?;
+                    sqlx::query(AssertSqlSafe(format!(
+                        "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                    )))
+                    .execute(admin)
+                    .await
+                    .map_err(sql_err(
+                        engine,
+                        "creating the scenario database",
+                        &location,
+                    ))?;
                 }
+                tracing::debug!(%engine, database = %name, elapsed = ?began.elapsed(), "created from the template");
                 let pool = PgPoolOptions::new()
                     .max_connections(SCENARIO_POOL_SIZE)
                     .connect_with(base.clone().database(&name))
@@ -313,15 +362,26 @@ impl EngineServer {
                     .map_err(sql_err(engine, "connecting", &location))?;
                 (location, Db::Postgres(pool))
             }
-            Target::MariaDb { admin, base, admin_url } => {
+            Target::MariaDb {
+                admin,
+                base,
+                admin_url,
+            } => {
                 let location = scenario_location(admin_url, &name);
                 sqlx::query(AssertSqlSafe(format!(
                     "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
                 )))
                 .execute(admin)
                 .await
-                .map_err(sql_err(engine, "creating the scenario database", &location))?;
-                let lock_wait = format!("SET SESSION innodb_lock_wait_timeout = {}", LOCK_WAIT.as_secs());
+                .map_err(sql_err(
+                    engine,
+                    "creating the scenario database",
+                    &location,
+                ))?;
+                let lock_wait = format!(
+                    "SET SESSION innodb_lock_wait_timeout = {}",
+                    LOCK_WAIT.as_secs()
+                );
                 let pool = MySqlPoolOptions::new()
                     .max_connections(SCENARIO_POOL_SIZE)
                     .after_connect(move |conn, _| {
@@ -334,11 +394,14 @@ impl EngineServer {
                     .connect_with(base.clone().database(&name))
                     .await
                     .map_err(sql_err(engine, "connecting", &location))?;
-                MARIADB_MIGRATIONS.run(&pool).await.map_err(|source| DbError::Migrate {
-                    engine,
-                    location: location.clone(),
-                    source,
-                })?;
+                MARIADB_MIGRATIONS
+                    .run(&pool)
+                    .await
+                    .map_err(|source| DbError::Migrate {
+                        engine,
+                        location: location.clone(),
+                        source,
+                    })?;
                 (location, Db::MySql(pool))
             }
         };
@@ -375,10 +438,12 @@ impl EngineServer {
                 }
             }
             Target::Postgres { admin, .. } => {
-                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                    .execute(admin)
-                    .await
-                    .map_err(sql_err(engine, "dropping", &scenario.location))?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(admin)
+                .await
+                .map_err(sql_err(engine, "dropping", &scenario.location))?;
             }
             Target::MariaDb { admin, .. } => {
                 sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
@@ -402,10 +467,14 @@ impl EngineServer {
                     let _ = tokio::fs::remove_dir(dir).await;
                 }
             }
-            Target::Postgres { admin, template, .. } => {
-                let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)")))
-                    .execute(admin)
-                    .await;
+            Target::Postgres {
+                admin, template, ..
+            } => {
+                let _ = sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"
+                )))
+                .execute(admin)
+                .await;
                 admin.close().await;
             }
             Target::MariaDb { admin, .. } => admin.close().await,
