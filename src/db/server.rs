@@ -96,6 +96,18 @@ fn sql_err(
     }
 }
 
+fn migrate_err(
+    engine: Engine,
+    location: &str,
+) -> impl FnOnce(sqlx::migrate::MigrateError) -> DbError {
+    let location = location.to_string();
+    move |source| DbError::Migrate {
+        engine,
+        location,
+        source,
+    }
+}
+
 /// Names Kensho generates are plain identifiers; this guards the places where they
 /// are spliced into DDL.
 fn checked_identifier(name: &str) -> &str {
@@ -203,11 +215,7 @@ impl EngineServer {
                 POSTGRES_MIGRATIONS
                     .run(&pool)
                     .await
-                    .map_err(|source| DbError::Migrate {
-                        engine,
-                        location: format!("template {template}"),
-                        source,
-                    })?;
+                    .map_err(migrate_err(engine, &format!("template {template}")))?;
                 pool.close().await;
                 Target::Postgres {
                     admin,
@@ -271,11 +279,7 @@ impl EngineServer {
         SQLITE_MIGRATIONS
             .run(&pool)
             .await
-            .map_err(|source| DbError::Migrate {
-                engine,
-                location: location.clone(),
-                source,
-            })?;
+            .map_err(migrate_err(engine, &location))?;
         pool.close().await;
         Ok(EngineServer {
             engine,
@@ -397,11 +401,7 @@ impl EngineServer {
                 MARIADB_MIGRATIONS
                     .run(&pool)
                     .await
-                    .map_err(|source| DbError::Migrate {
-                        engine,
-                        location: location.clone(),
-                        source,
-                    })?;
+                    .map_err(migrate_err(engine, &location))?;
                 (location, Db::MySql(pool))
             }
         };
