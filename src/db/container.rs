@@ -35,7 +35,8 @@ fn unavailable(engine: Engine, reason: impl Into<String>) -> DbError {
 
 /// Connects to the local Docker engine and checks that it answers.
 async fn docker(engine: Engine) -> Result<Docker, DbError> {
-    let hint = "start the Docker engine, or give the server's URL (see README: Databases)";
+    let hint =
+        "start the Docker engine, or give the server's URL (README: Choosing engines and servers)";
     let docker = Docker::connect_with_local_defaults()
         .map_err(|e| unavailable(engine, format!("no Docker engine ({e}); {hint}")))?;
     match tokio::time::timeout(Duration::from_secs(5), docker.ping()).await {
@@ -129,7 +130,7 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
         unavailable(
             engine,
             format!(
-                "container {}:{} did not start: {e} (without a registry, build a local image and set KENSHO_{}_IMAGE/_TAG; see README)",
+                "container {}:{} did not start: {e} (without a registry, build a local image and set KENSHO_{}_IMAGE/_TAG; README: Choosing engines and servers)",
                 spec.image,
                 spec.tag,
                 engine.name().to_ascii_uppercase()
