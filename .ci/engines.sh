@@ -24,6 +24,10 @@ if ((${#missing[@]})); then
 fi
 
 if ! docker info >/dev/null 2>&1; then
+  # A daemon killed without cleaning up leaves its pid file behind.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    rm -f /var/run/docker.pid
+  fi
   log "starting dockerd"
   nohup dockerd >/var/log/kensho-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do
