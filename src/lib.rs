@@ -5,5 +5,6 @@
 
 pub mod billing;
 pub mod check;
+pub mod consolidation;
 pub mod db;
 pub mod money;
