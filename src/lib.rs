@@ -1,10 +1,13 @@
 //! Kensho (検証): a scenario-testing and data-consistency harness.
 //!
 //! The services under test ([`billing`]) and the harness machinery ([`db`],
-//! [`check`]) live side by side and never import each other; [`money`] is shared.
+//! [`check`]) live side by side and never import each other; [`money`] and
+//! [`input`] are shared.
 
 pub mod billing;
 pub mod check;
 pub mod consolidation;
 pub mod db;
+pub mod flags;
+pub mod input;
 pub mod money;

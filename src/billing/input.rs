@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+pub use crate::input::InputError;
 use crate::money::{Amount, parse_amount};
 
 use super::BillingKey;
@@ -27,24 +28,6 @@ pub struct BatchInput {
     /// The file's name as shown in messages and stored with the run.
     pub name: String,
     pub lines: Vec<BatchLine>,
-}
-
-/// A batch input that cannot be used, with where and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}", location(*.line, .column.as_deref()))]
-pub struct InputError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub column: Option<String>,
-    pub message: String,
-}
-
-fn location(line: Option<usize>, column: Option<&str>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!(":{l} (column {c})"),
-        (Some(l), None) => format!(":{l}"),
-        _ => String::new(),
-    }
 }
 
 /// Reads and parses a batch input file.

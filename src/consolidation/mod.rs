@@ -25,8 +25,11 @@
 //! already be whole yen, otherwise they are rejected rather than rounded.
 
 pub mod consolidate;
+pub mod input;
 pub mod model;
 pub mod pipeline;
+pub mod service;
+mod store;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

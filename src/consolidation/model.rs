@@ -80,6 +80,53 @@ impl AccountKind {
     }
 }
 
+impl AccountKind {
+    /// Every kind, in the order statements list them.
+    pub const ALL: [AccountKind; 8] = [
+        AccountKind::Asset,
+        AccountKind::Liability,
+        AccountKind::Equity,
+        AccountKind::Revenue,
+        AccountKind::Expense,
+        AccountKind::NetIncome,
+        AccountKind::TranslationAdjustment,
+        AccountKind::FxGainLoss,
+    ];
+
+    /// The code stored in the database and written in input files.
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountKind::Asset => "asset",
+            AccountKind::Liability => "liability",
+            AccountKind::Equity => "equity",
+            AccountKind::Revenue => "revenue",
+            AccountKind::Expense => "expense",
+            AccountKind::NetIncome => "net_income",
+            AccountKind::TranslationAdjustment => "translation_adjustment",
+            AccountKind::FxGainLoss => "fx_gain_loss",
+        }
+    }
+
+    /// Parses [`AccountKind::code`].
+    pub fn from_code(code: &str) -> Option<AccountKind> {
+        AccountKind::ALL
+            .into_iter()
+            .find(|k| k.code() == code.trim())
+    }
+}
+
+impl Currency {
+    /// Parses `JPY`, `USD`, `EUR`.
+    pub fn from_code(code: &str) -> Option<Currency> {
+        match code.trim() {
+            "JPY" => Some(Currency::JPY),
+            "USD" => Some(Currency::USD),
+            "EUR" => Some(Currency::EUR),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for AccountKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self {
