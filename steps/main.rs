@@ -2,6 +2,7 @@
 //! and exits non-zero if any fails.
 
 mod billing;
+mod consolidation;
 mod runner;
 mod world;
 

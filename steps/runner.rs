@@ -19,7 +19,19 @@ use futures::stream::{self, LocalBoxStream, StreamExt};
 use kensho::billing::demonstration::NaivePolicy;
 use kensho::db::{Engine, EngineServer, ProviderSource};
 
-use crate::world::ScenarioWorld;
+use crate::world::{ScenarioWorld, Variant};
+
+/// The step every `@differential(flag)` scenario ends with.
+pub const DIFFERENTIAL_STEP: &str = "the differential runs hold identical tables";
+
+/// The flag of a `@differential(flag)` tag on the scenario or its feature.
+fn differential_flag(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Option<String> {
+    scenario.tags.iter().chain(&feature.tags).find_map(|tag| {
+        tag.strip_prefix("differential(")?
+            .strip_suffix(')')
+            .map(str::to_string)
+    })
+}
 
 /// Kensho's own options, next to cucumber's (`--name`, `--tags`, `--concurrency`, ...).
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -88,6 +100,7 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
                         .iter()
                         .map(|engine| {
                             let mut copy = feature.clone();
+                            add_differential_checks(&mut copy);
                             copy.name = format!("{} [{}]", feature.name, engine.name());
                             copy.tags.push(engine.name().to_string());
                             Ok(copy)
@@ -98,6 +111,32 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
                 stream::iter(copies)
             })
             .boxed_local()
+    }
+}
+
+/// Ends every `@differential(flag)` scenario with [`DIFFERENTIAL_STEP`].
+fn add_differential_checks(feature: &mut gherkin::Feature) {
+    let feature_tagged = feature.tags.iter().any(|t| t.starts_with("differential("));
+    let scenarios = feature.scenarios.iter_mut().chain(
+        feature
+            .rules
+            .iter_mut()
+            .flat_map(|r| r.scenarios.iter_mut()),
+    );
+    for scenario in scenarios {
+        if !(feature_tagged || scenario.tags.iter().any(|t| t.starts_with("differential("))) {
+            continue;
+        }
+        let Some(last) = scenario.steps.last() else {
+            continue;
+        };
+        let mut check = last.clone();
+        check.keyword = "Then ".into();
+        check.ty = gherkin::StepType::Then;
+        check.value = DIFFERENTIAL_STEP.into();
+        check.docstring = None;
+        check.table = None;
+        scenario.steps.push(check);
     }
 }
 
@@ -127,6 +166,8 @@ pub struct Internal {
     /// Keep a failing scenario's database for inspection (off where failure is the
     /// expected outcome).
     pub keep_failed: bool,
+    /// Consolidation runs with the historical net-income defect (incident replay).
+    pub replay_net_income_defect: bool,
 }
 
 impl Default for Internal {
@@ -134,6 +175,7 @@ impl Default for Internal {
         Internal {
             forced_policy: None,
             keep_failed: true,
+            replay_net_income_defect: false,
         }
     }
 }
@@ -144,6 +186,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
     let Internal {
         forced_policy,
         keep_failed,
+        replay_net_income_defect,
     } = internal;
     let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
     let args = opts.custom.clone();
@@ -228,7 +271,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
     let writer = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine { engines })
         .max_concurrent_scenarios(16)
-        .before(move |feature, _rule, _scenario, world| {
+        .before(move |feature, _rule, scenario, world| {
             let servers = servers_before.clone();
             let stats = stats_before.clone();
             Box::pin(async move {
@@ -238,16 +281,41 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                     return;
                 };
                 world.engine = Some(engine);
-                match servers[&engine].create_scenario_db().await {
-                    Ok(database) => {
+                world.replay_net_income_defect = replay_net_income_defect;
+                let settings: Vec<(String, Option<(String, bool)>)> =
+                    match differential_flag(feature, scenario) {
+                        Some(flag) => [false, true]
+                            .into_iter()
+                            .map(|on| {
+                                (
+                                    format!("{flag}={}", if on { "on" } else { "off" }),
+                                    Some((flag.clone(), on)),
+                                )
+                            })
+                            .collect(),
+                        None => vec![(String::new(), None)],
+                    };
+                for (label, flag) in settings {
+                    let database = match servers[&engine].create_scenario_db().await {
+                        Ok(database) => database,
+                        Err(e) => {
+                            world.setup_error = Some(e.to_string());
+                            return;
+                        }
+                    };
+                    {
                         let mut stats = stats.borrow_mut();
                         let s = stats.entry(engine).or_default();
                         s.databases += 1;
                         s.database_time += database.created_in;
                         s.database_max = s.database_max.max(database.created_in);
-                        world.database = Some(database);
                     }
-                    Err(e) => world.setup_error = Some(e.to_string()),
+                    if let Some((name, on)) = flag {
+                        if let Err(e) = kensho::flags::set(&database.db, &name, on).await {
+                            world.setup_error = Some(format!("@differential: {e}"));
+                        }
+                    }
+                    world.databases.push(Variant { label, database });
                 }
             })
         })
@@ -265,19 +333,26 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                     let s = stats.entry(engine).or_default();
                     if passed { s.passed += 1 } else { s.failed += 1 }
                 }
-                let Some(database) = world.and_then(|w| w.database.take()) else {
-                    return;
-                };
-                if passed || !keep_failed {
-                    if let Err(e) = servers[&engine].drop_scenario_db(database).await {
-                        eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+                let Some(world) = world else { return };
+                for Variant { label, database } in world.databases.drain(..) {
+                    if passed || !keep_failed {
+                        if let Err(e) = servers[&engine].drop_scenario_db(database).await {
+                            eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+                        }
+                    } else {
+                        database.db.close().await;
+                        kept.borrow_mut().push(format!(
+                            "[{engine}] {:?} (line {}){}: kept database {}",
+                            scenario.name,
+                            scenario.position.line,
+                            if label.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" [{label}]")
+                            },
+                            database.location
+                        ));
                     }
-                } else {
-                    database.db.close().await;
-                    kept.borrow_mut().push(format!(
-                        "[{engine}] {:?} (line {}): kept database {}",
-                        scenario.name, scenario.position.line, database.location
-                    ));
                 }
             })
         })

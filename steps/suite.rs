@@ -4,6 +4,8 @@
 
 #[path = "billing.rs"]
 mod billing;
+#[path = "consolidation.rs"]
+mod consolidation;
 #[path = "runner.rs"]
 mod runner;
 #[path = "world.rs"]
@@ -54,6 +56,7 @@ async fn main() -> ExitCode {
         let internal = runner::Internal {
             forced_policy: Some(policy),
             keep_failed: false,
+            ..runner::Internal::default()
         };
         match runner::run(runner::Mode::Main, argv, internal).await {
             Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 1 => {

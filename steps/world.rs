@@ -5,14 +5,23 @@ use kensho::billing::demonstration::NaivePolicy;
 use kensho::billing::{BatchOutcome, BillingRecord};
 use kensho::db::{Db, Engine, ScenarioDb};
 
-/// One per scenario run (per engine): owns one fresh database.
+/// One database of a scenario and the setting it runs under.
+#[derive(Debug)]
+pub struct Variant {
+    /// `flag=off` / `flag=on` in a differential run; empty otherwise.
+    pub label: String,
+    pub database: ScenarioDb,
+}
+
+/// One per scenario run (per engine): owns its fresh database(s).
 #[derive(Debug, cucumber::World)]
 #[world(init = Self::new)]
 pub struct ScenarioWorld {
     /// The engine this run of the scenario uses.
     pub engine: Option<Engine>,
-    /// The scenario's own database, attached by the runner before the first step.
-    pub database: Option<ScenarioDb>,
+    /// The scenario's own databases, attached by the runner before the first step:
+    /// one, or one per setting of a differential run.
+    pub databases: Vec<Variant>,
     /// Why the runner could not attach a database (reported by the first step).
     pub setup_error: Option<String>,
     /// The billing period the scenario's front operations address (YYYY-MM).
@@ -27,30 +36,38 @@ pub struct ScenarioWorld {
     /// re-run policy, so the check can prove the main scenario fails without status
     /// management. No option or variable reaches it.
     pub forced_policy: Option<NaivePolicy>,
+    /// Set only by the suite's incident replay check (seed 002).
+    pub replay_net_income_defect: bool,
 }
 
 impl ScenarioWorld {
     fn new() -> Self {
         ScenarioWorld {
             engine: None,
-            database: None,
+            databases: Vec::new(),
             setup_error: None,
             period: "2026-11".into(),
             last_batch: None,
             last_refusal: None,
             noted_records: None,
             forced_policy: None,
+            replay_net_income_defect: false,
         }
     }
 
-    /// The scenario's database.
+    /// The scenario's database (the first one of a differential run).
     pub fn db(&self) -> Result<&Db> {
-        match (&self.database, &self.setup_error) {
-            (Some(database), _) => Ok(&database.db),
-            (None, Some(error)) => Err(anyhow!("the scenario has no database: {error}")),
-            (None, None) => Err(anyhow!(
+        Ok(&self.variants()?[0].database.db)
+    }
+
+    /// Every database of the scenario, with the setting it runs under.
+    pub fn variants(&self) -> Result<&[Variant]> {
+        match (self.databases.as_slice(), &self.setup_error) {
+            (_, Some(error)) => Err(anyhow!("the scenario has no database: {error}")),
+            ([], None) => Err(anyhow!(
                 "the scenario has no database (the runner attaches one per scenario)"
             )),
+            (variants, None) => Ok(variants),
         }
     }
 

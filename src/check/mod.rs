@@ -1,4 +1,5 @@
 //! Harness checks: table comparison (and, as the harness grows, invariants,
 //! differential runs and concurrency statistics).
 
+pub mod differential;
 pub mod table;

@@ -1,0 +1,117 @@
+# Seed 002 (連結会計): statements of a parent in JPY and two foreign subsidiaries go
+# through six steps, then add up with the consolidation journal. Every scenario runs
+# twice, with the in-memory optimisation off and on, each in its own database, and
+# the two runs must leave identical tables.
+#
+# Inputs (fixtures/consolidation/): companies P (JPY, parent), US (USD), EU (EUR);
+# rates USD closing 150 / average 145 / historical 110, EUR 160 / 155 / 130;
+# journal: investment 201,000 against capital, intercompany 45,000 (US owes P).
+# Signs: every amount is positive on its natural side.
+@differential(consolidation.in_memory)
+Feature: Consolidated statement of a group with foreign subsidiaries
+
+  Background:
+    Given the consolidation group of "fixtures/consolidation/companies.csv" with the accounts of "fixtures/consolidation/accounts.csv"
+    And the exchange rates of "fixtures/consolidation/rates.csv"
+    And the consolidation journal of "fixtures/consolidation/journal.csv"
+
+  Scenario: Importing the trial balances gives the hand-computed consolidated statement
+    When the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # US (USD): assets at 150, equity at 110, revenue and expenses at 145
+    #   cash 2,000 × 150 = 300,000   receivable 500 × 150 = 75,000   payable 800 × 150 = 120,000
+    #   capital 1,000 × 110 = 110,000   retained 300 × 110 = 33,000
+    #   sales 3,000 × 145 = 435,000   cost 2,600 × 145 = 377,000   net income 435,000 − 377,000 = 58,000
+    #   translation adjustment 375,000 − 120,000 − 143,000 − 58,000 = 54,000
+    Then the statement of US is exactly:
+      | account        | amount  |
+      | cash           | 300,000 |
+      | receivable     |  75,000 |
+      | payable        | 120,000 |
+      | capital        | 110,000 |
+      | retained       |  33,000 |
+      | sales          | 435,000 |
+      | cost           | 377,000 |
+      | net_income     |  58,000 |
+      | fx_translation |  54,000 |
+    # Consolidated = P + US + EU, then the journal:
+    #   cash 500,000 + 300,000 + 160,000 = 960,000
+    #   receivable 200,000 + 75,000 − 45,000 = 230,000
+    #   investment 201,000 − 201,000 = 0
+    #   payable 150,000 + 120,000 + 16,000 − 45,000 = 241,000
+    #   capital 500,000 + 110,000 + 91,000 − 201,000 = 500,000
+    #   retained 101,000 + 33,000 + 13,000 = 147,000
+    #   sales 400,000 + 435,000 + 232,500 = 1,067,500;  cost 250,000 + 377,000 + 217,000 = 844,000
+    #   net income 1,067,500 − 844,000 = 223,500;  translation adjustment 0 + 54,000 + 24,500 = 78,500
+    #   check: 960,000 + 230,000 = 241,000 + 647,000 + 223,500 + 78,500 = 1,190,000
+    And the consolidated statement is exactly:
+      | account        | amount    |
+      | cash           |   960,000 |
+      | receivable     |   230,000 |
+      | investment     |         0 |
+      | payable        |   241,000 |
+      | capital        |   500,000 |
+      | retained       |   147,000 |
+      | sales          | 1,067,500 |
+      | cost           |   844,000 |
+      | net_income     |   223,500 |
+      | fx_translation |    78,500 |
+    And every statement balances
+    And the consolidated statement matches the snapshot "consolidated-after-import"
+
+  Scenario: Recomputing a statement that already holds net income
+    Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # US's new trial balance: sales 3,200 and cash 2,200; its net income line still says 400
+    When the trial balances of "fixtures/consolidation/us-trial-balance-v2.csv" are imported
+    # net income (3,200 − 2,600) × 145 = 87,000: one line, the new amount
+    Then the statement of US has exactly one net income line, of 87,000
+    # consolidated net income 1,096,500 − 844,000 = 252,500
+    # translation adjustment 0 + (405,000 − 120,000 − 143,000 − 87,000) + 24,500 = 79,500
+    And the consolidated statement is exactly:
+      | account        | amount    |
+      | cash           |   990,000 |
+      | receivable     |   230,000 |
+      | investment     |         0 |
+      | payable        |   241,000 |
+      | capital        |   500,000 |
+      | retained       |   147,000 |
+      | sales          | 1,096,500 |
+      | cost           |   844,000 |
+      | net_income     |   252,500 |
+      | fx_translation |    79,500 |
+    And every statement balances
+
+  Scenario: An exchange-rate update recomputes every foreign subsidiary and the translation adjustment
+    Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # USD closing rate 150 → 140: US cash 280,000, receivable 70,000, payable 112,000
+    # US translation adjustment 350,000 − 112,000 − 143,000 − 58,000 = 37,000
+    When the exchange rates of "fixtures/consolidation/rates-usd-140.csv" are entered
+    Then the consolidated statement is exactly:
+      | account        | amount    |
+      | cash           |   940,000 |
+      | receivable     |   225,000 |
+      | investment     |         0 |
+      | payable        |   233,000 |
+      | capital        |   500,000 |
+      | retained       |   147,000 |
+      | sales          | 1,067,500 |
+      | cost           |   844,000 |
+      | net_income     |   223,500 |
+      | fx_translation |    61,500 |
+    And every statement balances
+
+  Scenario: Two core operations at once never interleave
+    When the trial balances of "fixtures/consolidation/trial-balances.csv" are imported while the exchange rates of "fixtures/consolidation/rates-usd-140.csv" are entered
+    # as if run one after the other: the same table as the rate-update scenario
+    Then the consolidated statement is exactly:
+      | account        | amount    |
+      | cash           |   940,000 |
+      | receivable     |   225,000 |
+      | investment     |         0 |
+      | payable        |   233,000 |
+      | capital        |   500,000 |
+      | retained       |   147,000 |
+      | sales          | 1,067,500 |
+      | cost           |   844,000 |
+      | net_income     |   223,500 |
+      | fx_translation |    61,500 |
+    And every statement balances

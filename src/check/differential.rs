@@ -1,0 +1,329 @@
+//! Differential runs: the same scenario run under two settings (e.g. a feature flag
+//! off and on), each in its own database, must leave identical tables. This module
+//! reads every table of a database generically (names from the engine's catalog,
+//! every value as text) and names each difference by table, key, column and both
+//! values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::Db;
+
+/// Tables a differential comparison leaves out: bookkeeping, and the flags that
+/// differ by design.
+pub const IGNORED_TABLES: [&str; 2] = ["_sqlx_migrations", "feature_flag"];
+
+/// One table read generically: column names, and rows keyed by primary key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableDump {
+    pub columns: Vec<String>,
+    /// Primary-key values (or the whole row where there is no primary key) → row.
+    pub rows: BTreeMap<Vec<Option<String>>, Vec<Option<String>>>,
+}
+
+/// Every table of a database.
+pub type DatabaseDump = BTreeMap<String, TableDump>;
+
+/// One difference between two databases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Difference {
+    OnlyIn {
+        side: String,
+        table: String,
+        key: String,
+    },
+    Cell {
+        table: String,
+        key: String,
+        column: String,
+        left: String,
+        right: String,
+    },
+    Columns {
+        table: String,
+    },
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Difference::OnlyIn { side, table, key } => {
+                write!(f, "table {table}, key ({key}): row only in {side}")
+            }
+            Difference::Cell {
+                table,
+                key,
+                column,
+                left,
+                right,
+            } => {
+                write!(
+                    f,
+                    "table {table}, key ({key}), column {column}: {left} ≠ {right}"
+                )
+            }
+            Difference::Columns { table } => write!(f, "table {table}: the columns differ"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("reading {what}: {source}")]
+pub struct DumpError {
+    what: String,
+    #[source]
+    source: sqlx::Error,
+}
+
+fn shown(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "NULL".into())
+}
+
+fn key_text(key: &[Option<String>]) -> String {
+    key.iter().map(shown).collect::<Vec<_>>().join(", ")
+}
+
+/// Compares two dumps; `left` and `right` name the sides in the differences.
+pub fn compare(left: &str, a: &DatabaseDump, right: &str, b: &DatabaseDump) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let tables: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for table in tables {
+        let empty = TableDump::default();
+        let (ta, tb) = (
+            a.get(table).unwrap_or(&empty),
+            b.get(table).unwrap_or(&empty),
+        );
+        if !ta.columns.is_empty() && !tb.columns.is_empty() && ta.columns != tb.columns {
+            out.push(Difference::Columns {
+                table: table.clone(),
+            });
+            continue;
+        }
+        let columns = if ta.columns.is_empty() {
+            &tb.columns
+        } else {
+            &ta.columns
+        };
+        for (key, row) in &ta.rows {
+            match tb.rows.get(key) {
+                None => out.push(Difference::OnlyIn {
+                    side: left.into(),
+                    table: table.clone(),
+                    key: key_text(key),
+                }),
+                Some(other) => {
+                    for (i, column) in columns.iter().enumerate() {
+                        if row.get(i) != other.get(i) {
+                            out.push(Difference::Cell {
+                                table: table.clone(),
+                                key: key_text(key),
+                                column: column.clone(),
+                                left: format!("{} ({left})", shown(&row[i])),
+                                right: format!("{} ({right})", shown(&other[i])),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for key in tb.rows.keys().filter(|k| !ta.rows.contains_key(*k)) {
+            out.push(Difference::OnlyIn {
+                side: right.into(),
+                table: table.clone(),
+                key: key_text(key),
+            });
+        }
+    }
+    out
+}
+
+/// Reads every table of `db` (but [`IGNORED_TABLES`]).
+pub async fn dump(db: &Db) -> Result<DatabaseDump, DumpError> {
+    let err = |what: &str| {
+        let what = what.to_string();
+        move |source| DumpError { what, source }
+    };
+    // (table, [(column, position in primary key or 0)])
+    let mut layout: Vec<(String, Vec<(String, i64)>)> = Vec::new();
+    match db {
+        Db::Sqlite(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .fetch_all(p)
+            .await
+            .map_err(err("the table list"))?;
+            for table in tables {
+                let rows = sqlx::query("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid")
+                    .bind(&table)
+                    .fetch_all(p)
+                    .await
+                    .map_err(err(&table))?;
+                let columns = rows
+                    .iter()
+                    .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+                    .collect();
+                layout.push((table, columns));
+            }
+        }
+        Db::Postgres(p) => {
+            let rows = sqlx::query(
+                "SELECT c.table_name::text, c.column_name::text, COALESCE(k.ordinal_position, 0)::int8 \
+                 FROM information_schema.columns c \
+                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
+                 LEFT JOIN information_schema.table_constraints tc ON tc.table_schema = c.table_schema AND tc.table_name = c.table_name AND tc.constraint_type = 'PRIMARY KEY' \
+                 LEFT JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name \
+                 WHERE c.table_schema = 'public' ORDER BY c.table_name, c.ordinal_position",
+            )
+            .fetch_all(p)
+            .await
+            .map_err(err("the catalog"))?;
+            for r in rows {
+                push_column(&mut layout, r.get(0), r.get(1), r.get(2));
+            }
+        }
+        Db::MySql(p) => {
+            let rows = sqlx::query(
+                "SELECT CAST(c.table_name AS CHAR), CAST(c.column_name AS CHAR), CAST(IF(c.column_key = 'PRI', 1, 0) AS SIGNED) \
+                 FROM information_schema.columns c JOIN information_schema.tables t \
+                 ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
+                 WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position",
+            )
+            .fetch_all(p)
+            .await
+            .map_err(err("the catalog"))?;
+            for r in rows {
+                push_column(&mut layout, r.get(0), r.get(1), r.get(2));
+            }
+        }
+    }
+    let mut out = DatabaseDump::new();
+    for (table, columns) in layout {
+        if IGNORED_TABLES.contains(&table.as_str()) {
+            continue;
+        }
+        let checked = |name: &str| name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !checked(&table) || !columns.iter().all(|(c, _)| checked(c)) {
+            continue; // only the services' own plain identifiers are read
+        }
+        let select = |cast: &dyn Fn(&str) -> String, quote: char| {
+            let list: Vec<String> = columns
+                .iter()
+                .map(|(c, _)| cast(&format!("{quote}{c}{quote}")))
+                .collect();
+            format!("SELECT {} FROM {quote}{table}{quote}", list.join(", "))
+        };
+        let rows: Vec<Vec<Option<String>>> = match db {
+            Db::Sqlite(p) => {
+                let sql = select(&|c| format!("CAST({c} AS TEXT)"), '"');
+                sqlx::query(AssertSqlSafe(sql))
+                    .fetch_all(p)
+                    .await
+                    .map_err(err(&table))?
+                    .iter()
+                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
+                    .collect()
+            }
+            Db::Postgres(p) => {
+                let sql = select(&|c| format!("({c})::text"), '"');
+                sqlx::query(AssertSqlSafe(sql))
+                    .fetch_all(p)
+                    .await
+                    .map_err(err(&table))?
+                    .iter()
+                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
+                    .collect()
+            }
+            Db::MySql(p) => {
+                let sql = select(&|c| format!("CAST({c} AS CHAR)"), '`');
+                sqlx::query(AssertSqlSafe(sql))
+                    .fetch_all(p)
+                    .await
+                    .map_err(err(&table))?
+                    .iter()
+                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
+                    .collect()
+            }
+        };
+        let mut key_positions: Vec<(i64, usize)> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, pk))| *pk > 0)
+            .map(|(i, (_, pk))| (*pk, i))
+            .collect();
+        key_positions.sort();
+        let mut dumped = TableDump {
+            columns: columns.iter().map(|(c, _)| c.clone()).collect(),
+            rows: BTreeMap::new(),
+        };
+        for row in rows {
+            let key = if key_positions.is_empty() {
+                row.clone()
+            } else {
+                key_positions.iter().map(|(_, i)| row[*i].clone()).collect()
+            };
+            dumped.rows.insert(key, row);
+        }
+        out.insert(table, dumped);
+    }
+    Ok(out)
+}
+
+fn push_column(
+    layout: &mut Vec<(String, Vec<(String, i64)>)>,
+    table: String,
+    column: String,
+    pk: i64,
+) {
+    match layout.last_mut() {
+        Some((t, columns)) if *t == table => columns.push((column, pk)),
+        _ => layout.push((table, vec![(column, pk)])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(&str, &str)]) -> TableDump {
+        TableDump {
+            columns: vec!["account".into(), "amount".into()],
+            rows: rows
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        vec![Some(k.to_string())],
+                        vec![Some(k.to_string()), Some(v.to_string())],
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn differences_name_table_key_column_and_both_values() {
+        let a = DatabaseDump::from([(
+            "cons_statement_line".to_string(),
+            table(&[("net_income", "58000"), ("cash", "1")]),
+        )]);
+        let b = DatabaseDump::from([(
+            "cons_statement_line".to_string(),
+            table(&[("net_income", "116000"), ("sales", "2")]),
+        )]);
+        let diffs: Vec<String> = compare("off", &a, "on", &b)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            diffs,
+            vec![
+                "table cons_statement_line, key (cash): row only in off",
+                "table cons_statement_line, key (net_income), column amount: 58000 (off) ≠ 116000 (on)",
+                "table cons_statement_line, key (sales): row only in on",
+            ]
+        );
+        assert!(compare("off", &a, "on", &a).is_empty());
+    }
+}

@@ -1,0 +1,275 @@
+//! 連結会計 consolidation steps (seed 002). Every step acts on each database of the
+//! scenario: under `@differential(flag)` the same steps run with the flag off and on.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail, ensure};
+use cucumber::gherkin::Step;
+use cucumber::{given, then, when};
+use kensho::check::differential;
+use kensho::check::table::{Table, compare_exact};
+use kensho::consolidation::model::{AccountCode, AccountKind, Line};
+use kensho::consolidation::service::{self, CONSOLIDATED, Options};
+use kensho::money;
+
+use crate::billing::StepAmount;
+use crate::runner::DIFFERENTIAL_STEP;
+use crate::world::ScenarioWorld;
+
+fn project_file(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn options(w: &ScenarioWorld) -> Options {
+    Options {
+        replay_net_income_defect: w.replay_net_income_defect,
+    }
+}
+
+/// "" or " [flag=on]": which database of a differential run a message is about.
+fn which(label: &str) -> String {
+    if label.is_empty() {
+        String::new()
+    } else {
+        format!(" [{label}]")
+    }
+}
+
+fn statement_table(lines: &[(AccountCode, Line)]) -> Table {
+    Table {
+        columns: vec!["account".into(), "kind".into(), "amount".into()],
+        rows: lines
+            .iter()
+            .map(|(account, line)| {
+                vec![
+                    account.to_string(),
+                    line.kind.code().to_string(),
+                    money::display(line.amount),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[given(expr = "the consolidation group of {string} with the accounts of {string}")]
+async fn group(w: &mut ScenarioWorld, companies: String, accounts: String) -> Result<()> {
+    for v in w.variants()? {
+        service::set_up_group(
+            &v.database.db,
+            &project_file(&companies),
+            &project_file(&accounts),
+        )
+        .await
+        .with_context(|| format!("setting up the group{}", which(&v.label)))?;
+    }
+    Ok(())
+}
+
+#[given(expr = "the exchange rates of {string}")]
+#[when(expr = "the exchange rates of {string} are entered")]
+async fn rates(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let opts = options(w);
+    for v in w.variants()? {
+        service::update_rates(&v.database.db, &project_file(&path), opts)
+            .await
+            .with_context(|| which(&v.label))?;
+    }
+    Ok(())
+}
+
+#[given(expr = "the consolidation journal of {string}")]
+#[when(expr = "the consolidation journal of {string} is entered")]
+async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let opts = options(w);
+    for v in w.variants()? {
+        service::replace_journal(&v.database.db, &project_file(&path), opts)
+            .await
+            .with_context(|| which(&v.label))?;
+    }
+    Ok(())
+}
+
+#[given(expr = "the trial balances of {string} are imported")]
+#[when(expr = "the trial balances of {string} are imported")]
+async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let opts = options(w);
+    for v in w.variants()? {
+        service::import_trial_balances(&v.database.db, &project_file(&path), opts)
+            .await
+            .with_context(|| which(&v.label))?;
+    }
+    Ok(())
+}
+
+/// Two core operations on one group at the same moment, on two connections.
+#[when(
+    expr = "the trial balances of {string} are imported while the exchange rates of {string} are entered"
+)]
+async fn import_and_rates_at_once(
+    w: &mut ScenarioWorld,
+    balances: String,
+    rates: String,
+) -> Result<()> {
+    let opts = options(w);
+    let (balances, rates) = (project_file(&balances), project_file(&rates));
+    for v in w.variants()? {
+        let db = &v.database.db;
+        let (a, b) = futures::join!(
+            service::import_trial_balances(db, &balances, opts),
+            service::update_rates(db, &rates, opts)
+        );
+        a.with_context(|| format!("the import{}", which(&v.label)))?;
+        b.with_context(|| format!("the rate update{}", which(&v.label)))?;
+    }
+    Ok(())
+}
+
+async fn assert_statement(w: &ScenarioWorld, company: &str, step: &Step, name: &str) -> Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .context("this step needs a table: | account | amount |")?;
+    let expected = Table::from_raw(&table.rows)?;
+    for v in w.variants()? {
+        let lines = service::statement_lines(&v.database.db, company).await?;
+        let diff = compare_exact(&expected, &statement_table(&lines))?;
+        ensure!(diff.is_empty(), "{name}{}: {diff}", which(&v.label));
+    }
+    Ok(())
+}
+
+#[then("the consolidated statement is exactly:")]
+async fn consolidated_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
+    assert_statement(w, CONSOLIDATED, step, "consolidated statement").await
+}
+
+#[then(expr = "the statement of {word} is exactly:")]
+async fn company_exactly(w: &mut ScenarioWorld, company: String, step: &Step) -> Result<()> {
+    assert_statement(w, &company, step, &format!("statement of {company}")).await
+}
+
+#[then(expr = "the statement of {word} has exactly one net income line, of {amount}")]
+async fn one_net_income(w: &mut ScenarioWorld, company: String, amount: StepAmount) -> Result<()> {
+    for v in w.variants()? {
+        let lines = service::statement_lines(&v.database.db, &company).await?;
+        let net: Vec<_> = lines
+            .iter()
+            .filter(|(_, l)| l.kind == AccountKind::NetIncome)
+            .collect();
+        ensure!(
+            net.len() == 1,
+            "statement of {company}{}: {} net income lines",
+            which(&v.label),
+            net.len()
+        );
+        ensure!(
+            net[0].1.amount == amount.0,
+            "statement of {company}{}: net income {} where {} was expected",
+            which(&v.label),
+            money::display(net[0].1.amount),
+            money::display(amount.0)
+        );
+    }
+    Ok(())
+}
+
+/// Assets = liabilities + equity + net income + translation adjustment, for every
+/// company statement and the consolidated one.
+#[then("every statement balances")]
+async fn every_statement_balances(w: &mut ScenarioWorld) -> Result<()> {
+    for v in w.variants()? {
+        for company in ["P", "US", "EU", CONSOLIDATED] {
+            let lines = service::statement_lines(&v.database.db, company).await?;
+            let total = |kind: AccountKind| -> money::Amount {
+                lines
+                    .iter()
+                    .filter(|(_, l)| l.kind == kind)
+                    .map(|(_, l)| l.amount)
+                    .sum()
+            };
+            let difference = total(AccountKind::Asset)
+                - total(AccountKind::Liability)
+                - total(AccountKind::Equity)
+                - total(AccountKind::NetIncome)
+                - total(AccountKind::TranslationAdjustment);
+            ensure!(
+                difference.is_zero(),
+                "statement of {company}{} does not balance: assets exceed the other side by {}",
+                which(&v.label),
+                money::display(difference)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Amount snapshot (insta) of the consolidated statement, under fixtures/snapshots.
+#[then(expr = "the consolidated statement matches the snapshot {string}")]
+async fn consolidated_snapshot(w: &mut ScenarioWorld, name: String) -> Result<()> {
+    ensure!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "snapshot names are letters, digits, '-' and '_': {name:?}"
+    );
+    for v in w.variants()? {
+        let lines = service::statement_lines(&v.database.db, CONSOLIDATED).await?;
+        let text: String = lines
+            .iter()
+            .map(|(account, line)| {
+                format!(
+                    "{:<16} {:<24} {:>16}\n",
+                    account.as_str(),
+                    line.kind.code(),
+                    money::display(line.amount)
+                )
+            })
+            .collect();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(project_file("fixtures/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_description(format!(
+            "consolidated statement (連結財務諸表){}",
+            which(&v.label)
+        ));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            settings.bind(|| insta::assert_snapshot!(name.as_str(), text))
+        }));
+        if outcome.is_err() {
+            bail!(
+                "the consolidated statement{} does not match the snapshot fixtures/snapshots/{name}.snap (review with `cargo insta review`)",
+                which(&v.label)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Added by the runner at the end of every `@differential(flag)` scenario: the two
+/// databases must hold identical tables.
+#[then(expr = "the differential runs hold identical tables")]
+async fn differential_identical(w: &mut ScenarioWorld) -> Result<()> {
+    let variants = w.variants()?;
+    ensure!(
+        variants.len() == 2,
+        "'{DIFFERENTIAL_STEP}' belongs to @differential(flag) scenarios"
+    );
+    let a = differential::dump(&variants[0].database.db).await?;
+    let b = differential::dump(&variants[1].database.db).await?;
+    let differences = differential::compare(&variants[0].label, &a, &variants[1].label, &b);
+    if !differences.is_empty() {
+        let shown: Vec<String> = differences
+            .iter()
+            .take(20)
+            .map(|d| format!("  {d}"))
+            .collect();
+        bail!(
+            "the differential runs differ in {} place(s):\n{}",
+            differences.len(),
+            shown.join("\n")
+        );
+    }
+    Ok(())
+}
