@@ -310,10 +310,10 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                         s.database_time += database.created_in;
                         s.database_max = s.database_max.max(database.created_in);
                     }
-                    if let Some((name, on)) = flag {
-                        if let Err(e) = kensho::flags::set(&database.db, &name, on).await {
-                            world.setup_error = Some(format!("@differential: {e}"));
-                        }
+                    if let Some((name, on)) = flag
+                        && let Err(e) = kensho::flags::set(&database.db, &name, on).await
+                    {
+                        world.setup_error = Some(format!("@differential: {e}"));
                     }
                     world.databases.push(Variant { label, database });
                 }

@@ -75,6 +75,37 @@ async fn main() -> ExitCode {
             }
         }
     }
+    eprintln!(
+        "\nincident replay (seed 002): the net-income defect must FAIL the consolidation scenarios"
+    );
+    let argv = [
+        "replay",
+        "--engines",
+        "sqlite",
+        "--name",
+        "^Recomputing a statement that already holds net income$",
+    ]
+    .map(String::from)
+    .to_vec();
+    let internal = runner::Internal {
+        keep_failed: false,
+        replay_net_income_defect: true,
+        ..runner::Internal::default()
+    };
+    match runner::run(runner::Mode::Main, argv, internal).await {
+        Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 1 => {
+            eprintln!("incident replay: ok, the defect fails the scenario");
+            passed += 1;
+        }
+        Ok(_) => {
+            eprintln!("incident replay: FAILED, the scenario passed with the defect reintroduced");
+            failed += 1;
+        }
+        Err(e) => {
+            eprintln!("incident replay: {e:#}");
+            failed += 1;
+        }
+    }
     // The plain closing line CI reads: scenario suite + teeth checks.
     println!("{passed} passed, {failed} failed");
     if failed == 0 {

@@ -743,3 +743,111 @@ fn last_per_account(writes: Vec<StoredLine>) -> Vec<StoredLine> {
     }
     last.into_values().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::differential;
+    use crate::db::{EngineServer, ProviderSource};
+    use std::path::PathBuf;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/consolidation")
+            .join(name)
+    }
+
+    async fn run_group(db: &Db, options: Options) -> Amount {
+        set_up_group(db, &fixture("companies.csv"), &fixture("accounts.csv"))
+            .await
+            .unwrap();
+        update_rates(db, &fixture("rates.csv"), options)
+            .await
+            .unwrap();
+        replace_journal(db, &fixture("journal.csv"), options)
+            .await
+            .unwrap();
+        import_trial_balances(db, &fixture("trial-balances.csv"), options)
+            .await
+            .unwrap();
+        let lines = statement_lines(db, "US").await.unwrap();
+        let net: Vec<_> = lines
+            .iter()
+            .filter(|(_, l)| l.kind == AccountKind::NetIncome)
+            .collect();
+        assert_eq!(
+            net.len(),
+            1,
+            "one net income line per statement (the schema's key)"
+        );
+        net[0].1.amount
+    }
+
+    /// Seed 002 replayed: with the defect on, the per-step path still shows the right
+    /// net income (its save keeps the last line of an account), the in-memory path
+    /// does not, and the differential comparison names net income.
+    #[tokio::test]
+    async fn incident_replay_is_hidden_per_step_and_caught_by_the_differential_run() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho/unit");
+        let server = EngineServer::start(
+            crate::db::Engine::Sqlite,
+            &ProviderSource::Embedded { dir },
+            &format!("replay_{}", std::process::id()),
+        )
+        .await
+        .unwrap();
+        let replay = Options {
+            replay_net_income_defect: true,
+        };
+        let mut dumps = Vec::new();
+        for (in_memory, expected) in [(false, 58_000), (true, 116_000)] {
+            let scenario = server.create_scenario_db().await.unwrap();
+            flags::set(
+                &scenario.db,
+                flags::names::CONSOLIDATION_IN_MEMORY,
+                in_memory,
+            )
+            .await
+            .unwrap();
+            // 2,600 USD of cost against 3,000 of sales at 145: 58,000; the replayed
+            // defect adds the appended line to the stale one in memory: 116,000.
+            assert_eq!(
+                run_group(&scenario.db, replay).await,
+                Amount::from(expected),
+                "in_memory={in_memory}"
+            );
+            dumps.push(differential::dump(&scenario.db).await.unwrap());
+            server.drop_scenario_db(scenario).await.unwrap();
+        }
+        let differences = differential::compare("off", &dumps[0], "on", &dumps[1]);
+        assert!(
+            differences.iter().any(|d| d
+                .to_string()
+                .contains("key (US, net_income), column amount: 58000")),
+            "{differences:#?}"
+        );
+        // Without the defect both strategies agree, table for table.
+        let mut clean = Vec::new();
+        for in_memory in [false, true] {
+            let scenario = server.create_scenario_db().await.unwrap();
+            flags::set(
+                &scenario.db,
+                flags::names::CONSOLIDATION_IN_MEMORY,
+                in_memory,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                run_group(&scenario.db, Options::default()).await,
+                Amount::from(58_000)
+            );
+            clean.push(differential::dump(&scenario.db).await.unwrap());
+            server.drop_scenario_db(scenario).await.unwrap();
+        }
+        assert_eq!(
+            differential::compare("off", &clean[0], "on", &clean[1]),
+            vec![]
+        );
+        server.finish(false).await;
+    }
+}
