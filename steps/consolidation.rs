@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use kensho::check::differential;
@@ -60,7 +60,7 @@ async fn group(w: &mut ScenarioWorld, companies: String, accounts: String) -> Re
             &project_file(&accounts),
         )
         .await
-        .with_context(|| format!("setting up the group{}", which(&v.label)))?;
+        .map_err(|e| anyhow!("setting up the group{}: {e}", which(&v.label)))?;
     }
     Ok(())
 }
@@ -72,7 +72,7 @@ async fn rates(w: &mut ScenarioWorld, path: String) -> Result<()> {
     for v in w.variants()? {
         service::update_rates(&v.database.db, &project_file(&path), opts)
             .await
-            .with_context(|| which(&v.label))?;
+            .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
     Ok(())
 }
@@ -84,7 +84,7 @@ async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
     for v in w.variants()? {
         service::replace_journal(&v.database.db, &project_file(&path), opts)
             .await
-            .with_context(|| which(&v.label))?;
+            .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
     Ok(())
 }
@@ -96,7 +96,7 @@ async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
     for v in w.variants()? {
         service::import_trial_balances(&v.database.db, &project_file(&path), opts)
             .await
-            .with_context(|| which(&v.label))?;
+            .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
     Ok(())
 }
@@ -118,8 +118,8 @@ async fn import_and_rates_at_once(
             service::import_trial_balances(db, &balances, opts),
             service::update_rates(db, &rates, opts)
         );
-        a.with_context(|| format!("the import{}", which(&v.label)))?;
-        b.with_context(|| format!("the rate update{}", which(&v.label)))?;
+        a.map_err(|e| anyhow!("the import{}: {e}", which(&v.label)))?;
+        b.map_err(|e| anyhow!("the rate update{}: {e}", which(&v.label)))?;
     }
     Ok(())
 }

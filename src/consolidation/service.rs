@@ -161,7 +161,7 @@ enum Change {
     Adjustments(Vec<(String, &'static str, AccountCode, Amount)>),
 }
 
-const COMPANIES_SQL: &str = "SELECT code, currency, CAST(is_parent AS CHAR(1)) AS is_parent FROM cons_company ORDER BY code";
+const COMPANIES_SQL: &str = "SELECT code, currency, is_parent FROM cons_company ORDER BY code";
 const ACCOUNTS_SQL: &str = "SELECT code, kind FROM cons_account ORDER BY code";
 const RATES_SQL: &str =
     "SELECT currency, closing, average, historical FROM cons_rate ORDER BY currency";
@@ -219,7 +219,7 @@ pub async fn set_up_group(db: &Db, companies: &Path, accounts: &Path) -> Result<
             vec![
                 code,
                 currency.to_string(),
-                if parent { "1" } else { "0" }.to_string(),
+                if parent { "yes" } else { "no" }.to_string(),
             ],
             vec![],
         ));
@@ -453,10 +453,12 @@ async fn core_operation(
             Change::Journal(rows) => {
                 let rows: Vec<_> = rows
                     .iter()
-                    .map(|(e, n, a, s, m)| (vec![e.clone(), n.to_string(), a.to_string(), if *s == Side::Debit { "D" } else { "C" }.to_string()], vec![*m]))
+                    .map(|(e, n, a, s, m)| (vec![e.clone(), a.to_string(), if *s == Side::Debit { "D" } else { "C" }.to_string()], vec![Amount::from(*n as u64), *m]))
                     .collect();
                 store::delete_all(&mut tx, &trips, "cons_journal").await?;
-                store::insert_rows(&mut tx, &trips, "cons_journal", &["entry", "line_no", "account", "side"], &["amount"], &rows).await?;
+                // The line number travels as a number (an amount column) so every engine
+                // stores it as INTEGER.
+                store::insert_rows(&mut tx, &trips, "cons_journal", &["entry", "account", "side"], &["line_no", "amount"], &rows).await?;
             }
             Change::Adjustments(rows) => {
                 let rows: Vec<_> = rows.iter().map(|(c, s, a, m)| (vec![c.clone(), s.to_string(), a.to_string()], vec![*m])).collect();
@@ -594,7 +596,7 @@ impl Setup {
             setup.companies.push(Company {
                 code: row[0].clone(),
                 currency,
-                is_parent: row[2].trim() == "1",
+                is_parent: row[2].trim() == "yes",
             });
         }
         for row in accounts {

@@ -13,7 +13,7 @@ INSERT INTO cons_lock (id) VALUES (1);
 CREATE TABLE cons_company (
     code      VARCHAR(32) NOT NULL PRIMARY KEY,   -- 会社
     currency  CHAR(3)     NOT NULL,
-    is_parent SMALLINT    NOT NULL CHECK (is_parent IN (0, 1))
+    is_parent VARCHAR(3)  NOT NULL CHECK (is_parent IN ('yes', 'no'))
 ) ENGINE=InnoDB;
 
 CREATE TABLE cons_account (
