@@ -13,6 +13,10 @@ use sqlx::{QueryBuilder, Row};
 use super::model::{AccountCode, AccountKind, Line};
 use crate::money::{self, Amount};
 
+/// Lines per bulk statement: keeps one JSON document well under the servers'
+/// packet limits (MariaDB's `max_allowed_packet` is 16 MiB by default).
+pub const JSON_CHUNK: usize = 20_000;
+
 /// Database round trips made by one operation.
 #[derive(Debug, Default)]
 pub struct RoundTrips(Cell<u64>);
@@ -225,40 +229,40 @@ macro_rules! dialect {
                 Ok(())
             }
 
-            /// Inserts statement lines in one statement (keys must be new).
+            /// Inserts statement lines, one statement per [`JSON_CHUNK`] lines (keys
+            /// must be new).
             pub async fn insert_lines(
                 conn: &mut Conn,
                 trips: &RoundTrips,
                 lines: &[StoredLine],
             ) -> Result<(), StoreError> {
-                if lines.is_empty() {
-                    return Ok(());
+                for chunk in lines.chunks(JSON_CHUNK) {
+                    trips.one();
+                    sqlx::query($insert_json)
+                        .bind(json_rows(chunk))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(sql("saving statements"))?;
                 }
-                trips.one();
-                sqlx::query($insert_json)
-                    .bind(json_rows(lines))
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(sql("saving statements"))?;
                 Ok(())
             }
 
-            /// Upserts statement lines in one statement: an existing line of the same
-            /// company and account is updated (the per-step save).
+            /// Upserts statement lines, one statement per [`JSON_CHUNK`] lines: an
+            /// existing line of the same company and account is updated (the per-step
+            /// save).
             pub async fn upsert_lines(
                 conn: &mut Conn,
                 trips: &RoundTrips,
                 lines: &[StoredLine],
             ) -> Result<(), StoreError> {
-                if lines.is_empty() {
-                    return Ok(());
+                for chunk in lines.chunks(JSON_CHUNK) {
+                    trips.one();
+                    sqlx::query($upsert_json)
+                        .bind(json_rows(chunk))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(sql("saving a statement"))?;
                 }
-                trips.one();
-                sqlx::query($upsert_json)
-                    .bind(json_rows(lines))
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(sql("saving a statement"))?;
                 Ok(())
             }
 
