@@ -89,6 +89,17 @@ async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
     Ok(())
 }
 
+#[given(expr = "the foreign-currency monetary items of {string}")]
+async fn monetary_items(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let opts = options(w);
+    for v in w.variants()? {
+        service::replace_monetary_items(&v.database.db, &project_file(&path), opts)
+            .await
+            .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
+    }
+    Ok(())
+}
+
 #[given(expr = "the trial balances of {string} are imported")]
 #[when(expr = "the trial balances of {string} are imported")]
 async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {

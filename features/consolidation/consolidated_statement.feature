@@ -5,7 +5,8 @@
 #
 # Inputs (fixtures/consolidation/): companies P (JPY, parent), US (USD), EU (EUR);
 # rates USD closing 150 / average 145 / historical 110, EUR 160 / 155 / 130;
-# journal: investment 201,000 against capital, intercompany 45,000 (US owes P).
+# journal: investment 201,000 against capital, intercompany 45,000 (US owes P);
+# P's receivable includes 300 USD booked at 45,000 (a monetary item, step 6).
 # Signs: every amount is positive on its natural side.
 @differential(consolidation.in_memory)
 Feature: Consolidated statement of a group with foreign subsidiaries
@@ -14,6 +15,7 @@ Feature: Consolidated statement of a group with foreign subsidiaries
     Given the consolidation group of "fixtures/consolidation/companies.csv" with the accounts of "fixtures/consolidation/accounts.csv"
     And the exchange rates of "fixtures/consolidation/rates.csv"
     And the consolidation journal of "fixtures/consolidation/journal.csv"
+    And the foreign-currency monetary items of "fixtures/consolidation/monetary-items.csv"
 
   Scenario: Importing the trial balances gives the hand-computed consolidated statement
     When the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
@@ -42,6 +44,7 @@ Feature: Consolidated statement of a group with foreign subsidiaries
     #   retained 101,000 + 33,000 + 13,000 = 147,000
     #   sales 400,000 + 435,000 + 232,500 = 1,067,500;  cost 250,000 + 377,000 + 217,000 = 844,000
     #   net income 1,067,500 − 844,000 = 223,500;  translation adjustment 0 + 54,000 + 24,500 = 78,500
+    #   FX: P's 300 USD receivable at 150 = 45,000, as booked: no gain or loss
     #   check: 960,000 + 230,000 = 241,000 + 647,000 + 223,500 + 78,500 = 1,190,000
     And the consolidated statement is exactly:
       | account        | amount    |
@@ -55,6 +58,7 @@ Feature: Consolidated statement of a group with foreign subsidiaries
       | cost           |   844,000 |
       | net_income     |   223,500 |
       | fx_translation |    78,500 |
+      | fx_gain_loss   |         0 |
     And every statement balances
     And the consolidated statement matches the snapshot "consolidated-after-import"
 
@@ -78,25 +82,31 @@ Feature: Consolidated statement of a group with foreign subsidiaries
       | cost           |   844,000 |
       | net_income     |   252,500 |
       | fx_translation |    79,500 |
+      | fx_gain_loss   |         0 |
     And every statement balances
 
   Scenario: An exchange-rate update recomputes every foreign subsidiary and the translation adjustment
     Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
     # USD closing rate 150 → 140: US cash 280,000, receivable 70,000, payable 112,000
     # US translation adjustment 350,000 − 112,000 − 143,000 − 58,000 = 37,000
+    # P's 300 USD receivable: 300 × 140 = 42,000 against 45,000 booked: FX loss 3,000,
+    #   so receivable 200,000 + 70,000 − 45,000 − 3,000 = 222,000
+    #   and net income 1,067,500 − 844,000 − 3,000 = 220,500
+    #   check: 940,000 + 222,000 = 233,000 + 647,000 + 220,500 + 61,500 = 1,162,000
     When the exchange rates of "fixtures/consolidation/rates-usd-140.csv" are entered
     Then the consolidated statement is exactly:
       | account        | amount    |
       | cash           |   940,000 |
-      | receivable     |   225,000 |
+      | receivable     |   222,000 |
       | investment     |         0 |
       | payable        |   233,000 |
       | capital        |   500,000 |
       | retained       |   147,000 |
       | sales          | 1,067,500 |
       | cost           |   844,000 |
-      | net_income     |   223,500 |
+      | net_income     |   220,500 |
       | fx_translation |    61,500 |
+      | fx_gain_loss   |    -3,000 |
     And every statement balances
 
   Scenario: Two core operations at once never interleave
@@ -105,13 +115,14 @@ Feature: Consolidated statement of a group with foreign subsidiaries
     Then the consolidated statement is exactly:
       | account        | amount    |
       | cash           |   940,000 |
-      | receivable     |   225,000 |
+      | receivable     |   222,000 |
       | investment     |         0 |
       | payable        |   233,000 |
       | capital        |   500,000 |
       | retained       |   147,000 |
       | sales          | 1,067,500 |
       | cost           |   844,000 |
-      | net_income     |   223,500 |
+      | net_income     |   220,500 |
       | fx_translation |    61,500 |
+      | fx_gain_loss   |    -3,000 |
     And every statement balances

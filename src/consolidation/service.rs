@@ -19,7 +19,7 @@ use std::path::Path;
 
 use super::input::{CsvLine, InputError, read_csv};
 use super::model::{AccountCode, AccountKind, Currency, Line, RateTable, Rates, Statement};
-use super::pipeline::{self, Adjustment, KeyAccounts};
+use super::pipeline::{self, Adjustment, KeyAccounts, MonetaryItem};
 use super::store::{self, RoundTrips, StoreError, StoredLine};
 use super::{ConsolidationError, EntryLine, JournalEntry, Side, consolidate};
 use crate::db::Db;
@@ -93,6 +93,7 @@ struct Setup {
     local_adjustments: BTreeMap<String, Vec<Adjustment>>,
     jpy_adjustments: BTreeMap<String, Vec<Adjustment>>,
     journal: Vec<JournalEntry>,
+    monetary_items: BTreeMap<String, Vec<MonetaryItem>>,
 }
 
 impl Setup {
@@ -159,6 +160,7 @@ enum Change {
     Rates(Vec<(Currency, Rates)>),
     Journal(Vec<(String, usize, AccountCode, Side, Amount)>),
     Adjustments(Vec<(String, &'static str, AccountCode, Amount)>),
+    MonetaryItems(Vec<(String, AccountCode, Currency, Amount, Amount)>),
 }
 
 const COMPANIES_SQL: &str = "SELECT code, currency, is_parent FROM cons_company ORDER BY code";
@@ -169,6 +171,7 @@ const ADJUSTMENTS_SQL: &str =
     "SELECT company, stage, account, amount FROM cons_adjustment ORDER BY company, stage, account";
 const JOURNAL_SQL: &str =
     "SELECT entry, account, side, amount FROM cons_journal ORDER BY entry, line_no";
+const MONETARY_ITEMS_SQL: &str = "SELECT company, account, currency, foreign_amount, booked_jpy FROM cons_monetary_item ORDER BY company, account, currency";
 const TRIAL_BALANCES_SQL: &str =
     "SELECT company, account, amount FROM cons_trial_balance ORDER BY company, account";
 
@@ -400,6 +403,59 @@ pub async fn replace_adjustments(
     .await
 }
 
+/// Core operation: replaces the foreign-currency monetary items
+/// (`company,account,currency,foreign_amount,booked_jpy`) that step 6 remeasures at
+/// the closing rate, and recomputes. The account must be an asset or a liability
+/// of the company's statement, and `booked_jpy` part of its balance.
+pub async fn replace_monetary_items(
+    db: &Db,
+    path: &Path,
+    options: Options,
+) -> Result<Outcome, ServiceError> {
+    let lines = read_csv(
+        path,
+        &[
+            "company",
+            "account",
+            "currency",
+            "foreign_amount",
+            "booked_jpy",
+        ],
+    )?;
+    core_operation(db, options, |setup| {
+        let mut rows = Vec::new();
+        for line in &lines {
+            let company = setup.company(line, "company")?;
+            let (account, kind) = setup.kind(line, "account")?;
+            if !matches!(kind, AccountKind::Asset | AccountKind::Liability) {
+                return Err(line.error(
+                    "account",
+                    format!("{account} is {kind}; monetary items are assets or liabilities"),
+                ));
+            }
+            let code = line.text("currency")?;
+            let currency = match Currency::from_code(code) {
+                Some(Currency::JPY) | None => {
+                    return Err(line.error(
+                        "currency",
+                        format!("{code:?} is not a foreign currency; use USD or EUR"),
+                    ));
+                }
+                Some(c) => c,
+            };
+            rows.push((
+                company,
+                account,
+                currency,
+                line.amount("foreign_amount")?,
+                line.amount("booked_jpy")?,
+            ));
+        }
+        Ok(Change::MonetaryItems(rows))
+    })
+    .await
+}
+
 /// The lines of a stored statement (a company's, or [`CONSOLIDATED`]), by account.
 pub async fn statement_lines(
     db: &Db,
@@ -460,6 +516,14 @@ async fn core_operation(
                 // stores it as INTEGER.
                 store::insert_rows(&mut tx, &trips, "cons_journal", &["entry", "account", "side"], &["line_no", "amount"], &rows).await?;
             }
+            Change::MonetaryItems(rows) => {
+                let rows: Vec<_> = rows
+                    .iter()
+                    .map(|(c, a, cur, f, b)| (vec![c.clone(), a.to_string(), cur.to_string()], vec![*f, *b]))
+                    .collect();
+                store::delete_all(&mut tx, &trips, "cons_monetary_item").await?;
+                store::insert_rows(&mut tx, &trips, "cons_monetary_item", &["company", "account", "currency"], &["foreign_amount", "booked_jpy"], &rows).await?;
+            }
             Change::Adjustments(rows) => {
                 let rows: Vec<_> = rows.iter().map(|(c, s, a, m)| (vec![c.clone(), s.to_string(), a.to_string()], vec![*m])).collect();
                 store::delete_all(&mut tx, &trips, "cons_adjustment").await?;
@@ -479,12 +543,13 @@ async fn core_operation(
         let mut statements = Vec::new();
         for company in &setup.companies {
             let tb = trial_balances.remove(&company.code).unwrap_or_default();
+            let has_trial_balance = !tb.is_empty();
             let statement = Statement::from_lines(company.code.clone(), company.currency, tb)?;
             let statement = match strategy {
                 Strategy::InMemory => {
                     let mut statement = statement;
                     for step in 1..=6 {
-                        let (after, appended) = run_step(step, statement, company, &setup, &keys, options)?;
+                        let (after, appended) = run_step(step, statement, company, &setup, &keys, options, has_trial_balance)?;
                         statement = after;
                         for l in appended {
                             // A second line for the account: read back, the two add up.
@@ -504,8 +569,9 @@ async fn core_operation(
                             currency,
                             loaded.into_iter().map(|l| (l.account, l.line.kind, l.line.amount)),
                         )?;
-                        let (after, appended) = run_step(step, before.clone(), company, &setup, &keys, options)?;
-                        let mut writes = changed_lines(&before, &after);
+                        let (after, appended) = run_step(step, before, company, &setup, &keys, options, has_trial_balance)?;
+                        // The step saves its statement back, as the original design did.
+                        let mut writes = stored(&after);
                         writes.extend(appended);
                         store::upsert_lines(&mut tx, &trips, &last_per_account(writes)).await?;
                     }
@@ -570,7 +636,15 @@ macro_rules! load_setup {
             &["amount"],
         )
         .await?;
-        Setup::from_rows(companies, accounts, rates, adjustments, journal)?
+        let monetary = $store::amount_rows(
+            conn,
+            trips,
+            MONETARY_ITEMS_SQL,
+            &["company", "account", "currency"],
+            &["foreign_amount", "booked_jpy"],
+        )
+        .await?;
+        Setup::from_rows(companies, accounts, rates, adjustments, journal, monetary)?
     }};
 }
 use load_setup;
@@ -582,6 +656,7 @@ impl Setup {
         rates: Vec<(Vec<String>, Vec<Amount>)>,
         adjustments: Vec<(Vec<String>, Vec<Amount>)>,
         journal: Vec<(Vec<String>, Vec<Amount>)>,
+        monetary: Vec<(Vec<String>, Vec<Amount>)>,
     ) -> Result<Setup, ServiceError> {
         let corrupt = |table: &'static str, what: String| {
             ServiceError::Store(StoreError::Corrupt { table, what })
@@ -662,6 +737,20 @@ impl Setup {
             }
         }
         setup.journal = entries;
+        for (t, a) in monetary {
+            let currency = Currency::from_code(&t[2])
+                .ok_or_else(|| corrupt("cons_monetary_item", format!("currency {:?}", t[2])))?;
+            setup
+                .monetary_items
+                .entry(t[0].clone())
+                .or_default()
+                .push(MonetaryItem {
+                    account: AccountCode::new(t[1].clone()),
+                    currency,
+                    foreign_amount: a[0],
+                    booked_jpy: a[1],
+                });
+        }
         Ok(setup)
     }
 
@@ -683,6 +772,7 @@ fn run_step(
     setup: &Setup,
     keys: &KeyAccounts,
     options: Options,
+    has_trial_balance: bool,
 ) -> Result<(Statement, Vec<StoredLine>), ServiceError> {
     let none = Vec::new();
     let statement = match step {
@@ -712,7 +802,18 @@ fn run_step(
             setup.jpy_adjustments.get(&company.code).unwrap_or(&none),
         )?,
         5 => pipeline::compute_translation_adjustment(statement, &keys.translation_adjustment)?,
-        _ => pipeline::compute_fx_gain_loss(statement, &[], &setup.rates, keys)?,
+        // A company without a trial balance yet has nothing to remeasure.
+        _ if !has_trial_balance => statement,
+        _ => pipeline::compute_fx_gain_loss(
+            statement,
+            setup
+                .monetary_items
+                .get(&company.code)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            &setup.rates,
+            keys,
+        )?,
     };
     Ok((statement, Vec::new()))
 }
@@ -725,14 +826,6 @@ fn stored(statement: &Statement) -> Vec<StoredLine> {
             account: account.clone(),
             line: *line,
         })
-        .collect()
-}
-
-/// Lines of `after` that are new or differ from `before`.
-fn changed_lines(before: &Statement, after: &Statement) -> Vec<StoredLine> {
-    stored(after)
-        .into_iter()
-        .filter(|l| before.get(&l.account) != Some(&l.line))
         .collect()
 }
 
