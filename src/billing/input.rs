@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 pub use crate::input::InputError;
-use crate::money::{Amount, parse_amount};
+use crate::money::Amount;
 
 use super::BillingKey;
 
@@ -32,123 +32,41 @@ pub struct BatchInput {
 
 /// Reads and parses a batch input file.
 pub fn read_file(path: &std::path::Path) -> Result<BatchInput, InputError> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| InputError {
-        file: name.clone(),
-        line: None,
-        column: None,
-        message: format!("cannot read the file: {e}"),
-    })?;
-    parse(&name, &bytes)
+    let lines = crate::input::read_csv(path, &COLUMNS)?;
+    from_lines(&path.display().to_string(), lines)
 }
 
 /// Parses a batch input. Accepts a UTF-8 byte-order mark; rejects anything else that
 /// is not exactly the expected shape.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<BatchInput, InputError> {
-    let err = |line: Option<usize>, column: Option<&str>, message: String| InputError {
-        file: name.to_string(),
-        line,
-        column: column.map(str::to_string),
-        message,
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(err(
-            None,
-            None,
-            format!(
-                "the file is empty; expected a header line '{}'",
-                COLUMNS.join(",")
-            ),
-        ));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| err(Some(1), None, csv_message(&e)))?
-        .clone();
-    let mut index = HashMap::new();
-    for (i, raw) in headers.iter().enumerate() {
-        let header = std::str::from_utf8(raw).map_err(|_| {
-            err(
-                Some(1),
-                None,
-                format!("header field {} is not valid UTF-8", i + 1),
-            )
-        })?;
-        let header = header.trim().to_ascii_lowercase();
-        if !COLUMNS.contains(&header.as_str()) {
-            return Err(err(
-                Some(1),
-                Some(&header),
-                format!(
-                    "unknown column {header:?}; the columns are {}",
-                    COLUMNS.join(", ")
-                ),
-            ));
-        }
-        if index.insert(header.clone(), i).is_some() {
-            return Err(err(
-                Some(1),
-                Some(&header),
-                format!("column {header:?} appears twice"),
-            ));
-        }
-    }
-    if let Some(missing) = COLUMNS.iter().find(|c| !index.contains_key(**c)) {
-        return Err(err(
-            Some(1),
-            Some(missing),
-            format!("missing column {missing:?}"),
-        ));
-    }
-    let mut lines = Vec::new();
+    from_lines(name, crate::input::parse_csv(name, bytes, &COLUMNS)?)
+}
+
+fn from_lines(name: &str, rows: Vec<crate::input::CsvLine>) -> Result<BatchInput, InputError> {
+    let mut lines = Vec::with_capacity(rows.len());
     let mut seen: HashMap<BillingKey, usize> = HashMap::new();
-    for record in reader.byte_records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize);
-            err(line, None, csv_message(&e))
-        })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        let field = |column: &str| -> Result<String, InputError> {
-            let raw = record.get(index[column]).unwrap_or_default();
-            std::str::from_utf8(raw)
-                .map(|s| s.trim().to_string())
-                .map_err(|_| err(Some(line), Some(column), "not valid UTF-8".into()))
-        };
-        let person = field("person")?;
-        if person.is_empty() || person.chars().count() > 64 {
-            return Err(err(
-                Some(line),
-                Some("person"),
-                format!("a person is 1 to 64 characters, got {person:?}"),
-            ));
-        }
-        let period = field("period")?;
+    for row in rows {
+        let person = row.text("person")?.to_string();
+        let period = row.text("period")?.to_string();
         if !is_period(&period) {
-            return Err(err(
-                Some(line),
-                Some("period"),
+            return Err(row.error(
+                "period",
                 format!("{period:?} is not a billing period; write YYYY-MM, e.g. 2026-11"),
             ));
         }
-        let amount = parse_amount(&field("amount")?)
-            .map_err(|e| err(Some(line), Some("amount"), e.to_string()))?;
+        let amount = row.amount("amount")?;
         let key = BillingKey { person, period };
-        if let Some(first) = seen.insert(key.clone(), line) {
-            return Err(err(
-                Some(line),
-                Some("person"),
-                format!(
-                    "{key} appears twice in one file (first on line {first}); one line per person and period"
-                ),
+        if let Some(first) = seen.insert(key.clone(), row.line) {
+            return Err(row.error(
+                "person",
+                format!("{key} appears twice in one file (first on line {first}); one line per person and period"),
             ));
         }
-        lines.push(BatchLine { line, key, amount });
+        lines.push(BatchLine {
+            line: row.line,
+            key,
+            amount,
+        });
     }
     Ok(BatchInput {
         name: name.to_string(),
@@ -166,21 +84,10 @@ pub fn is_period(text: &str) -> bool {
         && matches!(text[5..].parse::<u8>(), Ok(1..=12))
 }
 
-fn csv_message(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => {
-            format!("{len} fields where the header has {expected_len}")
-        }
-        csv::ErrorKind::Utf8 { err, .. } => format!("not valid UTF-8 (field {})", err.field() + 1),
-        other => format!("{other:?}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::parse_amount;
 
     #[test]
     fn parses_lines_with_their_numbers_and_a_bom() {

@@ -236,15 +236,7 @@ macro_rules! dialect {
                 trips: &RoundTrips,
                 lines: &[StoredLine],
             ) -> Result<(), StoreError> {
-                for chunk in lines.chunks(JSON_CHUNK) {
-                    trips.one();
-                    sqlx::query($insert_json)
-                        .bind(json_rows(chunk))
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(sql("saving statements"))?;
-                }
-                Ok(())
+                bulk(conn, trips, $insert_json, lines).await
             }
 
             /// Upserts statement lines, one statement per [`JSON_CHUNK`] lines: an
@@ -255,13 +247,22 @@ macro_rules! dialect {
                 trips: &RoundTrips,
                 lines: &[StoredLine],
             ) -> Result<(), StoreError> {
+                bulk(conn, trips, $upsert_json, lines).await
+            }
+
+            async fn bulk(
+                conn: &mut Conn,
+                trips: &RoundTrips,
+                statement: &'static str,
+                lines: &[StoredLine],
+            ) -> Result<(), StoreError> {
                 for chunk in lines.chunks(JSON_CHUNK) {
                     trips.one();
-                    sqlx::query($upsert_json)
+                    sqlx::query(statement)
                         .bind(json_rows(chunk))
                         .execute(&mut *conn)
                         .await
-                        .map_err(sql("saving a statement"))?;
+                        .map_err(sql("saving statements"))?;
                 }
                 Ok(())
             }
