@@ -10,4 +10,5 @@ pub mod consolidation;
 pub mod db;
 pub mod flags;
 pub mod input;
+pub mod karte;
 pub mod money;

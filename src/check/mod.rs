@@ -1,5 +1,6 @@
 //! Harness checks: table comparison (and, as the harness grows, invariants,
 //! differential runs and concurrency statistics).
 
+pub mod concurrency;
 pub mod differential;
 pub mod table;

@@ -1,0 +1,10 @@
+//! Karte (カルテ): medical-record photos, from seed 000.
+//!
+//! Customers (顧客) carry photos and handwritten-chart images
+//! (写真・手書きカルテ画像); deleting either moves it to the trash (ゴミ箱), and
+//! a purge removes what has been in the trash for 30 days or more. In the
+//! incident the purge ran as long transactions and blocked photo saves. The
+//! service grows here: customers, photos, trash, purge. So far it has the object
+//! store for image bytes ([`storage`]).
+
+pub mod storage;
