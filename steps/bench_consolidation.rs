@@ -94,6 +94,12 @@ async fn timed_update(db: &kensho::db::Db, dir: &Path) -> Result<(f64, Outcome)>
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let engines = Engine::parse_list(&args.engines)?;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho");
     let dir = root.join("bench-consolidation");

@@ -533,7 +533,9 @@ async fn core_operation(
         // Re-read what the change wrote, so both strategies start from the stored input.
         let setup = load_setup!(store, &mut tx, &trips);
         let keys = setup.key_accounts()?;
+        let began = std::time::Instant::now();
         let balances = store::amount_rows(&mut tx, &trips, TRIAL_BALANCES_SQL, &["company", "account"], &["amount"]).await?;
+        tracing::debug!(lines = balances.len(), elapsed = ?began.elapsed(), "trial balances read");
         let mut trial_balances: BTreeMap<String, Vec<(AccountCode, AccountKind, Amount)>> = BTreeMap::new();
         for (t, a) in balances {
             let account = AccountCode::new(t[1].clone());
@@ -581,13 +583,16 @@ async fn core_operation(
             };
             statements.push(statement);
         }
+        tracing::debug!(?strategy, elapsed = ?began.elapsed(), "company statements computed");
         let group = consolidate(CONSOLIDATED, &statements, &setup.journal, &keys.net_income)?;
         match strategy {
             Strategy::InMemory => {
                 store::delete_statements(&mut tx, &trips, None).await?;
+                tracing::debug!(elapsed = ?began.elapsed(), "old statements deleted");
                 let mut all: Vec<StoredLine> = statements.iter().flat_map(stored).collect();
                 all.extend(stored(&group));
                 store::insert_lines(&mut tx, &trips, &all).await?;
+                tracing::debug!(lines = all.len(), elapsed = ?began.elapsed(), "statements saved");
             }
             Strategy::PerStep => {
                 store::delete_statements(&mut tx, &trips, Some(CONSOLIDATED)).await?;
