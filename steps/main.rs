@@ -3,6 +3,7 @@
 
 mod billing;
 mod consolidation;
+mod karte;
 mod runner;
 mod world;
 

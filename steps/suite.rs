@@ -6,6 +6,8 @@
 mod billing;
 #[path = "consolidation.rs"]
 mod consolidation;
+#[path = "karte.rs"]
+mod karte;
 #[path = "runner.rs"]
 mod runner;
 #[path = "world.rs"]

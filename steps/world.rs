@@ -36,6 +36,8 @@ pub struct ScenarioWorld {
     /// re-run policy, so the check can prove the main scenario fails without status
     /// management. No option or variable reaches it.
     pub forced_policy: Option<NaivePolicy>,
+    /// カルテ: clock, customers and photos of the scenario.
+    pub karte: crate::karte::KarteState,
     /// Set only by the suite's incident replay check (seed 002).
     pub replay_net_income_defect: bool,
 }
@@ -52,6 +54,7 @@ impl ScenarioWorld {
             noted_records: None,
             forced_policy: None,
             replay_net_income_defect: false,
+            karte: Default::default(),
         }
     }
 

@@ -7,4 +7,5 @@
 //! service grows here: customers, photos, trash, purge. So far it has the object
 //! store for image bytes ([`storage`]).
 
+pub mod service;
 pub mod storage;
