@@ -1,11 +1,14 @@
 //! カルテ medical-record photo steps (seed 000): customers, photos, trash and purge.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, ensure};
 use cucumber::{given, then, when};
-use kensho::karte::service::{self, ImageKind, PurgeReport};
+use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
+use kensho::karte::service::{self, ImageKind, KarteError, PurgeReport, RETENTION_MS};
 use kensho::karte::storage::{LocalStore, ObjectStore};
 
 use crate::world::ScenarioWorld;
@@ -21,6 +24,10 @@ pub struct KarteState {
     /// Photo ids per customer, in creation order, with their trash state.
     pub photos: BTreeMap<String, Vec<(i64, bool)>>,
     pub last_purge: Option<PurgeReport>,
+    /// Photos the purge must remove (in the trash 30 days or more when it ran).
+    pub expired: Vec<i64>,
+    /// Latency statistics of the last concurrent step.
+    pub stats: LatencyRecorder,
 }
 
 fn store(w: &ScenarioWorld) -> Result<LocalStore> {
@@ -194,6 +201,193 @@ async fn no_orphans(w: &mut ScenarioWorld) -> Result<()> {
     ensure!(
         orphans == 0,
         "{orphans} tag rows point at photos that no longer exist"
+    );
+    Ok(())
+}
+
+/// A group of customers with photos, some of them in the trash for `days` days.
+#[given(
+    expr = "{int} customers with {int} photos each, {int} of which went to the trash {int} days ago"
+)]
+async fn many_customers(
+    w: &mut ScenarioWorld,
+    customers: usize,
+    photos: usize,
+    trashed: usize,
+    days: i64,
+) -> Result<()> {
+    ensure!(
+        trashed <= photos,
+        "{trashed} of {photos} photos cannot go to the trash"
+    );
+    let db = w.db()?.clone();
+    let store = store(w)?;
+    let at = w.karte.now_ms - days * DAY_MS;
+    for c in 0..customers {
+        let name = format!("顧客{c:03}");
+        let id = service::create_customer(&db, &name).await?;
+        let mut list = Vec::new();
+        for n in 0..photos {
+            let bytes = format!("image {n} of {name}").into_bytes();
+            let photo = service::save_photo(
+                &db,
+                &store,
+                id,
+                ImageKind::Photo,
+                &bytes,
+                &["顔"],
+                w.karte.now_ms,
+            )
+            .await?;
+            let in_trash = n < trashed;
+            if in_trash {
+                service::trash_photo(&db, photo, at).await?;
+                if days * DAY_MS >= RETENTION_MS {
+                    w.karte.expired.push(photo);
+                }
+            }
+            list.push((photo, in_trash));
+        }
+        w.karte.customers.insert(name.clone(), id);
+        w.karte.photos.insert(name, list);
+    }
+    Ok(())
+}
+
+fn kind_of(e: &KarteError) -> ErrorKind {
+    match e.database_code() {
+        Some((code, message)) => classify(&message, code.as_deref()),
+        None => classify(&e.to_string(), None),
+    }
+}
+
+/// Most saves one client makes while the purge runs, and how long it may go on.
+const MAX_SAVES_PER_CLIENT: usize = 300;
+const MAX_CONCURRENT_STEP: Duration = Duration::from_secs(60);
+
+/// The purge and `clients` savers at once: each client keeps saving new photos (to
+/// customers outside the trash) until the purge has finished, at least 5 saves and
+/// at most [`MAX_SAVES_PER_CLIENT`] each, within [`MAX_CONCURRENT_STEP`].
+#[when(expr = "the purge runs while {int} clients keep saving photos")]
+async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()> {
+    let db = w.db()?.clone();
+    let store = store(w)?;
+    let now = w.karte.now_ms;
+    let targets: Vec<i64> = w.karte.customers.values().copied().collect();
+    ensure!(!targets.is_empty(), "no customers to save photos for");
+    let done = Cell::new(false);
+    let recorder = RefCell::new(LatencyRecorder::new());
+    let saved = RefCell::new(Vec::new());
+    let began = Instant::now();
+    let purge = async {
+        let result = service::purge(&db, &store, now).await;
+        done.set(true);
+        result
+    };
+    let saver = |client: usize| {
+        let (db, store, targets, done, recorder, saved) =
+            (&db, &store, &targets, &done, &recorder, &saved);
+        async move {
+            for n in 0..MAX_SAVES_PER_CLIENT {
+                if (done.get() && n >= 5) || began.elapsed() > MAX_CONCURRENT_STEP {
+                    break;
+                }
+                let customer = targets[(client * 7 + n) % targets.len()];
+                let bytes = format!("saved by client {client}, #{n}").into_bytes();
+                let started = Instant::now();
+                let result = service::save_photo(
+                    db,
+                    store,
+                    customer,
+                    ImageKind::Photo,
+                    &bytes,
+                    &["顔", "経過"],
+                    now,
+                )
+                .await;
+                match result {
+                    Ok(id) => {
+                        recorder.borrow_mut().record_ok("save", started.elapsed());
+                        saved.borrow_mut().push(id);
+                    }
+                    Err(e) => {
+                        recorder
+                            .borrow_mut()
+                            .record_err("save", started.elapsed(), kind_of(&e))
+                    }
+                }
+            }
+        }
+    };
+    let (purged, _) = futures::join!(purge, futures::future::join_all((0..clients).map(saver)));
+    let report = purged?;
+    let stats = recorder.into_inner();
+    eprintln!(
+        "      purge: {} photos in {} chunks; {stats}",
+        report.photos, report.chunks
+    );
+    w.karte.last_purge = Some(report);
+    w.karte.stats = stats;
+    let saved = saved.into_inner();
+    for (_, list) in w.karte.photos.iter_mut().take(1) {
+        list.extend(saved.iter().map(|id| (*id, false)));
+    }
+    Ok(())
+}
+
+#[then("every save succeeded")]
+async fn every_save_succeeded(w: &mut ScenarioWorld) -> Result<()> {
+    w.karte.stats.no_failures("save").map_err(|e| anyhow!(e))
+}
+
+#[then("no save hit a deadlock")]
+async fn no_deadlock(w: &mut ScenarioWorld) -> Result<()> {
+    w.karte
+        .stats
+        .no_errors_of("save", ErrorKind::Deadlock)
+        .map_err(|e| anyhow!(e))
+}
+
+#[then(expr = "the p99 save latency is below {int} ms")]
+async fn p99_below(w: &mut ScenarioWorld, ms: u64) -> Result<()> {
+    w.karte
+        .stats
+        .p99_below("save", Duration::from_millis(ms))
+        .map_err(|e| anyhow!(e))
+}
+
+/// Everything expired is gone; every other photo, including those saved during the
+/// purge, is still there.
+#[then("all expired trash is gone and nothing else")]
+async fn expired_gone_nothing_else(w: &mut ScenarioWorld) -> Result<()> {
+    let existing = service::photo_ids(w.db()?).await?;
+    let still_there: Vec<&i64> = w
+        .karte
+        .expired
+        .iter()
+        .filter(|id| existing.contains(id))
+        .collect();
+    ensure!(
+        still_there.is_empty(),
+        "{} expired photos were not purged: {still_there:?}",
+        still_there.len()
+    );
+    let expected: Vec<i64> = w
+        .karte
+        .photos
+        .values()
+        .flatten()
+        .map(|(id, _)| *id)
+        .filter(|id| !w.karte.expired.contains(id))
+        .collect();
+    let lost: Vec<&i64> = expected
+        .iter()
+        .filter(|id| !existing.contains(id))
+        .collect();
+    ensure!(
+        lost.is_empty(),
+        "{} photos that were not expired are gone: {lost:?}",
+        lost.len()
     );
     Ok(())
 }

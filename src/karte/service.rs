@@ -18,7 +18,7 @@ use crate::db::Db;
 pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// Photos per purge transaction.
-pub const PURGE_CHUNK: usize = 200;
+pub const PURGE_CHUNK: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KarteError {
@@ -34,6 +34,20 @@ pub enum KarteError {
     NotFound { what: &'static str, id: i64 },
     #[error("tag {0:?}: a tag is 1 to 64 characters")]
     BadTag(String),
+}
+
+impl KarteError {
+    /// The database's error code and message, when the database refused the work
+    /// (for classifying lock waits, deadlocks and busy errors).
+    pub fn database_code(&self) -> Option<(Option<String>, String)> {
+        match self {
+            KarteError::Sql {
+                source: sqlx::Error::Database(e),
+                ..
+            } => Some((e.code().map(|c| c.into_owned()), e.message().to_string())),
+            _ => None,
+        }
+    }
 }
 
 fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> KarteError {
@@ -139,6 +153,13 @@ macro_rules! dialect {
             }
 
             pub const LOCK: &str = $lock;
+            /// SQLite takes the write lock when the transaction starts, so a writer
+            /// waits (busy_timeout) instead of failing on a lock upgrade.
+            pub const BEGIN: Option<&str> = if LOCK.is_empty() {
+                Some("BEGIN IMMEDIATE")
+            } else {
+                None
+            };
             pub const TAG_INSERT: &str = $tag_insert;
             pub const TAG_CONFLICT: &str = $tag_conflict;
         }
@@ -224,7 +245,11 @@ async fn save_row(
         }
     }
     dispatch!(db, d, pool => {
-        let mut tx = pool.begin().await.map_err(sql("starting a transaction"))?;
+        let mut tx = match d::BEGIN {
+            Some(begin) => pool.begin_with(begin).await,
+            None => pool.begin().await,
+        }
+        .map_err(sql("starting a transaction"))?;
         let mut qb = d::new("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
         qb.push_bind(customer).push(", ").push_bind(kind.code()).push(", ").push_bind(key.to_string()).push(", ").push_bind(now_ms).push(")");
         let id = d::insert_returning_id(&mut tx, qb).await?;
@@ -321,7 +346,11 @@ pub async fn purge(
     }
     loop {
         let deleted: Vec<(i64, String)> = dispatch!(db, d, pool => {
-            let mut tx = pool.begin().await.map_err(sql("starting a transaction"))?;
+            let mut tx = match d::BEGIN {
+            Some(begin) => pool.begin_with(begin).await,
+            None => pool.begin().await,
+        }
+        .map_err(sql("starting a transaction"))?;
             let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE p.id > ");
             qb.push_bind(after).push(" AND ");
             expired!(qb);
