@@ -322,8 +322,9 @@ async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()>
     let (purged, _) = futures::join!(purge, futures::future::join_all((0..clients).map(saver)));
     let report = purged?;
     let stats = recorder.into_inner();
+    let engine = w.engine.map(|e| e.name()).unwrap_or("?");
     eprintln!(
-        "      purge: {} photos in {} chunks; {stats}",
+        "      [{engine}] purge: {} photos in {} chunks; {stats}",
         report.photos, report.chunks
     );
     w.karte.last_purge = Some(report);
