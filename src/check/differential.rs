@@ -215,37 +215,22 @@ pub async fn dump(db: &Db) -> Result<DatabaseDump, DumpError> {
                 .collect();
             format!("SELECT {} FROM {quote}{table}{quote}", list.join(", "))
         };
+        // Every value as text, one query per table.
+        macro_rules! text_rows {
+            ($pool:expr, $sql:expr) => {
+                sqlx::query(AssertSqlSafe($sql))
+                    .fetch_all($pool)
+                    .await
+                    .map_err(err(&table))?
+                    .iter()
+                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
+                    .collect()
+            };
+        }
         let rows: Vec<Vec<Option<String>>> = match db {
-            Db::Sqlite(p) => {
-                let sql = select(&|c| format!("CAST({c} AS TEXT)"), '"');
-                sqlx::query(AssertSqlSafe(sql))
-                    .fetch_all(p)
-                    .await
-                    .map_err(err(&table))?
-                    .iter()
-                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
-                    .collect()
-            }
-            Db::Postgres(p) => {
-                let sql = select(&|c| format!("({c})::text"), '"');
-                sqlx::query(AssertSqlSafe(sql))
-                    .fetch_all(p)
-                    .await
-                    .map_err(err(&table))?
-                    .iter()
-                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
-                    .collect()
-            }
-            Db::MySql(p) => {
-                let sql = select(&|c| format!("CAST({c} AS CHAR)"), '`');
-                sqlx::query(AssertSqlSafe(sql))
-                    .fetch_all(p)
-                    .await
-                    .map_err(err(&table))?
-                    .iter()
-                    .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
-                    .collect()
-            }
+            Db::Sqlite(p) => text_rows!(p, select(&|c| format!("CAST({c} AS TEXT)"), '"')),
+            Db::Postgres(p) => text_rows!(p, select(&|c| format!("({c})::text"), '"')),
+            Db::MySql(p) => text_rows!(p, select(&|c| format!("CAST({c} AS CHAR)"), '`')),
         };
         let mut key_positions: Vec<(i64, usize)> = columns
             .iter()
