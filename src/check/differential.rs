@@ -9,6 +9,7 @@ use std::fmt;
 
 use sqlx::{AssertSqlSafe, Row};
 
+use super::schema::read_catalog;
 use crate::db::Db;
 
 /// Tables a differential comparison leaves out: bookkeeping, and the flags that
@@ -145,60 +146,22 @@ pub async fn dump(db: &Db) -> Result<DatabaseDump, DumpError> {
         let what = what.to_string();
         move |source| DumpError { what, source }
     };
-    // (table, [(column, position in primary key or 0)])
-    let mut layout: Vec<(String, Vec<(String, i64)>)> = Vec::new();
-    match db {
-        Db::Sqlite(p) => {
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-            )
-            .fetch_all(p)
-            .await
-            .map_err(err("the table list"))?;
-            for table in tables {
-                let rows = sqlx::query("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid")
-                    .bind(&table)
-                    .fetch_all(p)
-                    .await
-                    .map_err(err(&table))?;
-                let columns = rows
-                    .iter()
-                    .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
-                    .collect();
-                layout.push((table, columns));
-            }
-        }
-        Db::Postgres(p) => {
-            let rows = sqlx::query(
-                "SELECT c.table_name::text, c.column_name::text, COALESCE(k.ordinal_position, 0)::int8 \
-                 FROM information_schema.columns c \
-                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
-                 LEFT JOIN information_schema.table_constraints tc ON tc.table_schema = c.table_schema AND tc.table_name = c.table_name AND tc.constraint_type = 'PRIMARY KEY' \
-                 LEFT JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name \
-                 WHERE c.table_schema = 'public' ORDER BY c.table_name, c.ordinal_position",
-            )
-            .fetch_all(p)
-            .await
-            .map_err(err("the catalog"))?;
-            for r in rows {
-                push_column(&mut layout, r.get(0), r.get(1), r.get(2));
-            }
-        }
-        Db::MySql(p) => {
-            let rows = sqlx::query(
-                "SELECT CAST(c.table_name AS CHAR), CAST(c.column_name AS CHAR), CAST(IF(c.column_key = 'PRI', 1, 0) AS SIGNED) \
-                 FROM information_schema.columns c JOIN information_schema.tables t \
-                 ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
-                 WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position",
-            )
-            .fetch_all(p)
-            .await
-            .map_err(err("the catalog"))?;
-            for r in rows {
-                push_column(&mut layout, r.get(0), r.get(1), r.get(2));
-            }
-        }
-    }
+    // (table, [(column, position in primary key or 0)]), from the catalog.
+    let schema = read_catalog(db).await.map_err(err("the catalog"))?;
+    let layout: Vec<(String, Vec<(String, i64)>)> = schema
+        .tables()
+        .map(|t| {
+            let columns = t
+                .columns
+                .iter()
+                .map(|c| {
+                    let position = t.primary_key.iter().position(|k| *k == c.name);
+                    (c.name.clone(), position.map_or(0, |p| p as i64 + 1))
+                })
+                .collect();
+            (t.name.clone(), columns)
+        })
+        .collect();
     let mut out = DatabaseDump::new();
     for (table, columns) in layout {
         if IGNORED_TABLES.contains(&table.as_str()) {
@@ -254,18 +217,6 @@ pub async fn dump(db: &Db) -> Result<DatabaseDump, DumpError> {
         out.insert(table, dumped);
     }
     Ok(out)
-}
-
-fn push_column(
-    layout: &mut Vec<(String, Vec<(String, i64)>)>,
-    table: String,
-    column: String,
-    pk: i64,
-) {
-    match layout.last_mut() {
-        Some((t, columns)) if *t == table => columns.push((column, pk)),
-        _ => layout.push((table, vec![(column, pk)])),
-    }
 }
 
 #[cfg(test)]

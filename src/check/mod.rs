@@ -3,4 +3,7 @@
 
 pub mod concurrency;
 pub mod differential;
+pub mod expect;
+pub mod schema;
+pub mod seed;
 pub mod table;

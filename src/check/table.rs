@@ -86,20 +86,42 @@ impl Table {
 
 /// A cell's value for comparison: decimals by value, NULL, or exact text.
 #[derive(Debug, PartialEq, Eq, Hash, Clone)]
-enum Value {
+pub(crate) enum Value {
     Null,
     Number(Decimal),
     Text(String),
 }
 
-fn value(cell: &str) -> Value {
+/// The value a cell stands for. A decimal may carry more places than an amount
+/// when they are trailing zeros (`80000.000000`, as a `NUMERIC` without scale
+/// reads back on PostgreSQL).
+pub(crate) fn value(cell: &str) -> Value {
     if cell == NULL {
-        Value::Null
-    } else if let Ok(number) = parse_amount(cell) {
-        Value::Number(number.normalize())
-    } else {
-        Value::Text(cell.to_string())
+        return Value::Null;
     }
+    if let Ok(number) = parse_amount(cell) {
+        return Value::Number(number.normalize());
+    }
+    if let Some((whole, places)) = cell.trim().split_once('.') {
+        let significant = places.trim_end_matches('0');
+        if significant.len() < places.len() && places.bytes().all(|b| b.is_ascii_digit()) {
+            let shorter = if significant.is_empty() {
+                whole.to_string()
+            } else {
+                format!("{whole}.{significant}")
+            };
+            if let Ok(number) = parse_amount(&shorter) {
+                return Value::Number(number.normalize());
+            }
+        }
+    }
+    Value::Text(cell.to_string())
+}
+
+/// Whether two cells hold the same value: decimals by value (`80000`, `80000.00`
+/// and `80,000` are the same), `NULL` only equal to `NULL`, other text exactly.
+pub fn same_cell(a: &str, b: &str) -> bool {
+    value(a) == value(b)
 }
 
 /// How `actual` differs from `expected`.
@@ -208,6 +230,17 @@ mod tests {
         let shown = diff.to_string();
         assert!(shown.contains("- missing:    | C | 80000 |"), "{shown}");
         assert!(shown.contains("+ unexpected: | C | 100000 |"), "{shown}");
+    }
+
+    #[test]
+    fn cells_compare_decimals_by_value() {
+        assert!(same_cell("80000", "80000.00"));
+        assert!(same_cell("80,000", "80000.000000"));
+        assert!(same_cell("-1.50", "-1.5"));
+        assert!(!same_cell("80000", "75000"));
+        assert!(!same_cell("NULL", ""));
+        assert!(!same_cell("1.0x0", "1"));
+        assert!(same_cell("abc", "abc"));
     }
 
     #[test]
