@@ -1,8 +1,8 @@
 //! Kensho (検証): a scenario-testing and data-consistency harness.
 //!
 //! The services under test ([`billing`]) and the harness machinery ([`db`],
-//! [`check`]) live side by side and never import each other; [`money`] and
-//! [`input`] are shared.
+//! [`check`], [`report`]) live side by side and never import each other;
+//! [`money`] and [`input`] are shared.
 
 pub mod billing;
 pub mod check;
@@ -12,3 +12,4 @@ pub mod flags;
 pub mod input;
 pub mod karte;
 pub mod money;
+pub mod report;

@@ -1,0 +1,291 @@
+//! The standard Cucumber JSON format, as report tools and CI plugins read it.
+//!
+//! An array of features, each with its scenarios as `elements` of type
+//! `scenario`. Each scenario run carries its engine twice: in the name
+//! (`Name [postgres] [consolidation.in_memory=on]`) and as a tag
+//! `@engine-postgres`, so that tools can filter the runs of one engine.
+
+use serde::Serialize;
+
+use super::{FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, tag_name};
+
+#[derive(Serialize)]
+struct Feature<'a> {
+    uri: &'a str,
+    id: String,
+    keyword: &'static str,
+    name: &'a str,
+    description: &'a str,
+    line: usize,
+    tags: Vec<Tag>,
+    elements: Vec<Element<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tag {
+    name: String,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct Element<'a> {
+    id: String,
+    keyword: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: String,
+    description: &'static str,
+    line: usize,
+    tags: Vec<Tag>,
+    steps: Vec<Step<'a>>,
+}
+
+#[derive(Serialize)]
+struct Step<'a> {
+    keyword: String,
+    name: &'a str,
+    line: usize,
+    result: StepResult<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<Vec<Row<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doc_string: Option<DocString<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepResult<'a> {
+    status: &'static str,
+    /// Nanoseconds.
+    duration: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    cells: &'a [String],
+}
+
+#[derive(Serialize)]
+struct DocString<'a> {
+    value: &'a str,
+    content_type: &'static str,
+    line: usize,
+}
+
+/// The run as Cucumber JSON (pretty-printed).
+///
+/// Step durations are in nanoseconds, as the format wants. Feature, scenario
+/// and tag lines come from the report; a tag's line is taken as the line
+/// above its feature or scenario, where Gherkin tags usually stand.
+pub fn cucumber_json(run: &RunReport) -> String {
+    let features: Vec<Feature> = run.features.iter().map(feature).collect();
+    serde_json::to_string_pretty(&features).expect("report structures always serialise")
+}
+
+fn feature(feature: &FeatureReport) -> Feature<'_> {
+    let line = feature.line.max(1);
+    let id = slug(&feature.name);
+    Feature {
+        uri: &feature.path,
+        keyword: "Feature",
+        name: &feature.name,
+        description: &feature.description,
+        line,
+        tags: tags(&feature.tags, line),
+        elements: feature.scenarios.iter().map(|s| element(&id, s)).collect(),
+        id,
+    }
+}
+
+fn element<'a>(feature_id: &str, scenario: &'a ScenarioReport) -> Element<'a> {
+    let name = scenario.display_name();
+    let mut tags = tags(&scenario.tags, scenario.line);
+    tags.push(Tag {
+        name: format!("@engine-{}", scenario.engine),
+        line: scenario.line.saturating_sub(1).max(1),
+    });
+    Element {
+        id: format!("{feature_id};{}", slug(&name)),
+        keyword: "Scenario",
+        kind: "scenario",
+        description: "",
+        line: scenario.line,
+        tags,
+        steps: scenario.steps.iter().map(step).collect(),
+        name,
+    }
+}
+
+fn step(step: &StepReport) -> Step<'_> {
+    let error_message = match &step.status {
+        StepStatus::Failed(message) => Some(message.as_str()),
+        _ => None,
+    };
+    Step {
+        // Gherkin keeps the space after a keyword: "Given ", and "前提" for
+        // Japanese, which needs none.
+        keyword: keyword_with_space(&step.keyword),
+        name: &step.text,
+        line: step.line,
+        result: StepResult {
+            status: step.status.as_str(),
+            duration: step.duration_ms.saturating_mul(1_000_000),
+            error_message,
+        },
+        rows: step
+            .table
+            .as_ref()
+            .map(|table| table.iter().map(|cells| Row { cells }).collect()),
+        doc_string: step.docstring.as_deref().map(|value| DocString {
+            value,
+            content_type: "",
+            line: step.line + 1,
+        }),
+    }
+}
+
+fn tags(tags: &[String], line: usize) -> Vec<Tag> {
+    tags.iter()
+        .map(|tag| Tag {
+            name: tag_name(tag),
+            line: line.saturating_sub(1).max(1),
+        })
+        .collect()
+}
+
+/// Keyword as Gherkin tokenises it: an English keyword keeps its trailing
+/// space, a Japanese one (which ends in a CJK character) has none.
+fn keyword_with_space(keyword: &str) -> String {
+    let keyword = keyword.trim();
+    match keyword.chars().last() {
+        Some(c) if c.is_ascii() => format!("{keyword} "),
+        _ => keyword.to_string(),
+    }
+}
+
+/// Identifier in the style of Cucumber: lower case, blanks as `-`, and no
+/// `;` (which separates the feature and scenario parts).
+fn slug(name: &str) -> String {
+    name.replace(';', " ")
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::testing::sample;
+    use super::*;
+
+    fn parsed() -> Value {
+        serde_json::from_str(&cucumber_json(&sample::run())).expect("valid JSON")
+    }
+
+    #[test]
+    fn cucumber_json_parses_and_has_features_and_scenarios() {
+        let json = parsed();
+        let features = json.as_array().expect("an array of features");
+        assert_eq!(features.len(), 2);
+        let first = &features[0];
+        assert_eq!(first["uri"], "features/consolidation/net_income.feature");
+        assert_eq!(first["id"], "連結財務諸表");
+        assert_eq!(first["keyword"], "Feature");
+        assert_eq!(first["name"], "連結財務諸表");
+        assert_eq!(first["description"], "当期純利益は1計算書に1行だけ。");
+        assert_eq!(first["line"], 2);
+        assert_eq!(
+            first["tags"],
+            json!([{"name": "@consolidation", "line": 1}])
+        );
+        assert_eq!(first["elements"].as_array().unwrap().len(), 3);
+        assert_eq!(features[1]["elements"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn cucumber_json_scenarios_carry_engine_in_name_and_tag() {
+        let json = parsed();
+        let scenario = &json[0]["elements"][2];
+        assert_eq!(scenario["type"], "scenario");
+        assert_eq!(scenario["keyword"], "Scenario");
+        assert_eq!(
+            scenario["name"],
+            "当期純利益の再計算 [postgres] [consolidation.in_memory=on]"
+        );
+        assert_eq!(
+            scenario["id"],
+            "連結財務諸表;当期純利益の再計算-[postgres]-[consolidation.in_memory=on]"
+        );
+        assert_eq!(scenario["line"], 4);
+        assert_eq!(
+            scenario["tags"],
+            json!([{"name": "@seed-002", "line": 3}, {"name": "@engine-postgres", "line": 3}])
+        );
+        assert_eq!(json[1]["elements"][0]["name"], "再実行 [sqlite]");
+    }
+
+    #[test]
+    fn cucumber_json_steps_have_status_duration_rows_and_doc_string() {
+        let json = parsed();
+        let steps = &json[0]["elements"][2]["steps"];
+        assert_eq!(steps[0]["keyword"], "前提");
+        assert_eq!(steps[0]["name"], "連結対象の財務諸表がある");
+        assert_eq!(steps[0]["line"], 5);
+        assert_eq!(
+            steps[0]["result"],
+            json!({"status": "passed", "duration": 12_000_000})
+        );
+        assert_eq!(
+            steps[0]["rows"],
+            json!([{"cells": ["勘定科目", "金額"]}, {"cells": ["当期純利益", "1,200,000"]}])
+        );
+        assert_eq!(steps[2]["result"]["status"], "failed");
+        assert_eq!(steps[2]["result"]["duration"], 3_000_000);
+        assert_eq!(steps[2]["result"]["error_message"], sample::DIFF);
+        assert_eq!(
+            steps[3]["result"],
+            json!({"status": "skipped", "duration": 0})
+        );
+
+        let billing = &json[1]["elements"][0]["steps"];
+        assert_eq!(billing[0]["keyword"], "Given ");
+        assert_eq!(billing[0]["doc_string"]["value"], "A,100\nB,200");
+        assert!(billing[0].get("rows").is_none());
+        assert_eq!(billing[1]["result"]["status"], "undefined");
+    }
+
+    #[test]
+    fn cucumber_json_round_trips_hostile_text() {
+        let run = sample::run();
+        let json = parsed();
+        let hostile = &json[1]["elements"][1];
+        assert_eq!(hostile["name"], format!("{} [postgres]", sample::HOSTILE));
+        assert_eq!(
+            hostile["steps"][0]["name"],
+            "text <b>bold</b> & \u{1}control"
+        );
+        assert_eq!(hostile["tags"][0]["name"], "@x\"y");
+        // The serialised text parses back to exactly what the report held.
+        let again = serde_json::to_string(&json).unwrap();
+        let reparsed: Value = serde_json::from_str(&again).unwrap();
+        assert_eq!(reparsed, json);
+        assert_eq!(
+            reparsed[0]["elements"][2]["steps"][2]["result"]["error_message"],
+            match &run.features[0].scenarios[2].steps[2].status {
+                StepStatus::Failed(m) => m.as_str(),
+                other => panic!("sample step should fail, is {other:?}"),
+            }
+        );
+    }
+
+    #[test]
+    fn slugs_and_keywords() {
+        assert_eq!(slug("Net  income\tonce; twice"), "net-income-once-twice");
+        assert_eq!(keyword_with_space("Given"), "Given ");
+        assert_eq!(keyword_with_space("And "), "And ");
+        assert_eq!(keyword_with_space("前提"), "前提");
+    }
+}
