@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, ensure};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::{given, then, when};
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
-use kensho::karte::service::{self, ImageKind, KarteError, PurgeReport, RETENTION_MS};
-use kensho::karte::storage::{LocalStore, ObjectStore};
+use kensho::karte::service::{
+    self, ImageKind, KarteError, PurgeOptions, PurgeReport, RETENTION_MS,
+};
+use kensho::karte::storage::{LocalStore, ObjectStore, StoreError};
+use kensho::karte::time::{DAY_MS, WallClock};
 
 use crate::world::ScenarioWorld;
-
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The scenario's karte state: its clock, object store and the photos it made.
 #[derive(Debug, Default)]
@@ -28,6 +29,26 @@ pub struct KarteState {
     pub expired: Vec<i64>,
     /// Latency statistics of the last concurrent step.
     pub stats: LatencyRecorder,
+    /// The error of the last purge a step let fail.
+    pub purge_error: Option<String>,
+    /// Photos whose restore committed before the purge reached them.
+    pub restored_in_race: Vec<i64>,
+    /// Photos the purge removed before their restore could.
+    pub lost_in_race: Vec<i64>,
+    /// The bytes each photo got in its last update.
+    pub updated_bytes: BTreeMap<i64, Vec<u8>>,
+    /// Set only by the suite's incident replay check (seed 000): the purge runs as
+    /// the original single long transaction.
+    pub replay_long_purge: bool,
+}
+
+impl KarteState {
+    fn purge_options(&self) -> PurgeOptions {
+        PurgeOptions {
+            replay_single_transaction: self.replay_long_purge,
+            ..PurgeOptions::default()
+        }
+    }
 }
 
 fn store(w: &ScenarioWorld) -> Result<LocalStore> {
@@ -49,22 +70,24 @@ fn customer(w: &ScenarioWorld, name: &str) -> Result<i64> {
         .ok_or_else(|| anyhow!("no customer {name:?} in this scenario"))
 }
 
-/// 前提: the scenario's date, as a day in Tokyo (midday, UTC+9).
-#[given(regex = r"^today is (\d{4})-(\d{2})-(\d{2})$")]
-async fn today(w: &mut ScenarioWorld, y: i32, m: u32, d: u32) -> Result<()> {
-    ensure!(
-        (1..=12).contains(&m) && (1..=31).contains(&d),
-        "not a date: {y}-{m}-{d}"
-    );
-    // Days since 1970-01-01 (civil calendar), then 12:00 Tokyo = 03:00 UTC.
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m as i32 + 2) / 5 + d as i32 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era as i64 * 146_097 + doe as i64 - 719_468;
-    w.karte.now_ms = days * DAY_MS + 3 * 60 * 60 * 1000;
+/// 前提: the scenario's date, as a day in Tokyo (midday).
+#[given(regex = r"^today is (\d{4}-\d{2}-\d{2})$")]
+async fn today(w: &mut ScenarioWorld, date: String) -> Result<()> {
+    w.karte.now_ms = WallClock::parse(&format!("{date} 12:00"))?.tokyo_to_utc_ms();
     Ok(())
+}
+
+/// The id of a customer's `n`-th photo (1-based, in the order they were made).
+fn nth_photo(w: &ScenarioWorld, name: &str, n: usize) -> Result<i64> {
+    let photos = w
+        .karte
+        .photos
+        .get(name)
+        .ok_or_else(|| anyhow!("no customer {name:?} in this scenario"))?;
+    photos
+        .get(n.checked_sub(1).context("photos are counted from 1")?)
+        .map(|(id, _)| *id)
+        .ok_or_else(|| anyhow!("{name} has {} photos, not {n}", photos.len()))
 }
 
 #[given(expr = "customer {string} with {int} photo(s) tagged {string}")]
@@ -160,9 +183,234 @@ async fn photos_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
 
 #[when("the purge runs")]
 async fn purge_runs(w: &mut ScenarioWorld) -> Result<()> {
-    let report = service::purge(w.db()?, &store(w)?, w.karte.now_ms).await?;
+    let options = w.karte.purge_options();
+    let report = service::purge_with(w.db()?, &store(w)?, w.karte.now_ms, &options).await?;
     w.karte.last_purge = Some(report);
     Ok(())
+}
+
+/// A bounded purge run: it stops after `chunks` chunks; the next run goes on.
+#[when(expr = "the purge runs for at most {int} chunk(s)")]
+async fn purge_bounded(w: &mut ScenarioWorld, chunks: usize) -> Result<()> {
+    let options = PurgeOptions {
+        max_chunks: Some(chunks),
+        ..w.karte.purge_options()
+    };
+    let report = service::purge_with(w.db()?, &store(w)?, w.karte.now_ms, &options).await?;
+    w.karte.last_purge = Some(report);
+    Ok(())
+}
+
+/// The scenario's object store, refusing every deletion (an outage of the object
+/// storage between the purge's commit and its byte deletion).
+struct RefusingDeletes(LocalStore);
+
+impl ObjectStore for RefusingDeletes {
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.0.put(key, bytes)
+    }
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.get(key)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        Err(StoreError::Io {
+            action: "delete",
+            key: key.to_string(),
+            path: self.0.root.join(key),
+            source: std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "the object storage is unreachable",
+            ),
+        })
+    }
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.0.exists(key)
+    }
+    fn list(&self) -> Result<Vec<String>, StoreError> {
+        self.0.list()
+    }
+}
+
+/// The purge runs while the object storage refuses deletions: it must stop with
+/// that error after committing its first chunk.
+#[when("the purge runs while the object storage refuses deletions")]
+async fn purge_store_down(w: &mut ScenarioWorld) -> Result<()> {
+    let options = w.karte.purge_options();
+    let store = RefusingDeletes(store(w)?);
+    match service::purge_with(w.db()?, &store, w.karte.now_ms, &options).await {
+        Ok(report) => bail!(
+            "the purge succeeded ({} photos) although no bytes could be deleted",
+            report.photos
+        ),
+        Err(e) => w.karte.purge_error = Some(e.to_string()),
+    }
+    Ok(())
+}
+
+#[then(expr = "the purge stopped with the error {string}")]
+async fn purge_stopped_with(w: &mut ScenarioWorld, expected: String) -> Result<()> {
+    let error = w.karte.purge_error.as_deref().context("no purge failed")?;
+    ensure!(
+        error.contains(&expected),
+        "the purge failed with {error:?}, which does not say {expected:?}"
+    );
+    Ok(())
+}
+
+/// Exactly `count` of the expired photos are gone so far, and the bytes of those
+/// gone are either deleted or still queued for deletion (never lost track of).
+#[then(expr = "{int} expired photos are gone and {int} of their keys wait in the deletion queue")]
+async fn partly_purged(w: &mut ScenarioWorld, count: usize, queued: usize) -> Result<()> {
+    let db = w.db()?;
+    let existing = service::photo_ids(db).await?;
+    let gone = w
+        .karte
+        .expired
+        .iter()
+        .filter(|id| !existing.contains(id))
+        .count();
+    ensure!(
+        gone == count,
+        "{gone} expired photos are gone, expected {count}"
+    );
+    let waiting = service::queued_deletions(db).await?;
+    ensure!(
+        waiting.len() == queued,
+        "{} keys wait in the deletion queue, expected {queued}",
+        waiting.len()
+    );
+    let store = store(w)?;
+    for key in &waiting {
+        ensure!(
+            store.exists(key)?,
+            "queued key {key} has no bytes left to delete"
+        );
+    }
+    Ok(())
+}
+
+fn wall_clock_ms(text: &str) -> Result<i64> {
+    Ok(WallClock::parse(text)?.tokyo_to_utc_ms())
+}
+
+/// 画像の更新: new bytes for a customer's n-th photo, at a time in Tokyo.
+#[when(regex = r#"^"([^"]+)"'s photo (\d+) is updated at (\d{4}-\d{2}-\d{2} \d{2}:\d{2})$"#)]
+async fn photo_updated(w: &mut ScenarioWorld, name: String, n: usize, at: String) -> Result<()> {
+    let id = nth_photo(w, &name, n)?;
+    let bytes = format!("image {n} of {name}, as updated at {at}").into_bytes();
+    service::update_photo(w.db()?, &store(w)?, id, &bytes, wall_clock_ms(&at)?).await?;
+    w.karte.updated_bytes.insert(id, bytes);
+    Ok(())
+}
+
+#[then(regex = r#"^updating "([^"]+)"'s photo (\d+) is refused because it is in the trash$"#)]
+async fn update_refused(w: &mut ScenarioWorld, name: String, n: usize) -> Result<()> {
+    let id = nth_photo(w, &name, n)?;
+    match service::update_photo(w.db()?, &store(w)?, id, b"refused", w.karte.now_ms).await {
+        Err(KarteError::InTrash(photo)) if photo == id => Ok(()),
+        Err(e) => bail!("the update was refused, but with: {e}"),
+        Ok(()) => bail!("photo {id} was updated although it is in the trash"),
+    }
+}
+
+#[then(regex = r#"^"([^"]+)"'s photo (\d+) was last updated at (\d{4}-\d{2}-\d{2} \d{2}:\d{2})$"#)]
+async fn last_updated(w: &mut ScenarioWorld, name: String, n: usize, at: String) -> Result<()> {
+    let row = service::photo(w.db()?, nth_photo(w, &name, n)?).await?;
+    let shown = WallClock::tokyo(row.updated_at).to_string();
+    ensure!(
+        shown == at,
+        "{name}'s photo {n} was last updated at {shown} (Asia/Tokyo), expected {at}"
+    );
+    Ok(())
+}
+
+#[then(expr = "{string}'s photo {int} holds the bytes of its last update")]
+async fn holds_updated_bytes(w: &mut ScenarioWorld, name: String, n: usize) -> Result<()> {
+    let id = nth_photo(w, &name, n)?;
+    let row = service::photo(w.db()?, id).await?;
+    let expected = w
+        .karte
+        .updated_bytes
+        .get(&id)
+        .context("that photo was not updated in this scenario")?;
+    let stored = store(w)?.get(&row.object_key)?;
+    ensure!(
+        stored.as_ref() == Some(expected),
+        "{name}'s photo {n} points at {} holding {:?}, not the update's bytes",
+        row.object_key,
+        stored.map(|b| String::from_utf8_lossy(&b).into_owned())
+    );
+    Ok(())
+}
+
+/// An administrator changes the database's session time zone (every connection of
+/// the scenario's pool). SQLite has no session time zone: nothing changes there.
+#[given(regex = r#"^the database session time zone (?:is|changes to) "([^"]*)"$"#)]
+#[when(regex = r#"^the database session time zone (?:is|changes to) "([^"]*)"$"#)]
+async fn session_time_zone(w: &mut ScenarioWorld, offset: String) -> Result<()> {
+    if !service::set_session_time_zone(w.db()?, &offset).await? {
+        eprintln!("      (sqlite has no session time zone; nothing to change)");
+    }
+    Ok(())
+}
+
+#[when(regex = r#"^"([^"]+)" gets the memo "([^"]*)" at (\d{4}-\d{2}-\d{2} \d{2}:\d{2})$"#)]
+async fn memo_written(w: &mut ScenarioWorld, name: String, body: String, at: String) -> Result<()> {
+    let id = customer(w, &name)?;
+    service::add_memo(w.db()?, id, &body, wall_clock_ms(&at)?).await?;
+    Ok(())
+}
+
+/// The memos as the screen shows them (Asia/Tokyo) or as stored (UTC), against a
+/// table `| recorded | memo |`.
+async fn memos_match(
+    w: &ScenarioWorld,
+    name: &str,
+    step: &cucumber::gherkin::Step,
+    show: fn(i64) -> WallClock,
+    zone: &str,
+) -> Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .context("the step needs a table: | recorded | memo |")?;
+    let expected: Vec<(String, String)> = table
+        .rows
+        .iter()
+        .skip(1)
+        .map(|r| match r.as_slice() {
+            [at, memo] => Ok((at.trim().to_string(), memo.trim().to_string())),
+            _ => Err(anyhow!("each row is | recorded | memo |, found {r:?}")),
+        })
+        .collect::<Result<_>>()?;
+    let actual: Vec<(String, String)> = service::memos(w.db()?, customer(w, name)?)
+        .await?
+        .into_iter()
+        .map(|m| (show(m.recorded_at).to_string(), m.body))
+        .collect();
+    ensure!(
+        actual == expected,
+        "{name}'s memos ({zone}):\n  expected {expected:?}\n  found    {actual:?}"
+    );
+    Ok(())
+}
+
+#[then(expr = "{string}'s memos read, in Asia\\/Tokyo:")]
+async fn memos_in_tokyo(
+    w: &mut ScenarioWorld,
+    name: String,
+    step: &cucumber::gherkin::Step,
+) -> Result<()> {
+    memos_match(w, &name, step, WallClock::tokyo, "Asia/Tokyo").await
+}
+
+#[then(expr = "{string}'s memos are stored in UTC as:")]
+async fn memos_in_utc(
+    w: &mut ScenarioWorld,
+    name: String,
+    step: &cucumber::gherkin::Step,
+) -> Result<()> {
+    memos_match(w, &name, step, WallClock::utc, "UTC").await
 }
 
 #[then(expr = "the purge removed {int} photo(s) and {int} customer(s)")]
@@ -201,6 +449,12 @@ async fn no_orphans(w: &mut ScenarioWorld) -> Result<()> {
     ensure!(
         orphans == 0,
         "{orphans} tag rows point at photos that no longer exist"
+    );
+    let queued = service::queued_deletions(db).await?;
+    ensure!(
+        queued.is_empty(),
+        "{} stored objects still wait for deletion: {queued:?}",
+        queued.len()
     );
     Ok(())
 }
@@ -261,18 +515,21 @@ fn kind_of(e: &KarteError) -> ErrorKind {
     }
 }
 
-/// Most saves one client makes while the purge runs, and how long it may go on.
-const MAX_SAVES_PER_CLIENT: usize = 300;
+/// Most operations one client makes while the purge runs, and how long it may go on.
+const MAX_OPS_PER_CLIENT: usize = 300;
 const MAX_CONCURRENT_STEP: Duration = Duration::from_secs(60);
 
-/// The purge and `clients` savers at once: each client keeps saving new photos (to
-/// customers outside the trash) until the purge has finished, at least 5 saves and
-/// at most [`MAX_SAVES_PER_CLIENT`] each, within [`MAX_CONCURRENT_STEP`].
-#[when(expr = "the purge runs while {int} clients keep saving photos")]
+/// The purge and `clients` clients at once: each client keeps saving new photos (to
+/// customers outside the trash) and updating the photos it saved, alternately,
+/// until the purge has finished: at least 6 operations and at most
+/// [`MAX_OPS_PER_CLIENT`] each, within [`MAX_CONCURRENT_STEP`]. Latencies and
+/// errors are recorded per operation (`save`, `update`).
+#[when(expr = "the purge runs while {int} clients keep saving and updating photos")]
 async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()> {
     let db = w.db()?.clone();
     let store = store(w)?;
     let now = w.karte.now_ms;
+    let options = w.karte.purge_options();
     let targets: Vec<i64> = w.karte.customers.values().copied().collect();
     ensure!(!targets.is_empty(), "no customers to save photos for");
     let done = Cell::new(false);
@@ -280,52 +537,70 @@ async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()>
     let saved = RefCell::new(Vec::new());
     let began = Instant::now();
     let purge = async {
-        let result = service::purge(&db, &store, now).await;
+        let result = service::purge_with(&db, &store, now, &options).await;
         done.set(true);
         result
     };
-    let saver = |client: usize| {
+    let client = |client: usize| {
         let (db, store, targets, done, recorder, saved) =
             (&db, &store, &targets, &done, &recorder, &saved);
         async move {
-            for n in 0..MAX_SAVES_PER_CLIENT {
-                if (done.get() && n >= 5) || began.elapsed() > MAX_CONCURRENT_STEP {
+            let mut mine: Vec<i64> = Vec::new();
+            for n in 0..MAX_OPS_PER_CLIENT {
+                if (done.get() && n >= 6) || began.elapsed() > MAX_CONCURRENT_STEP {
                     break;
                 }
-                let customer = targets[(client * 7 + n) % targets.len()];
-                let bytes = format!("saved by client {client}, #{n}").into_bytes();
+                let bytes = format!("client {client}, operation {n}").into_bytes();
                 let started = Instant::now();
-                let result = service::save_photo(
-                    db,
-                    store,
-                    customer,
-                    ImageKind::Photo,
-                    &bytes,
-                    &["顔", "経過"],
-                    now,
-                )
-                .await;
+                let (op, result) = match mine.get(n / 2) {
+                    Some(&photo) if n % 2 == 1 => (
+                        "update",
+                        service::update_photo(db, store, photo, &bytes, now + n as i64)
+                            .await
+                            .map(|()| photo),
+                    ),
+                    _ => {
+                        let customer = targets[(client * 7 + n) % targets.len()];
+                        let tags = ["顔", "経過"];
+                        (
+                            "save",
+                            service::save_photo(
+                                db,
+                                store,
+                                customer,
+                                ImageKind::Photo,
+                                &bytes,
+                                &tags,
+                                now,
+                            )
+                            .await,
+                        )
+                    }
+                };
+                let latency = started.elapsed();
                 match result {
                     Ok(id) => {
-                        recorder.borrow_mut().record_ok("save", started.elapsed());
-                        saved.borrow_mut().push(id);
+                        recorder.borrow_mut().record_ok(op, latency);
+                        if op == "save" {
+                            mine.push(id);
+                            saved.borrow_mut().push(id);
+                        }
                     }
-                    Err(e) => {
-                        recorder
-                            .borrow_mut()
-                            .record_err("save", started.elapsed(), kind_of(&e))
-                    }
+                    Err(e) => recorder.borrow_mut().record_err(op, latency, kind_of(&e)),
                 }
             }
         }
     };
-    let (purged, _) = futures::join!(purge, futures::future::join_all((0..clients).map(saver)));
+    let (purged, _) = futures::join!(purge, futures::future::join_all((0..clients).map(client)));
     let report = purged?;
     let stats = recorder.into_inner();
     let engine = w.engine.map(|e| e.name()).unwrap_or("?");
     eprintln!(
-        "      [{engine}] purge: {} photos in {} chunks; {stats}",
-        report.photos, report.chunks
+        "      [{engine}] purge: {} photos in {} chunks in {:.0} ms\n        {}",
+        report.photos,
+        report.chunks,
+        began.elapsed().as_secs_f64() * 1000.0,
+        stats.to_string().replace('\n', "\n        ")
     );
     w.karte.last_purge = Some(report);
     w.karte.stats = stats;
@@ -336,24 +611,106 @@ async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()>
     Ok(())
 }
 
-#[then("every save succeeded")]
-async fn every_save_succeeded(w: &mut ScenarioWorld) -> Result<()> {
-    w.karte.stats.no_failures("save").map_err(|e| anyhow!(e))
+/// The purge while the expired photos of the first `customers` customers are being
+/// restored, newest first (so the restores meet the purge, which goes by id
+/// upwards). A restore either commits before the purge reaches its photo (the
+/// photo stays) or finds the photo gone; any other outcome fails the step.
+#[when(expr = "the purge runs while the expired photos of {int} customers are being restored")]
+async fn purge_while_restoring(w: &mut ScenarioWorld, customers: usize) -> Result<()> {
+    let db = w.db()?.clone();
+    let store = store(w)?;
+    let now = w.karte.now_ms;
+    let options = w.karte.purge_options();
+    let mut to_restore: Vec<i64> = w
+        .karte
+        .photos
+        .values()
+        .take(customers)
+        .flatten()
+        .map(|(id, _)| *id)
+        .filter(|id| w.karte.expired.contains(id))
+        .collect();
+    ensure!(!to_restore.is_empty(), "no expired photos to restore");
+    to_restore.sort_unstable_by(|a, b| b.cmp(a));
+    let restores = async {
+        let mut won = Vec::new();
+        let mut lost = Vec::new();
+        for id in to_restore {
+            match service::restore_photo(&db, id).await {
+                Ok(()) => won.push(id),
+                Err(KarteError::NotFound { .. }) => lost.push(id),
+                Err(e) => return Err(anyhow!("restoring photo {id}: {e}")),
+            }
+        }
+        Ok((won, lost))
+    };
+    let (purged, restored) =
+        futures::join!(service::purge_with(&db, &store, now, &options), restores);
+    let report = purged?;
+    let (won, lost) = restored?;
+    let engine = w.engine.map(|e| e.name()).unwrap_or("?");
+    eprintln!(
+        "      [{engine}] purge: {} photos; restores: {} committed first, {} found the photo purged",
+        report.photos,
+        won.len(),
+        lost.len()
+    );
+    w.karte.last_purge = Some(report);
+    w.karte.expired.retain(|id| !won.contains(id));
+    for list in w.karte.photos.values_mut() {
+        for (id, trashed) in list.iter_mut() {
+            if won.contains(id) {
+                *trashed = false;
+            }
+        }
+    }
+    w.karte.restored_in_race = won;
+    w.karte.lost_in_race = lost;
+    Ok(())
 }
 
-#[then("no save hit a deadlock")]
-async fn no_deadlock(w: &mut ScenarioWorld) -> Result<()> {
+/// Every restore that committed kept its photo, out of the trash, with its bytes.
+#[then("every photo whose restore committed is still there, out of the trash")]
+async fn restored_kept(w: &mut ScenarioWorld) -> Result<()> {
+    let db = w.db()?;
+    let store = store(w)?;
+    for &id in &w.karte.restored_in_race {
+        let row = service::photo(db, id)
+            .await
+            .with_context(|| format!("photo {id} was restored, then purged"))?;
+        ensure!(
+            row.trashed_at.is_none(),
+            "photo {id} was restored but is in the trash again"
+        );
+        ensure!(
+            store.exists(&row.object_key)?,
+            "restored photo {id} lost its bytes ({})",
+            row.object_key
+        );
+    }
+    let total = w.karte.restored_in_race.len() + w.karte.lost_in_race.len();
+    ensure!(total > 0, "no restore ran");
+    Ok(())
+}
+
+#[then(expr = "every {word} succeeded")]
+async fn every_op_succeeded(w: &mut ScenarioWorld, op: String) -> Result<()> {
+    w.karte.stats.no_failures(&op).map_err(|e| anyhow!(e))
+}
+
+#[then(expr = "no {word} hit a deadlock")]
+async fn no_deadlock(w: &mut ScenarioWorld, op: String) -> Result<()> {
     w.karte
         .stats
-        .no_errors_of("save", ErrorKind::Deadlock)
+        .no_errors_of(&op, ErrorKind::Deadlock)
         .map_err(|e| anyhow!(e))
 }
 
-#[then(expr = "the p99 save latency is below {int} ms")]
-async fn p99_below(w: &mut ScenarioWorld, ms: u64) -> Result<()> {
+#[then(expr = "the p99 {word} latency is below {int} ms")]
+async fn p99_below(w: &mut ScenarioWorld, op: String, ms: u64) -> Result<()> {
     w.karte
         .stats
-        .p99_below("save", Duration::from_millis(ms))
+        .p99_below(&op, Duration::from_millis(ms))
         .map_err(|e| anyhow!(e))
 }
 

@@ -46,6 +46,9 @@ pub struct KenshoArgs {
     /// Folder of feature files.
     #[arg(long, value_name = "dir", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/features"))]
     pub features: PathBuf,
+    /// Also run the scenarios tagged `@slow` (large variants; left out by default).
+    #[arg(long, env = "KENSHO_SLOW")]
+    pub slow: bool,
 }
 
 /// Which entry point runs.
@@ -84,6 +87,8 @@ fn in_ci() -> bool {
 /// carries the engine's name as a tag (so `--tags @postgres` selects one engine).
 struct PerEngine {
     engines: Vec<Engine>,
+    /// Keep `@slow` scenarios (dropped otherwise).
+    slow: bool,
 }
 
 impl<I: AsRef<Path>> Parser<I> for PerEngine {
@@ -91,26 +96,46 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
-        let engines = self.engines;
+        let (engines, slow) = (self.engines, self.slow);
         parser::Basic::new()
             .parse(input, cli)
             .flat_map(move |parsed| {
                 let copies: Vec<_> = match parsed {
-                    Ok(feature) => engines
-                        .iter()
-                        .map(|engine| {
-                            let mut copy = feature.clone();
-                            add_differential_checks(&mut copy);
-                            copy.name = format!("{} [{}]", feature.name, engine.name());
-                            copy.tags.push(engine.name().to_string());
-                            Ok(copy)
-                        })
-                        .collect(),
+                    Ok(mut feature) => {
+                        if !slow {
+                            drop_slow(&mut feature);
+                        }
+                        engines
+                            .iter()
+                            .map(|engine| {
+                                let mut copy = feature.clone();
+                                add_differential_checks(&mut copy);
+                                copy.name = format!("{} [{}]", feature.name, engine.name());
+                                copy.tags.push(engine.name().to_string());
+                                Ok(copy)
+                            })
+                            .collect()
+                    }
                     Err(e) => vec![Err(e)],
                 };
                 stream::iter(copies)
             })
             .boxed_local()
+    }
+}
+
+/// Leaves out the scenarios tagged `@slow` (on the scenario, its rule or feature).
+fn drop_slow(feature: &mut gherkin::Feature) {
+    let slow = |tags: &[String]| tags.iter().any(|t| t == "slow");
+    if slow(&feature.tags) {
+        feature.scenarios.clear();
+        feature.rules.clear();
+        return;
+    }
+    feature.scenarios.retain(|s| !slow(&s.tags));
+    feature.rules.retain(|r| !slow(&r.tags));
+    for rule in &mut feature.rules {
+        rule.scenarios.retain(|s| !slow(&s.tags));
     }
 }
 
@@ -168,6 +193,9 @@ pub struct Internal {
     pub keep_failed: bool,
     /// Consolidation runs with the historical net-income defect (incident replay).
     pub replay_net_income_defect: bool,
+    /// The karte purge runs as the original single long transaction (incident
+    /// replay, seed 000).
+    pub replay_long_purge: bool,
 }
 
 impl Default for Internal {
@@ -176,6 +204,7 @@ impl Default for Internal {
             forced_policy: None,
             keep_failed: true,
             replay_net_income_defect: false,
+            replay_long_purge: false,
         }
     }
 }
@@ -187,6 +216,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
         forced_policy,
         keep_failed,
         replay_net_income_defect,
+        replay_long_purge,
     } = internal;
     let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
     let args = opts.custom.clone();
@@ -269,7 +299,10 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
     let (servers_after, stats_after, kept_after) = (servers.clone(), stats.clone(), kept.clone());
 
     let writer = ScenarioWorld::cucumber::<PathBuf>()
-        .with_parser(PerEngine { engines })
+        .with_parser(PerEngine {
+            engines,
+            slow: args.slow,
+        })
         .max_concurrent_scenarios(16)
         .before(move |feature, _rule, scenario, world| {
             let servers = servers_before.clone();
@@ -282,6 +315,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                 };
                 world.engine = Some(engine);
                 world.replay_net_income_defect = replay_net_income_defect;
+                world.karte.replay_long_purge = replay_long_purge;
                 let settings: Vec<(String, Option<(String, bool)>)> =
                     match differential_flag(feature, scenario) {
                         Some(flag) => [false, true]
@@ -393,7 +427,9 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
         eprintln!("  {:<9} NOT RUN: {reason}", engine.name());
     }
     if total == 0 {
-        eprintln!("  no scenario ran: check the features folder, --name and --tags");
+        eprintln!(
+            "  no scenario ran: check the features folder, --name and --tags (@slow scenarios also need --slow)"
+        );
     }
     for line in kept.borrow().iter() {
         eprintln!("  {line}");

@@ -1,6 +1,8 @@
 //! `cargo test`'s scenario suite: every scenario on every available engine
-//! (PostgreSQL and MariaDB required when CI=true), then the teeth check: the main
-//! billing scenario must fail under each of the article's naive re-run policies.
+//! (PostgreSQL and MariaDB required when CI=true), then the teeth checks: the main
+//! billing scenario must fail under each of the article's naive re-run policies,
+//! and the incident replays must fail (seed 002: the net-income defect; seed 000:
+//! the purge as one long transaction, on MariaDB, which passes when chunked).
 
 #[path = "billing.rs"]
 mod billing;
@@ -16,10 +18,67 @@ mod world;
 use std::process::ExitCode;
 
 use kensho::billing::demonstration::NaivePolicy;
+use kensho::db::Engine;
 
 /// The scenario that must fail without status management.
 const MAIN_BILLING_SCENARIO: &str =
     "^The article's steps 1 to 5 leave exactly the expected billing table$";
+
+/// The karte scenario that must fail when the purge runs as one long transaction.
+const CONCURRENT_SAVES_SCENARIO: &str = "^Concurrent photo saves during the purge all succeed$";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    Pass,
+    Fail,
+}
+
+/// Runs the one scenario matching `name` on `engine` under `internal` settings
+/// (databases of failures are not kept) and tells whether it ended as expected.
+async fn check(
+    label: &str,
+    engine: Engine,
+    name: &str,
+    internal: runner::Internal,
+    expect: Expect,
+) -> bool {
+    let want = match expect {
+        Expect::Pass => "PASS",
+        Expect::Fail => "FAIL",
+    };
+    eprintln!("\n{label}: must {want} on {engine}");
+    let argv = ["check", "--engines", engine.name(), "--name", name]
+        .map(String::from)
+        .to_vec();
+    let internal = runner::Internal {
+        keep_failed: false,
+        ..internal
+    };
+    match runner::run(runner::Mode::Main, argv, internal).await {
+        Ok(r) => {
+            let (p, f) = r
+                .engines
+                .values()
+                .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+            let ok = match expect {
+                Expect::Pass => (p, f) == (1, 0),
+                Expect::Fail => (p, f) == (0, 1),
+            };
+            if ok {
+                eprintln!("{label}: ok, the scenario did {want}");
+            } else {
+                eprintln!(
+                    "{label}: WRONG, expected the one scenario to {want}; {p} passed, {f} failed"
+                );
+            }
+            ok
+        }
+        Err(e) => {
+            eprintln!("{label}: {e:#}");
+            false
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -39,74 +98,69 @@ async fn main() -> ExitCode {
     };
     let mut failed = usize::from(report.failed);
     let mut passed = usize::from(!report.failed);
+    let mut tally = |ok: bool| {
+        if ok { passed += 1 } else { failed += 1 }
+    };
     for policy in [
         NaivePolicy::DeleteAndReregister,
         NaivePolicy::RegisterWithoutDeleting,
     ] {
-        eprintln!(
-            "\nteeth check: the main billing scenario must FAIL under the naive policy {policy:?}"
+        tally(
+            check(
+                &format!(
+                    "teeth check: the main billing scenario under the naive policy {policy:?}"
+                ),
+                Engine::Sqlite,
+                MAIN_BILLING_SCENARIO,
+                runner::Internal {
+                    forced_policy: Some(policy),
+                    ..runner::Internal::default()
+                },
+                Expect::Fail,
+            )
+            .await,
         );
-        let argv = [
-            "teeth",
-            "--engines",
-            "sqlite",
-            "--name",
-            MAIN_BILLING_SCENARIO,
-        ]
-        .map(String::from)
-        .to_vec();
-        let internal = runner::Internal {
-            forced_policy: Some(policy),
-            keep_failed: false,
-            ..runner::Internal::default()
-        };
-        match runner::run(runner::Mode::Main, argv, internal).await {
-            Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 1 => {
-                eprintln!("teeth check: ok, the scenario failed under {policy:?} as it must");
-                passed += 1;
-            }
-            Ok(_) => {
-                eprintln!(
-                    "teeth check: FAILED, the main billing scenario did not fail under {policy:?}"
-                );
-                failed += 1;
-            }
-            Err(e) => {
-                eprintln!("teeth check: {e:#}");
-                failed += 1;
-            }
-        }
     }
-    eprintln!(
-        "\nincident replay (seed 002): the net-income defect must FAIL the consolidation scenarios"
+    tally(
+        check(
+            "incident replay (seed 002): consolidation with the net-income defect",
+            Engine::Sqlite,
+            "^Recomputing a statement that already holds net income$",
+            runner::Internal {
+                replay_net_income_defect: true,
+                ..runner::Internal::default()
+            },
+            Expect::Fail,
+        )
+        .await,
     );
-    let argv = [
-        "replay",
-        "--engines",
-        "sqlite",
-        "--name",
-        "^Recomputing a statement that already holds net income$",
-    ]
-    .map(String::from)
-    .to_vec();
-    let internal = runner::Internal {
-        keep_failed: false,
-        replay_net_income_defect: true,
-        ..runner::Internal::default()
-    };
-    match runner::run(runner::Mode::Main, argv, internal).await {
-        Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 1 => {
-            eprintln!("incident replay: ok, the defect fails the scenario");
-            passed += 1;
+    // Seed 000 on MariaDB: the concurrency scenario passes with the chunked purge and
+    // fails with the original single long transaction.
+    if report.engines.contains_key(&Engine::MariaDb) {
+        for (replay, expect) in [(false, Expect::Pass), (true, Expect::Fail)] {
+            tally(
+                check(
+                    &format!(
+                        "incident replay (seed 000): saves during the purge, {}",
+                        if replay {
+                            "purge as one long transaction"
+                        } else {
+                            "chunked purge"
+                        }
+                    ),
+                    Engine::MariaDb,
+                    CONCURRENT_SAVES_SCENARIO,
+                    runner::Internal {
+                        replay_long_purge: replay,
+                        ..runner::Internal::default()
+                    },
+                    expect,
+                )
+                .await,
+            );
         }
-        Ok(_) => {
-            eprintln!("incident replay: FAILED, the scenario passed with the defect reintroduced");
-            failed += 1;
-        }
-        Err(e) => {
-            eprintln!("incident replay: {e:#}");
-            failed += 1;
-        }
+    } else {
+        eprintln!("\nincident replay (seed 000): NOT RUN, mariadb did not run in this suite");
     }
     // The plain closing line CI reads: scenario suite + teeth checks.
     println!("{passed} passed, {failed} failed");

@@ -308,6 +308,15 @@ impl EngineServer {
 
     /// Creates a fresh, migrated database for one scenario.
     pub async fn create_scenario_db(&self) -> Result<ScenarioDb, DbError> {
+        self.create_scenario_db_with_pool(SCENARIO_POOL_SIZE).await
+    }
+
+    /// As [`EngineServer::create_scenario_db`], with a pool of `pool_size`
+    /// connections (for measurements with many concurrent clients).
+    pub async fn create_scenario_db_with_pool(
+        &self,
+        pool_size: u32,
+    ) -> Result<ScenarioDb, DbError> {
         let began = Instant::now();
         let engine = self.engine;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
@@ -326,7 +335,7 @@ impl EngineServer {
                         source,
                     })?;
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(SCENARIO_POOL_SIZE)
+                    .max_connections(pool_size.max(1))
                     .connect_with(
                         SqliteConnectOptions::new()
                             .filename(&path)
@@ -360,7 +369,7 @@ impl EngineServer {
                 }
                 tracing::debug!(%engine, database = %name, elapsed = ?began.elapsed(), "created from the template");
                 let pool = PgPoolOptions::new()
-                    .max_connections(SCENARIO_POOL_SIZE)
+                    .max_connections(pool_size.max(1))
                     .connect_with(base.clone().database(&name))
                     .await
                     .map_err(sql_err(engine, "connecting", &location))?;
@@ -387,7 +396,7 @@ impl EngineServer {
                     LOCK_WAIT.as_secs()
                 );
                 let pool = MySqlPoolOptions::new()
-                    .max_connections(SCENARIO_POOL_SIZE)
+                    .max_connections(pool_size.max(1))
                     .after_connect(move |conn, _| {
                         let sql = lock_wait.clone();
                         Box::pin(async move {

@@ -6,10 +6,18 @@
 //!   transaction for the row and its tags (pivot rows in tag-id order, so
 //!   concurrent saves lock in the same order); if the transaction fails the bytes
 //!   are removed, so no orphan remains.
+//! - Updating an image writes the new bytes under a new key first, then one short
+//!   transaction points the row at them and sets `updated_at`; the old bytes are
+//!   deleted after the commit.
 //! - The purge works in chunks by primary key, each one short transaction that
 //!   re-checks the 30-day condition inside the delete (a restore that commits first
-//!   wins); bytes are removed only after the rows' deletion commits. A purge that
-//!   stops part-way is completed by running it again.
+//!   wins); bytes are removed only after the rows' deletion commits.
+//! - Bytes whose row is gone are queued (`karte_object_deletion`) in the same
+//!   transaction that drops the row and leave the queue once deleted, so a purge or
+//!   update stopped between its commit and the byte deletion is finished by the next
+//!   purge run. A purge that stops part-way is completed by running it again.
+//! - Memo times are UTC epoch milliseconds from the caller's clock, shown in
+//!   Asia/Tokyo by [`super::time`]; the database never converts them.
 
 use super::storage::{ObjectStore, StoreError as ObjectError};
 use crate::db::Db;
@@ -17,8 +25,11 @@ use crate::db::Db;
 /// How long an item stays in the trash before the purge may remove it: 30 days.
 pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-/// Photos per purge transaction.
+/// Photos per purge transaction, by default.
 pub const PURGE_CHUNK: usize = 50;
+
+/// Queued object deletions finished per statement.
+const QUEUE_CHUNK: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KarteError {
@@ -32,8 +43,14 @@ pub enum KarteError {
     Object(#[from] ObjectError),
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: i64 },
+    #[error("photo {0} is in the trash: restore it before updating it")]
+    InTrash(i64),
     #[error("tag {0:?}: a tag is 1 to 64 characters")]
     BadTag(String),
+    #[error("memo for customer {customer}: {reason}")]
+    BadMemo { customer: i64, reason: String },
+    #[error("time zone {0:?}: write it as an offset from UTC, +HH:MM or -HH:MM (e.g. +09:00)")]
+    BadTimeZone(String),
 }
 
 impl KarteError {
@@ -77,9 +94,57 @@ impl ImageKind {
 pub struct PurgeReport {
     pub photos: usize,
     pub customers: usize,
+    /// Stored objects deleted (the purged photos' and any left queued before).
     pub objects: usize,
     pub chunks: usize,
+    /// Whether the run stopped at [`PurgeOptions::max_chunks`] with work left.
+    pub stopped_early: bool,
 }
+
+/// How the purge runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurgeOptions {
+    /// Photos per transaction.
+    pub chunk: usize,
+    /// Stop after this many chunks (a bounded run; the next run goes on).
+    pub max_chunks: Option<usize>,
+    /// Incident replay (seed 000), for the scenario suite only: the purge as it was,
+    /// one long transaction over everything expired, deleting row by row and
+    /// calling the object store inside the transaction.
+    #[doc(hidden)]
+    pub replay_single_transaction: bool,
+}
+
+impl Default for PurgeOptions {
+    fn default() -> Self {
+        PurgeOptions {
+            chunk: PURGE_CHUNK,
+            max_chunks: None,
+            replay_single_transaction: false,
+        }
+    }
+}
+
+/// A photo row's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoRow {
+    pub id: i64,
+    pub customer: i64,
+    pub object_key: String,
+    pub updated_at: i64,
+    pub trashed_at: Option<i64>,
+}
+
+/// A text memo (テキストメモ) and when it was recorded (UTC ms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Memo {
+    pub id: i64,
+    pub body: String,
+    pub recorded_at: i64,
+}
+
+/// Longest memo, in characters.
+pub const MEMO_MAX_CHARS: usize = 2000;
 
 macro_rules! dialect {
     ($module:ident, $db:ty, $conn:ty, lock: $lock:literal, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
@@ -134,6 +199,20 @@ macro_rules! dialect {
                     .collect()
             }
 
+            pub async fn fetch_strings(
+                conn: &mut Conn,
+                mut qb: QueryBuilder<$db>,
+            ) -> Result<Vec<String>, KarteError> {
+                let rows = qb
+                    .build()
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(sql("reading"))?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(0).map_err(sql("reading")))
+                    .collect()
+            }
+
             pub async fn fetch_longs(
                 conn: &mut Conn,
                 mut qb: QueryBuilder<$db>,
@@ -146,6 +225,61 @@ macro_rules! dialect {
                 rows.iter()
                     .map(|r| r.try_get::<i64, _>(0).map_err(sql("reading")))
                     .collect()
+            }
+
+            pub async fn fetch_photos(
+                conn: &mut Conn,
+                mut qb: QueryBuilder<$db>,
+            ) -> Result<Vec<super::PhotoRow>, KarteError> {
+                let rows = qb
+                    .build()
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(sql("reading photos"))?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(super::PhotoRow {
+                            id: r.try_get(0)?,
+                            customer: r.try_get(1)?,
+                            object_key: r.try_get(2)?,
+                            updated_at: r.try_get(3)?,
+                            trashed_at: r.try_get(4)?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(sql("reading photos"))
+            }
+
+            pub async fn fetch_memos(
+                conn: &mut Conn,
+                mut qb: QueryBuilder<$db>,
+            ) -> Result<Vec<super::Memo>, KarteError> {
+                let rows = qb
+                    .build()
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(sql("reading memos"))?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(super::Memo {
+                            id: r.try_get(0)?,
+                            body: r.try_get(1)?,
+                            recorded_at: r.try_get(2)?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(sql("reading memos"))
+            }
+
+            /// A write transaction (on SQLite one that takes the write lock at once).
+            pub async fn begin(
+                pool: &sqlx::Pool<$db>,
+            ) -> Result<sqlx::Transaction<'static, $db>, KarteError> {
+                match BEGIN {
+                    Some(begin) => pool.begin_with(begin).await,
+                    None => pool.begin().await,
+                }
+                .map_err(sql("starting a transaction"))
             }
 
             pub fn new(sql_text: &str) -> QueryBuilder<$db> {
@@ -202,11 +336,13 @@ pub async fn create_customer(db: &Db, name: &str) -> Result<i64, KarteError> {
     })
 }
 
-fn object_key(customer: i64, now_ms: i64) -> String {
+/// A fresh object key under `prefix`: keys are never reused, so an update's new
+/// bytes never overwrite the bytes a committed row still points at.
+fn object_key(prefix: &str, now_ms: i64) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!(
-        "customers/{customer}/{now_ms}-{}-{}.img",
+        "{prefix}/{now_ms}-{}-{}.img",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
@@ -222,7 +358,7 @@ pub async fn save_photo(
     tags: &[&str],
     now_ms: i64,
 ) -> Result<i64, KarteError> {
-    let key = object_key(customer, now_ms);
+    let key = object_key(&format!("customers/{customer}"), now_ms);
     store.put(&key, bytes)?;
     let result = save_row(db, customer, kind, &key, tags, now_ms).await;
     if result.is_err() {
@@ -245,11 +381,7 @@ async fn save_row(
         }
     }
     dispatch!(db, d, pool => {
-        let mut tx = match d::BEGIN {
-            Some(begin) => pool.begin_with(begin).await,
-            None => pool.begin().await,
-        }
-        .map_err(sql("starting a transaction"))?;
+        let mut tx = d::begin(pool).await?;
         let mut qb = d::new("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
         qb.push_bind(customer).push(", ").push_bind(kind.code()).push(", ").push_bind(key.to_string()).push(", ").push_bind(now_ms).push(")");
         let id = d::insert_returning_id(&mut tx, qb).await?;
@@ -321,57 +453,186 @@ pub async fn restore_customer(db: &Db, customer: i64) -> Result<(), KarteError> 
     set_trashed(db, "karte_customer", customer, None).await
 }
 
-/// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`:
-/// photos in the trash, and customers in the trash with all their photos (rows,
-/// tag rows, stored bytes). Chunks of [`PURGE_CHUNK`] photos by id, each a short
-/// transaction that re-checks the condition while deleting.
+/// Replaces a photo's bytes (画像の更新): the new bytes go under a new key first;
+/// one short transaction points the row at them, sets `updated_at` to `now_ms` and
+/// queues the old key; the old bytes are deleted after the commit. If the
+/// transaction fails, the new bytes are removed. A photo in the trash is refused.
+pub async fn update_photo(
+    db: &Db,
+    store: &dyn ObjectStore,
+    photo: i64,
+    bytes: &[u8],
+    now_ms: i64,
+) -> Result<(), KarteError> {
+    let key = object_key(&format!("photos/{photo}"), now_ms);
+    store.put(&key, bytes)?;
+    let old_key = match replace_object_key(db, photo, &key, now_ms).await {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = store.delete(&key);
+            return Err(e);
+        }
+    };
+    // After the commit; if this fails the queue keeps the key for the next purge.
+    if store.delete(&old_key).is_ok() {
+        let _ = dequeue_deleted(db, std::slice::from_ref(&old_key)).await;
+    }
+    Ok(())
+}
+
+async fn replace_object_key(
+    db: &Db,
+    photo: i64,
+    key: &str,
+    now_ms: i64,
+) -> Result<String, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut tx = d::begin(pool).await?;
+        let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
+        qb.push_bind(photo).push(" AND trashed_at IS NULL").push(d::LOCK);
+        let Some((_, old_key)) = d::fetch_pairs(&mut tx, qb).await?.pop() else {
+            let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
+            qb.push_bind(photo);
+            return Err(if d::fetch_pairs(&mut tx, qb).await?.is_empty() {
+                KarteError::NotFound { what: "photo", id: photo }
+            } else {
+                KarteError::InTrash(photo)
+            });
+        };
+        let mut qb = d::new("UPDATE karte_photo SET object_key = ");
+        qb.push_bind(key.to_string()).push(", updated_at = ").push_bind(now_ms).push(" WHERE id = ").push_bind(photo);
+        d::execute(&mut tx, qb).await?;
+        let mut qb = d::new("INSERT INTO karte_object_deletion (object_key, queued_at) ");
+        qb.push_values([&old_key], |mut b, k| {
+            b.push_bind(k.to_string()).push_bind(now_ms);
+        });
+        d::execute(&mut tx, qb).await?;
+        tx.commit().await.map_err(sql("committing"))?;
+        Ok(old_key)
+    })
+}
+
+/// Removes keys whose bytes are deleted from the deletion queue.
+async fn dequeue_deleted(db: &Db, keys: &[String]) -> Result<(), KarteError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("DELETE FROM karte_object_deletion WHERE object_key IN (");
+        let mut list = qb.separated(", ");
+        for key in keys {
+            list.push_bind(key.clone());
+        }
+        qb.push(")");
+        d::execute(&mut conn, qb).await?;
+        Ok(())
+    })
+}
+
+/// Deletes the bytes of every queued key (left by a purge or update that stopped
+/// after its commit), then the keys; returns how many.
+pub async fn finish_queued_deletions(
+    db: &Db,
+    store: &dyn ObjectStore,
+) -> Result<usize, KarteError> {
+    let mut done = 0;
+    loop {
+        let keys: Vec<String> = dispatch!(db, d, pool => {
+            let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+            let mut qb = d::new("SELECT object_key FROM karte_object_deletion ORDER BY object_key LIMIT ");
+            qb.push(QUEUE_CHUNK);
+            d::fetch_strings(&mut conn, qb).await?
+        });
+        if keys.is_empty() {
+            return Ok(done);
+        }
+        for key in &keys {
+            store.delete(key)?;
+        }
+        dequeue_deleted(db, &keys).await?;
+        done += keys.len();
+    }
+}
+
+/// Keys waiting in the deletion queue.
+pub async fn queued_deletions(db: &Db) -> Result<Vec<String>, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        d::fetch_strings(&mut conn, d::new("SELECT object_key FROM karte_object_deletion ORDER BY object_key")).await
+    })
+}
+
+/// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`, with
+/// the default [`PurgeOptions`].
 pub async fn purge(
     db: &Db,
     store: &dyn ObjectStore,
     now_ms: i64,
 ) -> Result<PurgeReport, KarteError> {
-    let cutoff = now_ms - RETENTION_MS;
-    let mut report = PurgeReport::default();
-    let mut after = 0_i64;
-    // The purge condition of a photo row `p`, as SQL with the cutoff bound twice.
-    macro_rules! expired {
-        ($qb:expr) => {{
-            $qb.push("(p.trashed_at <= ").push_bind(cutoff);
-            $qb.push(
-                " OR p.customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ",
-            )
-            .push_bind(cutoff)
+    purge_with(db, store, now_ms, &PurgeOptions::default()).await
+}
+
+/// The purge condition of a photo row `p`, as SQL with the cutoff bound twice.
+macro_rules! expired {
+    ($qb:expr, $cutoff:expr) => {{
+        $qb.push("(p.trashed_at <= ").push_bind($cutoff);
+        $qb.push(" OR p.customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ")
+            .push_bind($cutoff)
             .push("))");
-        }};
+    }};
+}
+
+/// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`:
+/// photos in the trash, and customers in the trash with all their photos (rows,
+/// tag rows, memos, stored bytes). First it finishes deletions queued by an earlier
+/// run; then chunks of [`PurgeOptions::chunk`] photos by id, each a short
+/// transaction that re-checks the condition while deleting and queues the keys;
+/// after each commit the bytes are deleted and the keys leave the queue. Progress
+/// is logged per chunk.
+pub async fn purge_with(
+    db: &Db,
+    store: &dyn ObjectStore,
+    now_ms: i64,
+    options: &PurgeOptions,
+) -> Result<PurgeReport, KarteError> {
+    let cutoff = now_ms - RETENTION_MS;
+    if options.replay_single_transaction {
+        return purge_in_one_transaction(db, store, cutoff).await;
     }
+    let mut report = PurgeReport {
+        objects: finish_queued_deletions(db, store).await?,
+        ..PurgeReport::default()
+    };
+    let chunk = options.chunk.max(1);
+    let mut after = 0_i64;
     loop {
-        let deleted: Vec<(i64, String)> = dispatch!(db, d, pool => {
-            let mut tx = match d::BEGIN {
-            Some(begin) => pool.begin_with(begin).await,
-            None => pool.begin().await,
+        if options.max_chunks.is_some_and(|max| report.chunks >= max) {
+            report.stopped_early = true;
+            return Ok(report);
         }
-        .map_err(sql("starting a transaction"))?;
+        let deleted: Vec<(i64, String)> = dispatch!(db, d, pool => {
+            let mut tx = d::begin(pool).await?;
             let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE p.id > ");
             qb.push_bind(after).push(" AND ");
-            expired!(qb);
-            qb.push(" ORDER BY p.id LIMIT ").push(PURGE_CHUNK);
+            expired!(qb, cutoff);
+            qb.push(" ORDER BY p.id LIMIT ").push(chunk);
             qb.push(d::LOCK);
             let rows = d::fetch_pairs(&mut tx, qb).await?;
             if !rows.is_empty() {
-                let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-                let mut qb = d::new("DELETE FROM karte_photo_tag WHERE photo_id IN (");
-                let mut list = qb.separated(", ");
-                for id in &ids {
-                    list.push_bind(*id);
+                for table in ["DELETE FROM karte_photo_tag WHERE photo_id IN (", "DELETE FROM karte_photo WHERE id IN ("] {
+                    let mut qb = d::new(table);
+                    let mut list = qb.separated(", ");
+                    for (id, _) in &rows {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    d::execute(&mut tx, qb).await?;
                 }
-                qb.push(")");
-                d::execute(&mut tx, qb).await?;
-                let mut qb = d::new("DELETE FROM karte_photo WHERE id IN (");
-                let mut list = qb.separated(", ");
-                for id in &ids {
-                    list.push_bind(*id);
-                }
-                qb.push(")");
+                let mut qb = d::new("INSERT INTO karte_object_deletion (object_key, queued_at) ");
+                qb.push_values(&rows, |mut b, (_, key)| {
+                    b.push_bind(key.clone()).push_bind(now_ms);
+                });
                 d::execute(&mut tx, qb).await?;
             }
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
@@ -384,26 +645,158 @@ pub async fn purge(
         report.photos += deleted.len();
         after = deleted.iter().map(|r| r.0).max().unwrap_or(after);
         // Bytes go only after the rows' deletion has committed.
-        for (_, key) in &deleted {
+        let keys: Vec<String> = deleted.into_iter().map(|(_, key)| key).collect();
+        for key in &keys {
             store.delete(key)?;
-            report.objects += 1;
         }
+        dequeue_deleted(db, &keys).await?;
+        report.objects += keys.len();
         tracing::info!(
             photos = report.photos,
             chunks = report.chunks,
             "purge progress"
         );
     }
-    report.customers = dispatch!(db, d, pool => {
-        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+    report.customers = purge_customers(db, cutoff).await?;
+    Ok(report)
+}
+
+/// Deletes customers in the trash since `cutoff` or earlier that have no photo left,
+/// with their memos.
+async fn purge_customers(db: &Db, cutoff: i64) -> Result<usize, KarteError> {
+    Ok(dispatch!(db, d, pool => {
+        let mut tx = d::begin(pool).await?;
         let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
         qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = c.id))");
-        d::execute(&mut conn, qb).await?;
+        d::execute(&mut tx, qb).await?;
         let mut qb = d::new("DELETE FROM karte_customer WHERE trashed_at <= ");
         qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = karte_customer.id)");
-        d::execute(&mut conn, qb).await? as usize
+        let n = d::execute(&mut tx, qb).await? as usize;
+        tx.commit().await.map_err(sql("committing"))?;
+        n
+    }))
+}
+
+/// The purge as it ran in the incident (seed 000): one transaction locks every
+/// expired photo, deletes them row by row and calls the object store inside the
+/// transaction, so it holds its locks for as long as all of that takes.
+async fn purge_in_one_transaction(
+    db: &Db,
+    store: &dyn ObjectStore,
+    cutoff: i64,
+) -> Result<PurgeReport, KarteError> {
+    let mut report = PurgeReport::default();
+    dispatch!(db, d, pool => {
+        let mut tx = d::begin(pool).await?;
+        let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE ");
+        expired!(qb, cutoff);
+        qb.push(" ORDER BY p.id").push(d::LOCK);
+        let rows = d::fetch_pairs(&mut tx, qb).await?;
+        for (id, key) in &rows {
+            for table in ["DELETE FROM karte_photo_tag WHERE photo_id = ", "DELETE FROM karte_photo WHERE id = "] {
+                let mut qb = d::new(table);
+                qb.push_bind(*id);
+                d::execute(&mut tx, qb).await?;
+            }
+            store.delete(key)?;
+            report.photos += 1;
+            report.objects += 1;
+        }
+        let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
+        qb.push_bind(cutoff).push(")");
+        d::execute(&mut tx, qb).await?;
+        let mut qb = d::new("DELETE FROM karte_customer WHERE trashed_at <= ");
+        qb.push_bind(cutoff);
+        report.customers = d::execute(&mut tx, qb).await? as usize;
+        tx.commit().await.map_err(sql("committing the purge"))?;
     });
+    report.chunks = 1;
     Ok(report)
+}
+
+/// A photo's row, in any trash state.
+pub async fn photo(db: &Db, photo: i64) -> Result<PhotoRow, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id = ");
+        qb.push_bind(photo);
+        d::fetch_photos(&mut conn, qb).await?.pop().ok_or(KarteError::NotFound { what: "photo", id: photo })
+    })
+}
+
+/// Records a text memo for a customer at `now_ms` (UTC ms, from the caller's clock).
+pub async fn add_memo(db: &Db, customer: i64, body: &str, now_ms: i64) -> Result<i64, KarteError> {
+    let bad = |reason: &str| KarteError::BadMemo {
+        customer,
+        reason: reason.to_string(),
+    };
+    if body.trim().is_empty() {
+        return Err(bad("the memo is empty"));
+    }
+    if body.chars().count() > MEMO_MAX_CHARS {
+        return Err(bad(&format!(
+            "the memo is longer than {MEMO_MAX_CHARS} characters"
+        )));
+    }
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("INSERT INTO karte_memo (customer_id, body, recorded_at) VALUES (");
+        qb.push_bind(customer).push(", ").push_bind(body.to_string()).push(", ").push_bind(now_ms).push(")");
+        d::insert_returning_id(&mut conn, qb).await
+    })
+}
+
+/// A customer's memos, oldest first.
+pub async fn memos(db: &Db, customer: i64) -> Result<Vec<Memo>, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("SELECT id, body, recorded_at FROM karte_memo WHERE customer_id = ");
+        qb.push_bind(customer).push(" ORDER BY recorded_at, id");
+        d::fetch_memos(&mut conn, qb).await
+    })
+}
+
+/// Sets the session time zone of every connection the pool may hold to `offset`
+/// (`+HH:MM` / `-HH:MM`), as an administrator's configuration change would. SQLite
+/// has no session time zone: returns `false` and changes nothing.
+pub async fn set_session_time_zone(db: &Db, offset: &str) -> Result<bool, KarteError> {
+    let valid = offset.len() == 6
+        && matches!(offset.as_bytes()[0], b'+' | b'-')
+        && offset.as_bytes()[3] == b':'
+        && offset[1..3].parse::<u8>().is_ok_and(|h| h <= 14)
+        && offset[4..6].parse::<u8>().is_ok_and(|m| m < 60)
+        && offset[1..3]
+            .bytes()
+            .chain(offset[4..6].bytes())
+            .all(|b| b.is_ascii_digit());
+    if !valid {
+        return Err(KarteError::BadTimeZone(offset.to_string()));
+    }
+    macro_rules! every_connection {
+        ($pool:expr, $sql:expr) => {{
+            let n = $pool.options().get_max_connections() as usize;
+            let mut held = Vec::with_capacity(n);
+            for _ in 0..n {
+                held.push($pool.acquire().await.map_err(sql("connecting"))?);
+            }
+            for conn in &mut held {
+                sqlx::query(sqlx::AssertSqlSafe($sql.clone()))
+                    .execute(&mut **conn)
+                    .await
+                    .map_err(sql("setting the session time zone"))?;
+            }
+        }};
+    }
+    match db {
+        Db::Sqlite(_) => return Ok(false),
+        // Validated above: the offset is plain digits and signs.
+        Db::Postgres(pool) => every_connection!(
+            pool,
+            format!("SET TIME ZONE INTERVAL '{offset}' HOUR TO MINUTE")
+        ),
+        Db::MySql(pool) => every_connection!(pool, format!("SET time_zone = '{offset}'")),
+    }
+    Ok(true)
 }
 
 /// Photo ids that exist (any trash state), ascending.
@@ -418,8 +811,7 @@ pub async fn photo_ids(db: &Db) -> Result<Vec<i64>, KarteError> {
 pub async fn object_keys(db: &Db) -> Result<Vec<String>, KarteError> {
     dispatch!(db, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let pairs = d::fetch_pairs(&mut conn, d::new("SELECT id, object_key FROM karte_photo ORDER BY object_key")).await?;
-        Ok(pairs.into_iter().map(|p| p.1).collect())
+        d::fetch_strings(&mut conn, d::new("SELECT object_key FROM karte_photo ORDER BY object_key")).await
     })
 }
 

@@ -1,0 +1,300 @@
+//! Benchmark (not a test): the karte purge over a large trash while many clients
+//! keep saving photos, per engine, the chunked purge and the original single long
+//! transaction side by side. Prints purge rows/s, saves completed, failed saves by
+//! kind and save latency p50/p99, and checks that both strategies leave exactly
+//! the live photos (rows and bytes).
+//!
+//! `cargo bench --bench karte -- --engines sqlite,postgres,mariadb`
+//! (options: `--expired 1000000 --live 20000 --savers 32 --chunk 50`
+//! `--strategies chunked,single`; servers as for the scenarios).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
+use kensho::db::{Db, Engine, EngineServer, ProviderSource};
+use kensho::karte::service::{self, ImageKind, KarteError, PURGE_CHUNK, PurgeOptions};
+use kensho::karte::storage::{MemoryStore, ObjectStore};
+use kensho::karte::time::{DAY_MS, WallClock};
+use sqlx::AssertSqlSafe;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Engines: comma-separated sqlite, postgres, mariadb, or all.
+    #[arg(long, default_value = "sqlite")]
+    engines: String,
+    /// Photos in the trash for 31 days (all to be purged).
+    #[arg(long, default_value_t = 1_000_000)]
+    expired: u64,
+    /// Photos outside the trash (all to be kept).
+    #[arg(long, default_value_t = 20_000)]
+    live: u64,
+    /// Clients saving photos while the purge runs.
+    #[arg(long, default_value_t = 32)]
+    savers: usize,
+    /// Photos per transaction of the chunked purge.
+    #[arg(long, default_value_t = PURGE_CHUNK)]
+    chunk: usize,
+    /// Strategies: chunked, single (the original long transaction), or both.
+    #[arg(long, default_value = "chunked,single")]
+    strategies: String,
+    /// Accepted for `cargo bench` compatibility.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const CUSTOMERS: u64 = 1_000;
+
+/// Fills a fresh database: customers, `expired` photos in the trash since
+/// `trashed_at`, `live` photos outside it, a tag on every photo; set-based SQL.
+async fn seed(db: &Db, expired: u64, live: u64, now: i64, trashed_at: i64) -> Result<()> {
+    let total = expired + live;
+    let photo_values = |n: &str, concat: &str| {
+        format!(
+            "1 + {n} % {CUSTOMERS}, 'photo', {concat}, {now}, CASE WHEN {n} <= {expired} THEN {trashed_at} END"
+        )
+    };
+    let statements: Vec<String> = match db {
+        Db::Sqlite(_) => vec![
+            format!(
+                "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {CUSTOMERS}) \
+                 INSERT INTO karte_customer (name) SELECT 'customer ' || n FROM seq"
+            ),
+            format!(
+                "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {total}) \
+                 INSERT INTO karte_photo (customer_id, kind, object_key, updated_at, trashed_at) SELECT {} FROM seq",
+                photo_values("n", "'bench/' || n")
+            ),
+        ],
+        Db::Postgres(_) => vec![
+            format!(
+                "INSERT INTO karte_customer (name) SELECT 'customer ' || n FROM generate_series(1, {CUSTOMERS}) AS n"
+            ),
+            format!(
+                "INSERT INTO karte_photo (customer_id, kind, object_key, updated_at, trashed_at) \
+                 SELECT {} FROM generate_series(1, {total}) AS n ORDER BY n",
+                photo_values("n", "'bench/' || n")
+            ),
+        ],
+        Db::MySql(_) => vec![
+            format!(
+                "INSERT INTO karte_customer (name) SELECT CONCAT('customer ', seq) FROM seq_1_to_{CUSTOMERS}"
+            ),
+            format!(
+                "INSERT INTO karte_photo (customer_id, kind, object_key, updated_at, trashed_at) \
+                 SELECT {} FROM seq_1_to_{total} ORDER BY seq",
+                photo_values("seq", "CONCAT('bench/', seq)")
+            ),
+        ],
+    };
+    let tags = [
+        "INSERT INTO karte_tag (name) VALUES ('顔')".to_string(),
+        "INSERT INTO karte_photo_tag (photo_id, tag_id) SELECT p.id, t.id FROM karte_photo p, karte_tag t"
+            .to_string(),
+    ];
+    for sql in statements.iter().chain(&tags) {
+        match db {
+            Db::Sqlite(p) => sqlx::query(AssertSqlSafe(sql.clone()))
+                .execute(p)
+                .await
+                .map(drop),
+            Db::Postgres(p) => sqlx::query(AssertSqlSafe(sql.clone()))
+                .execute(p)
+                .await
+                .map(drop),
+            Db::MySql(p) => sqlx::query(AssertSqlSafe(sql.clone()))
+                .execute(p)
+                .await
+                .map(drop),
+        }
+        .with_context(|| format!("seeding: {sql}"))?;
+    }
+    Ok(())
+}
+
+fn kind_of(e: &KarteError) -> ErrorKind {
+    match e.database_code() {
+        Some((code, message)) => classify(&message, code.as_deref()),
+        None => classify(&e.to_string(), None),
+    }
+}
+
+/// One client: saves photos until the purge is done (at least 3), then returns its
+/// latencies and the photos it saved.
+async fn saver(
+    db: Db,
+    store: Arc<MemoryStore>,
+    client: usize,
+    now: i64,
+    done: Arc<AtomicBool>,
+) -> (LatencyRecorder, Vec<i64>) {
+    let mut recorder = LatencyRecorder::new();
+    let mut saved = Vec::new();
+    for n in 0.. {
+        if done.load(Ordering::Relaxed) && n >= 3 {
+            break;
+        }
+        let customer = 1 + ((client * 31 + n) as i64 % CUSTOMERS as i64);
+        let bytes = format!("client {client}, save {n}").into_bytes();
+        let started = Instant::now();
+        match service::save_photo(
+            &db,
+            store.as_ref(),
+            customer,
+            ImageKind::Photo,
+            &bytes,
+            &["顔", "経過"],
+            now,
+        )
+        .await
+        {
+            Ok(id) => {
+                recorder.record_ok("save", started.elapsed());
+                saved.push(id);
+            }
+            Err(e) => recorder.record_err("save", started.elapsed(), kind_of(&e)),
+        }
+    }
+    (recorder, saved)
+}
+
+struct Measured {
+    purge: Duration,
+    photos: usize,
+    stats: LatencyRecorder,
+}
+
+async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> Result<Measured> {
+    let scenario = server
+        .create_scenario_db_with_pool(args.savers as u32 + 2)
+        .await?;
+    let db = scenario.db.clone();
+    let began = Instant::now();
+    seed(&db, args.expired, args.live, now, now - 31 * DAY_MS).await?;
+    let store = Arc::new(MemoryStore::new());
+    for n in 1..=args.expired + args.live {
+        store.put(&format!("bench/{n}"), b"image")?;
+    }
+    eprintln!(
+        "  seeded {} photos in {:.1} s",
+        args.expired + args.live,
+        began.elapsed().as_secs_f64()
+    );
+    let done = Arc::new(AtomicBool::new(false));
+    let savers: Vec<_> = (0..args.savers)
+        .map(|client| tokio::spawn(saver(db.clone(), store.clone(), client, now, done.clone())))
+        .collect();
+    let options = PurgeOptions {
+        chunk: args.chunk,
+        replay_single_transaction: single,
+        ..PurgeOptions::default()
+    };
+    let began = Instant::now();
+    let report = service::purge_with(&db, store.as_ref(), now, &options).await;
+    let purge = began.elapsed();
+    done.store(true, Ordering::Relaxed);
+    let mut stats = LatencyRecorder::new();
+    let mut saved = Vec::new();
+    for task in savers {
+        let (recorder, ids) = task.await?;
+        stats.merge(recorder);
+        saved.extend(ids);
+    }
+    let report = report?;
+    // Exactly the live photos and those saved remain, rows and bytes alike.
+    let rows: BTreeSet<String> = service::object_keys(&db).await?.into_iter().collect();
+    let stored: BTreeSet<String> = store.list()?.into_iter().collect();
+    let expected_rows = args.live as usize + saved.len();
+    if rows.len() != expected_rows || rows != stored {
+        bail!(
+            "after the purge: {} photo rows, {} stored objects; expected {expected_rows} of each, the same keys",
+            rows.len(),
+            stored.len()
+        );
+    }
+    server.drop_scenario_db(scenario).await?;
+    Ok(Measured {
+        purge,
+        photos: report.photos,
+        stats,
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let engines = Engine::parse_list(&args.engines)?;
+    let mut strategies = Vec::new();
+    for s in args.strategies.split(',').map(str::trim) {
+        strategies.push(match s {
+            "chunked" => false,
+            "single" => true,
+            other => bail!("unknown strategy {other:?}: use chunked, single, or both"),
+        });
+    }
+    let now = WallClock::parse("2026-11-23 12:00")?.tokyo_to_utc_ms();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho");
+    println!(
+        "karte purge: {} expired photos, {} live, {} clients saving, chunk {}",
+        args.expired, args.live, args.savers, args.chunk
+    );
+    let mut lines = Vec::new();
+    for engine in engines {
+        let source =
+            ProviderSource::resolve(engine, |k| std::env::var(k).ok(), root.join("sqlite"));
+        let server =
+            EngineServer::start(engine, &source, &format!("bench_{}", std::process::id())).await?;
+        for &single in &strategies {
+            let strategy = if single { "single" } else { "chunked" };
+            eprintln!("{engine} {strategy}:");
+            let m = measure(&server, &args, single, now).await?;
+            let s = m.stats.summary("save").context("no save ran")?;
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let line = format!(
+                "{:<9} {:<8} {:>9.1} {:>10.0} {:>7} {:>6} {:>5}/{:<5}/{:<5}/{:<5} {:>9.1} {:>9.1}",
+                engine.name(),
+                strategy,
+                m.purge.as_secs_f64(),
+                m.photos as f64 / m.purge.as_secs_f64(),
+                s.count - s.failed(),
+                s.failed(),
+                s.errors.of(ErrorKind::LockWaitTimeout),
+                s.errors.of(ErrorKind::Deadlock),
+                s.errors.of(ErrorKind::Busy),
+                s.errors.of(ErrorKind::Other),
+                ms(s.p50),
+                ms(s.p99),
+            );
+            println!("{line}");
+            lines.push(line);
+        }
+        server.finish(false).await;
+    }
+    println!(
+        "\n{:<9} {:<8} {:>9} {:>10} {:>7} {:>6} {:>23} {:>9} {:>9}",
+        "engine",
+        "purge",
+        "purge s",
+        "rows/s",
+        "saves",
+        "failed",
+        "lock/deadlock/busy/other",
+        "p50 ms",
+        "p99 ms"
+    );
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
