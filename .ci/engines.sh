@@ -2,6 +2,8 @@
 # Installs and starts what the scenario suite needs for PostgreSQL and MariaDB on a
 # machine with Debian's package archive but no container registry:
 #   - the Docker engine (docker.io) and debootstrap, when missing;
+#   - headless Chromium and Japanese fonts (chromium, fonts-noto-cjk), which the
+#     HTML report's test opens the report with, when missing;
 #   - a running dockerd, when none answers;
 #   - two local images built from Debian packages, only when missing:
 #       kensho/postgres:15      (postgresql-15)
@@ -17,6 +19,8 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"
   apt-get update -qq

@@ -40,6 +40,9 @@ struct Args {
     /// Photos per transaction of the chunked purge.
     #[arg(long, default_value_t = PURGE_CHUNK)]
     chunk: usize,
+    /// Target time of one purge transaction in ms (default: the engine's).
+    #[arg(long)]
+    target_ms: Option<u64>,
     /// Strategies: chunked, single (the original long transaction), or both.
     #[arg(long, default_value = "chunked,single")]
     strategies: String,
@@ -157,7 +160,16 @@ async fn saver(
                 recorder.record_ok("save", started.elapsed());
                 saved.push(id);
             }
-            Err(e) => recorder.record_err("save", started.elapsed(), kind_of(&e)),
+            Err(e) => {
+                let kind = kind_of(&e);
+                if recorder
+                    .summary("save")
+                    .is_none_or(|s| s.errors.of(kind) == 0)
+                {
+                    eprintln!("  client {client}: first {} failure: {e}", kind.label());
+                }
+                recorder.record_err("save", started.elapsed(), kind)
+            }
         }
     }
     (recorder, saved)
@@ -191,6 +203,7 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
         .collect();
     let options = PurgeOptions {
         chunk: args.chunk,
+        target: args.target_ms.map(Duration::from_millis),
         replay_single_transaction: single,
         ..PurgeOptions::default()
     };

@@ -25,8 +25,22 @@ use crate::db::Db;
 /// How long an item stays in the trash before the purge may remove it: 30 days.
 pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-/// Photos per purge transaction, by default.
+/// Photos in the purge's first transaction, by default.
 pub const PURGE_CHUNK: usize = 50;
+
+/// Most photos in one purge transaction, by default.
+pub const PURGE_MAX_CHUNK: usize = 5_000;
+
+/// How long one purge transaction should take, by default, per engine: chunks grow
+/// while they take less than half of it and shrink when they take more. On
+/// PostgreSQL and MariaDB a chunk locks only the expired rows it deletes (no save
+/// waits for them), so it may run longer; on SQLite every writer waits for it.
+pub fn purge_target(engine: crate::db::Engine) -> std::time::Duration {
+    std::time::Duration::from_millis(match engine {
+        crate::db::Engine::Sqlite => 50,
+        crate::db::Engine::Postgres | crate::db::Engine::MariaDb => 1_000,
+    })
+}
 
 /// Queued object deletions finished per statement.
 const QUEUE_CHUNK: usize = 500;
@@ -104,8 +118,14 @@ pub struct PurgeReport {
 /// How the purge runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PurgeOptions {
-    /// Photos per transaction.
+    /// Photos in the first transaction (and the least a later one takes).
     pub chunk: usize,
+    /// Most photos in one transaction.
+    pub max_chunk: usize,
+    /// How long one transaction should hold its locks: the chunk doubles while a
+    /// transaction takes under half of this, and halves when one takes longer.
+    /// `None`: [`purge_target`] of the engine.
+    pub target: Option<std::time::Duration>,
     /// Stop after this many chunks (a bounded run; the next run goes on).
     pub max_chunks: Option<usize>,
     /// Incident replay (seed 000), for the scenario suite only: the purge as it was,
@@ -119,6 +139,8 @@ impl Default for PurgeOptions {
     fn default() -> Self {
         PurgeOptions {
             chunk: PURGE_CHUNK,
+            max_chunk: PURGE_MAX_CHUNK,
+            target: None,
             max_chunks: None,
             replay_single_transaction: false,
         }
@@ -147,7 +169,7 @@ pub struct Memo {
 pub const MEMO_MAX_CHARS: usize = 2000;
 
 macro_rules! dialect {
-    ($module:ident, $db:ty, $conn:ty, lock: $lock:literal, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
+    ($module:ident, $db:ty, $conn:ty, lock: $lock:literal, share: $share:literal, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
         pub mod $module {
             use sqlx::{QueryBuilder, Row};
 
@@ -287,6 +309,8 @@ macro_rules! dialect {
             }
 
             pub const LOCK: &str = $lock;
+            /// A shared row lock (none on SQLite, where the transaction locks all).
+            pub const SHARE: &str = $share;
             /// SQLite takes the write lock when the transaction starts, so a writer
             /// waits (busy_timeout) instead of failing on a lock upgrade.
             pub const BEGIN: Option<&str> = if LOCK.is_empty() {
@@ -300,11 +324,11 @@ macro_rules! dialect {
     };
 }
 
-dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection, lock: "",
+dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection, lock: "", share: "",
     tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(postgres, sqlx::Postgres, sqlx::PgConnection, lock: " FOR UPDATE",
+dialect!(postgres, sqlx::Postgres, sqlx::PgConnection, lock: " FOR UPDATE", share: " FOR SHARE",
     tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection, lock: " FOR UPDATE",
+dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection, lock: " FOR UPDATE", share: " LOCK IN SHARE MODE",
     tag_insert: "INSERT IGNORE INTO karte_tag (name) ", tag_conflict: "");
 
 macro_rules! dispatch {
@@ -586,10 +610,11 @@ macro_rules! expired {
 /// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`:
 /// photos in the trash, and customers in the trash with all their photos (rows,
 /// tag rows, memos, stored bytes). First it finishes deletions queued by an earlier
-/// run; then chunks of [`PurgeOptions::chunk`] photos by id, each a short
-/// transaction that re-checks the condition while deleting and queues the keys;
-/// after each commit the bytes are deleted and the keys leave the queue. Progress
-/// is logged per chunk.
+/// run; then chunks of photos by id, each a short transaction that re-checks the
+/// condition while deleting and queues the keys; after each commit the bytes are
+/// deleted, and the keys leave the queue in the next transaction. Chunks start at
+/// [`PurgeOptions::chunk`] photos and adapt to [`PurgeOptions::target`]. Progress is
+/// logged per chunk.
 pub async fn purge_with(
     db: &Db,
     store: &dyn ObjectStore,
@@ -604,21 +629,66 @@ pub async fn purge_with(
         objects: finish_queued_deletions(db, store).await?,
         ..PurgeReport::default()
     };
-    let chunk = options.chunk.max(1);
+    let least = options.chunk.max(1);
+    let most = options.max_chunk.max(least);
+    let mut chunk = least;
+    let target = options.target.unwrap_or_else(|| purge_target(db.engine()));
     let mut after = 0_i64;
+    // Keys whose bytes are deleted but which still wait in the queue: they leave it
+    // in the next chunk's transaction (or at the end).
+    let mut done_keys: Vec<String> = Vec::new();
     loop {
         if options.max_chunks.is_some_and(|max| report.chunks >= max) {
             report.stopped_early = true;
+            dequeue_deleted(db, &done_keys).await?;
             return Ok(report);
         }
-        let deleted: Vec<(i64, String)> = dispatch!(db, d, pool => {
+        let began = std::time::Instant::now();
+        let deleted: (Option<i64>, Vec<(i64, String)>) = dispatch!(db, d, pool => {
             let mut tx = d::begin(pool).await?;
-            let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE p.id > ");
+            if !done_keys.is_empty() {
+                let mut qb = d::new("DELETE FROM karte_object_deletion WHERE object_key IN (");
+                let mut list = qb.separated(", ");
+                for key in &done_keys {
+                    list.push_bind(key.clone());
+                }
+                qb.push(")");
+                d::execute(&mut tx, qb).await?;
+            }
+            // Candidates by a plain read (no locks, so no range or gap locks that
+            // would hold back saves).
+            let mut qb = d::new("SELECT p.id FROM karte_photo p WHERE p.id > ");
             qb.push_bind(after).push(" AND ");
             expired!(qb, cutoff);
             qb.push(" ORDER BY p.id LIMIT ").push(chunk);
-            qb.push(d::LOCK);
-            let rows = d::fetch_pairs(&mut tx, qb).await?;
+            let candidates = d::fetch_longs(&mut tx, qb).await?;
+            let mut rows: Vec<(i64, String)> = Vec::new();
+            if !candidates.is_empty() {
+                // Lock exactly the candidate rows, by primary key, and re-check the
+                // condition on what is now current: a restore that committed first
+                // wins. Their customers are read with a shared lock only (saves
+                // take the same to check their customer exists).
+                let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in &candidates {
+                    list.push_bind(*id);
+                }
+                qb.push(") ORDER BY id").push(d::LOCK);
+                let locked = d::fetch_photos(&mut tx, qb).await?;
+                let mut qb = d::new("SELECT id FROM karte_customer WHERE trashed_at <= ");
+                qb.push_bind(cutoff).push(" AND id IN (");
+                let mut list = qb.separated(", ");
+                for photo in &locked {
+                    list.push_bind(photo.customer);
+                }
+                qb.push(")").push(d::SHARE);
+                let customers_expired = d::fetch_longs(&mut tx, qb).await?;
+                rows = locked
+                    .into_iter()
+                    .filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.contains(&p.customer))
+                    .map(|p| (p.id, p.object_key))
+                    .collect();
+            }
             if !rows.is_empty() {
                 for table in ["DELETE FROM karte_photo_tag WHERE photo_id IN (", "DELETE FROM karte_photo WHERE id IN ("] {
                     let mut qb = d::new(table);
@@ -636,24 +706,33 @@ pub async fn purge_with(
                 d::execute(&mut tx, qb).await?;
             }
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
-            rows
+            (candidates.last().copied(), rows)
         });
-        if deleted.is_empty() {
+        done_keys.clear();
+        let took = began.elapsed();
+        let (Some(last), deleted) = deleted else {
             break;
-        }
+        };
         report.chunks += 1;
         report.photos += deleted.len();
-        after = deleted.iter().map(|r| r.0).max().unwrap_or(after);
+        after = last;
         // Bytes go only after the rows' deletion has committed.
         let keys: Vec<String> = deleted.into_iter().map(|(_, key)| key).collect();
         for key in &keys {
             store.delete(key)?;
         }
-        dequeue_deleted(db, &keys).await?;
         report.objects += keys.len();
+        done_keys = keys;
+        if took < target / 2 {
+            chunk = (chunk * 2).min(most);
+        } else if took > target {
+            chunk = (chunk / 2).max(least);
+        }
         tracing::info!(
             photos = report.photos,
             chunks = report.chunks,
+            next_chunk = chunk,
+            took_ms = took.as_millis() as u64,
             "purge progress"
         );
     }
