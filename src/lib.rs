@@ -2,7 +2,8 @@
 //!
 //! The services under test ([`billing`]) and the harness machinery ([`db`],
 //! [`check`], [`report`]) live side by side and never import each other;
-//! [`money`] and [`input`] are shared.
+//! [`money`], [`input`] and [`invariant`] (the declaration of business
+//! invariants, which each service states and the harness checks) are shared.
 
 pub mod billing;
 pub mod check;
@@ -10,6 +11,7 @@ pub mod consolidation;
 pub mod db;
 pub mod flags;
 pub mod input;
+pub mod invariant;
 pub mod karte;
 pub mod money;
 pub mod report;

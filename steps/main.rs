@@ -4,7 +4,9 @@
 mod billing;
 mod consolidation;
 mod karte;
+mod reporting;
 mod runner;
+mod tables;
 mod world;
 
 use std::process::ExitCode;

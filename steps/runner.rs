@@ -14,15 +14,19 @@ use cucumber::event::ScenarioFinished;
 use cucumber::gherkin;
 use cucumber::parser::{self, Parser};
 use cucumber::writer::Stats as _;
-use cucumber::{World as _, cli};
+use cucumber::{World as _, WriterExt as _, cli, writer};
 use futures::stream::{self, LocalBoxStream, StreamExt};
 use kensho::billing::demonstration::NaivePolicy;
 use kensho::db::{Engine, EngineServer, ProviderSource};
 
+use crate::reporting;
 use crate::world::{ScenarioWorld, Variant};
 
 /// The step every `@differential(flag)` scenario ends with.
 pub const DIFFERENTIAL_STEP: &str = "the differential runs hold identical tables";
+
+/// The step every scenario ends with: the services' business invariants.
+pub const INVARIANTS_STEP: &str = "the business invariants hold";
 
 /// The flag of a `@differential(flag)` tag on the scenario or its feature.
 fn differential_flag(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Option<String> {
@@ -46,6 +50,9 @@ pub struct KenshoArgs {
     /// Folder of feature files.
     #[arg(long, value_name = "dir", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/features"))]
     pub features: PathBuf,
+    /// Folder for the reports (junit.xml, cucumber.json, report.html).
+    #[arg(long, value_name = "dir", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/target/kensho/reports"))]
+    pub reports: PathBuf,
     /// Also run the scenarios tagged `@slow` (large variants; left out by default).
     #[arg(long, env = "KENSHO_SLOW")]
     pub slow: bool,
@@ -109,7 +116,7 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
                             .iter()
                             .map(|engine| {
                                 let mut copy = feature.clone();
-                                add_differential_checks(&mut copy);
+                                add_closing_steps(&mut copy);
                                 copy.name = format!("{} [{}]", feature.name, engine.name());
                                 copy.tags.push(engine.name().to_string());
                                 Ok(copy)
@@ -139,8 +146,9 @@ fn drop_slow(feature: &mut gherkin::Feature) {
     }
 }
 
-/// Ends every `@differential(flag)` scenario with [`DIFFERENTIAL_STEP`].
-fn add_differential_checks(feature: &mut gherkin::Feature) {
+/// Ends every `@differential(flag)` scenario with [`DIFFERENTIAL_STEP`], and every
+/// scenario with [`INVARIANTS_STEP`].
+fn add_closing_steps(feature: &mut gherkin::Feature) {
     let feature_tagged = feature.tags.iter().any(|t| t.starts_with("differential("));
     let scenarios = feature.scenarios.iter_mut().chain(
         feature
@@ -149,19 +157,26 @@ fn add_differential_checks(feature: &mut gherkin::Feature) {
             .flat_map(|r| r.scenarios.iter_mut()),
     );
     for scenario in scenarios {
-        if !(feature_tagged || scenario.tags.iter().any(|t| t.starts_with("differential("))) {
-            continue;
-        }
+        let differential =
+            feature_tagged || scenario.tags.iter().any(|t| t.starts_with("differential("));
         let Some(last) = scenario.steps.last() else {
             continue;
         };
-        let mut check = last.clone();
-        check.keyword = "Then ".into();
-        check.ty = gherkin::StepType::Then;
-        check.value = DIFFERENTIAL_STEP.into();
-        check.docstring = None;
-        check.table = None;
-        scenario.steps.push(check);
+        let closing = |text: &str| {
+            let mut check = last.clone();
+            check.keyword = "Then ".into();
+            check.ty = gherkin::StepType::Then;
+            check.value = text.into();
+            check.docstring = None;
+            check.table = None;
+            check
+        };
+        let mut added = Vec::new();
+        if differential {
+            added.push(closing(DIFFERENTIAL_STEP));
+        }
+        added.push(closing(INVARIANTS_STEP));
+        scenario.steps.extend(added);
     }
 }
 
@@ -196,6 +211,9 @@ pub struct Internal {
     /// The karte purge runs as the original single long transaction (incident
     /// replay, seed 000).
     pub replay_long_purge: bool,
+    /// Write the reports (off for the suite's own checks, which must not overwrite
+    /// the main run's).
+    pub reports: bool,
 }
 
 impl Default for Internal {
@@ -205,6 +223,7 @@ impl Default for Internal {
             keep_failed: true,
             replay_net_income_defect: false,
             replay_long_purge: false,
+            reports: true,
         }
     }
 }
@@ -217,7 +236,9 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
         keep_failed,
         replay_net_income_defect,
         replay_long_purge,
+        reports,
     } = internal;
+    let run_started = SystemTime::now();
     let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
     let args = opts.custom.clone();
 
@@ -297,6 +318,8 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
     let kept: Rc<RefCell<Vec<String>>> = Rc::default();
     let (servers_before, stats_before) = (servers.clone(), stats.clone());
     let (servers_after, stats_after, kept_after) = (servers.clone(), stats.clone(), kept.clone());
+    let collected: reporting::Shared = Rc::default();
+    let collected_after = collected.clone();
 
     let writer = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine {
@@ -304,6 +327,15 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
             slow: args.slow,
         })
         .max_concurrent_scenarios(16)
+        .with_writer(
+            writer::Basic::stdout()
+                .summarized()
+                .tee::<ScenarioWorld, _>(
+                    reporting::Collector(collected.clone())
+                        .discard_stats_writes()
+                        .discard_arbitrary_writes(),
+                ),
+        )
         .before(move |feature, _rule, scenario, world| {
             let servers = servers_before.clone();
             let stats = stats_before.clone();
@@ -314,6 +346,16 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                     return;
                 };
                 world.engine = Some(engine);
+                world.feature_file = feature
+                    .path
+                    .as_deref()
+                    .map(|p| {
+                        p.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                            .unwrap_or(p)
+                            .display()
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| feature.name.clone());
                 world.replay_net_income_defect = replay_net_income_defect;
                 world.karte.replay_long_purge = replay_long_purge;
                 let settings: Vec<(String, Option<(String, bool)>)> =
@@ -357,6 +399,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
             let servers = servers_after.clone();
             let stats = stats_after.clone();
             let kept = kept_after.clone();
+            let collected = collected_after.clone();
             Box::pin(async move {
                 let Some(engine) = engine_of(feature) else {
                     return;
@@ -368,6 +411,20 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                     if passed { s.passed += 1 } else { s.failed += 1 }
                 }
                 let Some(world) = world else { return };
+                if reports {
+                    let mut tables = Vec::new();
+                    for variant in &world.databases {
+                        tables.extend(
+                            reporting::amount_tables(&variant.database.db, &variant.label).await,
+                        );
+                    }
+                    collected.borrow_mut().keep_extras(
+                        &feature.name,
+                        scenario.position.line,
+                        std::mem::take(&mut world.notes),
+                        tables,
+                    );
+                }
                 for Variant { label, database } in world.databases.drain(..) {
                     if passed || !keep_failed {
                         if let Err(e) = servers[&engine].drop_scenario_db(database).await {
@@ -395,6 +452,11 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
         .run(args.features.clone())
         .await;
 
+    if reports {
+        let collected = std::mem::take(&mut *collected.borrow_mut());
+        let report = collected.into_report(format!("Kensho run {id}"), run_started);
+        reporting::write(&args.reports, &report);
+    }
     let servers = Rc::try_unwrap(servers)
         .map_err(|_| anyhow::anyhow!("engine servers still in use after the run"))?;
     report.engines = stats.borrow().clone();

@@ -10,8 +10,12 @@ mod billing;
 mod consolidation;
 #[path = "karte.rs"]
 mod karte;
+#[path = "reporting.rs"]
+mod reporting;
 #[path = "runner.rs"]
 mod runner;
+#[path = "tables.rs"]
+mod tables;
 #[path = "world.rs"]
 mod world;
 
@@ -52,6 +56,7 @@ async fn check(
         .to_vec();
     let internal = runner::Internal {
         keep_failed: false,
+        reports: false,
         ..internal
     };
     match runner::run(runner::Mode::Main, argv, internal).await {

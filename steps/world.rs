@@ -19,6 +19,8 @@ pub struct Variant {
 pub struct ScenarioWorld {
     /// The engine this run of the scenario uses.
     pub engine: Option<Engine>,
+    /// The feature file, relative to the project (for error messages).
+    pub feature_file: String,
     /// The scenario's own databases, attached by the runner before the first step:
     /// one, or one per setting of a differential run.
     pub databases: Vec<Variant>,
@@ -38,6 +40,8 @@ pub struct ScenarioWorld {
     pub forced_policy: Option<NaivePolicy>,
     /// カルテ: clock, customers and photos of the scenario.
     pub karte: crate::karte::KarteState,
+    /// Lines for the report (e.g. the statistics of a concurrent step).
+    pub notes: Vec<String>,
     /// Set only by the suite's incident replay check (seed 002).
     pub replay_net_income_defect: bool,
 }
@@ -46,6 +50,7 @@ impl ScenarioWorld {
     fn new() -> Self {
         ScenarioWorld {
             engine: None,
+            feature_file: String::new(),
             databases: Vec::new(),
             setup_error: None,
             period: "2026-11".into(),
@@ -54,6 +59,7 @@ impl ScenarioWorld {
             noted_records: None,
             forced_policy: None,
             replay_net_income_defect: false,
+            notes: Vec::new(),
             karte: Default::default(),
         }
     }

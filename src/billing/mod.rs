@@ -27,6 +27,17 @@ use crate::db::DbError;
 use crate::money::Amount;
 
 pub use batch::{BatchOutcome, register_batch};
+
+/// What must hold in the billing tables after any operation.
+pub const INVARIANTS: &[crate::invariant::Invariant] = &[crate::invariant::Invariant {
+    service: "billing",
+    name: "at most one active billing record per person and billing period",
+    rule: crate::invariant::Rule::Unique {
+        table: "billing_record",
+        columns: &["person", "period"],
+        only_where: Some(("status", "1")),
+    },
+}];
 pub use input::{BatchInput, BatchLine, InputError};
 
 /// Who wrote a record (源泉分類), in rising priority.

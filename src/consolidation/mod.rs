@@ -148,6 +148,48 @@ pub enum ConsolidationError {
     },
 }
 
+use crate::invariant::{Invariant, Rule};
+
+/// What must hold in the consolidation tables after any operation.
+pub const INVARIANTS: &[Invariant] = &[
+    Invariant {
+        service: "consolidation",
+        name: "one line per account per statement",
+        rule: Rule::Unique {
+            table: "cons_statement_line",
+            columns: &["company", "account"],
+            only_where: None,
+        },
+    },
+    Invariant {
+        service: "consolidation",
+        name: "one net income line per statement",
+        rule: Rule::Unique {
+            table: "cons_statement_line",
+            columns: &["company"],
+            only_where: Some(("kind", "net_income")),
+        },
+    },
+    Invariant {
+        service: "consolidation",
+        name: "the consolidated balance sheet balances (assets = liabilities + equity + net income + translation adjustment)",
+        rule: Rule::Balanced {
+            table: "cons_statement_line",
+            group_by: "company",
+            groups: &["*"],
+            kind: "kind",
+            amount: "amount",
+            plus: &["asset"],
+            minus: &[
+                "liability",
+                "equity",
+                "net_income",
+                "translation_adjustment",
+            ],
+        },
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

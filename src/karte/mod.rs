@@ -13,3 +13,50 @@
 pub mod service;
 pub mod storage;
 pub mod time;
+
+use crate::invariant::{Invariant, Rule};
+
+/// What must hold in the karte tables after any operation. (Stored bytes without
+/// their row are checked against the object store by the scenarios.)
+pub const INVARIANTS: &[Invariant] = &[
+    Invariant {
+        service: "karte",
+        name: "no photo without its customer",
+        rule: Rule::References {
+            table: "karte_photo",
+            column: "customer_id",
+            target: "karte_customer",
+            target_column: "id",
+        },
+    },
+    Invariant {
+        service: "karte",
+        name: "no tag row without its photo",
+        rule: Rule::References {
+            table: "karte_photo_tag",
+            column: "photo_id",
+            target: "karte_photo",
+            target_column: "id",
+        },
+    },
+    Invariant {
+        service: "karte",
+        name: "no tag row without its tag",
+        rule: Rule::References {
+            table: "karte_photo_tag",
+            column: "tag_id",
+            target: "karte_tag",
+            target_column: "id",
+        },
+    },
+    Invariant {
+        service: "karte",
+        name: "no memo without its customer",
+        rule: Rule::References {
+            table: "karte_memo",
+            column: "customer_id",
+            target: "karte_customer",
+            target_column: "id",
+        },
+    },
+];

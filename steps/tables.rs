@@ -1,0 +1,127 @@
+//! Generic table steps: QA seeds and asserts any table of the scenario's database
+//! from a feature file, without Rust. Table and column names are checked against
+//! the database's schema before any SQL is built; seeding is all-or-nothing.
+//! Also the closing step every scenario gets: the services' business invariants.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use cucumber::gherkin::Step;
+use cucumber::{given, then};
+use kensho::check::expect::{Expectation, assert_table};
+use kensho::check::invariants;
+use kensho::check::seed::{seed, table_from_csv};
+use kensho::check::table::Table;
+use kensho::invariant::Invariant;
+
+use crate::world::ScenarioWorld;
+
+/// Every service's invariants.
+pub fn all_invariants() -> Vec<Invariant> {
+    [
+        kensho::billing::INVARIANTS,
+        kensho::consolidation::INVARIANTS,
+        kensho::karte::INVARIANTS,
+    ]
+    .concat()
+}
+
+fn origin(w: &ScenarioWorld, step: &Step) -> String {
+    format!("{}:{}", w.feature_file, step.position.line)
+}
+
+fn data_table(w: &ScenarioWorld, step: &Step) -> Result<Table> {
+    let raw = &step
+        .table
+        .as_ref()
+        .with_context(|| format!("{}: the step needs a data table", origin(w, step)))?
+        .rows;
+    Table::from_raw(raw).map_err(|e| anyhow!("{}: {e}", origin(w, step)))
+}
+
+/// Seeds every database of the scenario (each variant of a differential run).
+async fn seed_all(w: &ScenarioWorld, table: &str, rows: &Table, origin: &str) -> Result<()> {
+    for variant in w.variants()? {
+        seed(&variant.database.db, table, rows, origin).await?;
+    }
+    Ok(())
+}
+
+/// `Given the table billing_record contains:` with a data table (header = columns).
+#[given(regex = r"^the table (\S+) contains:$")]
+async fn table_contains(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    let rows = data_table(w, step)?;
+    seed_all(w, &table, &rows, &origin(w, step)).await
+}
+
+/// `Given the table billing_record is loaded from "billing/records.csv"` (a CSV
+/// fixture under `fixtures/`, header = columns).
+#[given(regex = r#"^the table (\S+) is loaded from "([^"]+)"$"#)]
+async fn table_loaded(w: &mut ScenarioWorld, table: String, file: String) -> Result<()> {
+    if file.split('/').any(|part| part == "..") || file.starts_with('/') {
+        bail!("fixture {file:?}: give a path inside fixtures/, without ..");
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(&file);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading fixture fixtures/{file}"))?;
+    let origin = format!("fixtures/{file}");
+    let rows = table_from_csv(&text, &origin)?;
+    seed_all(w, &table, &rows, &origin).await
+}
+
+async fn expect(w: &ScenarioWorld, table: &str, step: &Step, how: Expectation) -> Result<()> {
+    let expected = data_table(w, step)?;
+    for variant in w.variants()? {
+        if let Err(e) = assert_table(&variant.database.db, table, &expected, how).await {
+            let label = if variant.label.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", variant.label)
+            };
+            bail!("{}{label}: {e}", origin(w, step));
+        }
+    }
+    Ok(())
+}
+
+/// Exactly these rows (on the columns of the header; order-insensitive).
+#[then(regex = r"^the table (\S+) has exactly:$")]
+async fn has_exactly(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    expect(w, &table, step, Expectation::Exactly).await
+}
+
+/// At least these rows.
+#[then(regex = r"^the table (\S+) includes:$")]
+async fn includes(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    expect(w, &table, step, Expectation::Includes).await
+}
+
+/// None of these rows.
+#[then(regex = r"^the table (\S+) has none of:$")]
+async fn has_none_of(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    expect(w, &table, step, Expectation::Excludes).await
+}
+
+/// Closing step of every scenario (added by the runner): every declared business
+/// invariant holds on every database of the scenario.
+#[then("the business invariants hold")]
+async fn invariants_hold(w: &mut ScenarioWorld) -> Result<()> {
+    let declared = all_invariants();
+    let mut report = Vec::new();
+    for variant in w.variants()? {
+        for violation in invariants::check(&variant.database.db, &declared).await? {
+            let label = if variant.label.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", variant.label)
+            };
+            report.push(format!("{label}{violation}"));
+        }
+    }
+    if !report.is_empty() {
+        bail!("{}", report.join("\n"));
+    }
+    Ok(())
+}
