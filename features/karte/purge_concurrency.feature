@@ -2,8 +2,12 @@
 # saves and updates (errors, long waits, deadlocks). Saves and updates running while
 # the purge works must all succeed within the bound, and the purge must remove
 # exactly the expired trash: never something younger, never something restored.
+#
+# The latency scenarios are @serial: they run alone, so other scenarios' load does
+# not count against the bound.
 Feature: Photo saves and updates while the purge runs
 
+  @serial
   Scenario: Concurrent photo saves during the purge all succeed
     Given today is 2026-11-23
     And 40 customers with 100 photos each, 75 of which went to the trash 31 days ago
@@ -27,7 +31,7 @@ Feature: Photo saves and updates while the purge runs
     And no orphan bytes or tag rows remain
 
   # The large variant: `cargo run -- --slow --tags @slow` (left out of the default run).
-  @slow
+  @slow @serial
   Scenario: Concurrent photo saves during a large purge all succeed
     Given today is 2026-11-23
     And 100 customers with 100 photos each, 60 of which went to the trash 31 days ago
