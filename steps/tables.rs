@@ -125,3 +125,25 @@ async fn invariants_hold(w: &mut ScenarioWorld) -> Result<()> {
     }
     Ok(())
 }
+
+/// Seeding must be refused with an error that contains `naming`, and write nothing
+/// (the table name is quoted so that unsafe names can be tried).
+#[then(regex = r#"^seeding the table "([^"]*)" is refused, naming "([^"]+)":$"#)]
+async fn seeding_refused(
+    w: &mut ScenarioWorld,
+    table: String,
+    naming: String,
+    step: &Step,
+) -> Result<()> {
+    let rows = data_table(w, step)?;
+    for variant in w.variants()? {
+        match seed(&variant.database.db, &table, &rows, &origin(w, step)).await {
+            Ok(n) => bail!("seeding {table:?} was accepted ({n} rows written)"),
+            Err(e) if e.to_string().contains(&naming) => {}
+            Err(e) => {
+                bail!("seeding {table:?} was refused, but the error does not name {naming:?}: {e}")
+            }
+        }
+    }
+    Ok(())
+}

@@ -46,10 +46,15 @@ impl ColumnKind {
 
     /// The kind of a SQLite column from its declared type, following SQLite's
     /// affinity rules (`INT` anywhere means integer; `CHAR`, `CLOB`, `TEXT` mean
-    /// text), with `DECIMAL`/`NUMERIC` as decimal.
+    /// text), with `DECIMAL`/`NUMERIC` as decimal, and `DECIMAL_TEXT` (how Kensho's
+    /// SQLite migrations declare amounts: text affinity, so stored exactly) as
+    /// decimal.
     pub fn from_sqlite(declared: &str) -> ColumnKind {
         let declared = declared.to_ascii_uppercase();
-        if declared.contains("INT") {
+        if declared.starts_with("DECIMAL_TEXT") {
+            // Kensho's amounts on SQLite: exact decimal strings (text affinity).
+            ColumnKind::Decimal
+        } else if declared.contains("INT") {
             ColumnKind::Integer
         } else if ["CHAR", "CLOB", "TEXT"]
             .iter()

@@ -1,10 +1,12 @@
 -- 請求 billing: records with status management (seed 003).
--- Amounts are TEXT: SQLite has no exact decimal type; the code converts at the boundary.
+-- Amounts are DECIMAL_TEXT: text affinity (SQLite has no exact decimal type, and
+-- NUMERIC affinity would turn them into floats); the name tells the schema reader
+-- they are decimals. The code converts at the boundary.
 CREATE TABLE billing_record (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     person         TEXT    NOT NULL,                 -- 対象者
     period         TEXT    NOT NULL,                 -- billing period, YYYY-MM
-    amount         TEXT    NOT NULL,                 -- 請求金額
+    amount         DECIMAL_TEXT    NOT NULL,                 -- 請求金額
     status         INTEGER NOT NULL CHECK (status IN (0, 1)),              -- ステータス 0 active, 1 logically deleted
     initial_source TEXT    NOT NULL CHECK (initial_source IN ('B','T','F','A')), -- 初期登録源泉分類
     last_source    TEXT    NOT NULL CHECK (last_source IN ('B','T','F','A'))     -- 最終更新源泉分類

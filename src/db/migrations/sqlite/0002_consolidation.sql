@@ -23,16 +23,16 @@ CREATE TABLE cons_account (
 
 CREATE TABLE cons_rate (
     currency   CHAR(3) NOT NULL PRIMARY KEY,      -- 換算レート, JPY per unit
-    closing    TEXT NOT NULL,
-    average    TEXT NOT NULL,
-    historical TEXT NOT NULL
+    closing    DECIMAL_TEXT NOT NULL,
+    average    DECIMAL_TEXT NOT NULL,
+    historical DECIMAL_TEXT NOT NULL
 );
 
 -- 残高試算表: trial balances in each company's currency.
 CREATE TABLE cons_trial_balance (
     company VARCHAR(32) NOT NULL,
     account VARCHAR(64) NOT NULL,
-    amount  TEXT NOT NULL,
+    amount  DECIMAL_TEXT NOT NULL,
     PRIMARY KEY (company, account)
 );
 
@@ -41,7 +41,7 @@ CREATE TABLE cons_adjustment (
     company VARCHAR(32) NOT NULL,
     stage   VARCHAR(8)  NOT NULL CHECK (stage IN ('local', 'jpy')),
     account VARCHAR(64) NOT NULL,
-    amount  TEXT NOT NULL,
+    amount  DECIMAL_TEXT NOT NULL,
     PRIMARY KEY (company, stage, account)
 );
 
@@ -51,7 +51,7 @@ CREATE TABLE cons_journal (
     line_no INTEGER     NOT NULL,
     account VARCHAR(64) NOT NULL,
     side    CHAR(1)     NOT NULL CHECK (side IN ('D', 'C')),
-    amount  TEXT NOT NULL,
+    amount  DECIMAL_TEXT NOT NULL,
     PRIMARY KEY (entry, line_no)
 );
 
@@ -61,6 +61,6 @@ CREATE TABLE cons_statement_line (
     company VARCHAR(32) NOT NULL,
     account VARCHAR(64) NOT NULL,
     kind    VARCHAR(24) NOT NULL,
-    amount  TEXT NOT NULL,
+    amount  DECIMAL_TEXT NOT NULL,
     PRIMARY KEY (company, account)
 );

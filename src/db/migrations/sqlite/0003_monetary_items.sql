@@ -4,7 +4,7 @@ CREATE TABLE cons_monetary_item (
     company        VARCHAR(32) NOT NULL,
     account        VARCHAR(64) NOT NULL,
     currency       CHAR(3)     NOT NULL,
-    foreign_amount TEXT NOT NULL,
+    foreign_amount DECIMAL_TEXT NOT NULL,
     booked_jpy     TEXT NOT NULL,
     PRIMARY KEY (company, account, currency)
 );
