@@ -5,6 +5,7 @@
 //! [`money`], [`input`] and [`invariant`] (the declaration of business
 //! invariants, which each service states and the harness checks) are shared.
 
+pub mod authoring;
 pub mod billing;
 pub mod check;
 pub mod consolidation;

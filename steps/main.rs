@@ -1,6 +1,7 @@
 //! `kensho`: the main job. Runs every scenario (SQLite by default; see `--help`)
 //! and exits non-zero if any fails.
 
+mod authoring;
 mod billing;
 mod consolidation;
 mod karte;

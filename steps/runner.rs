@@ -56,6 +56,17 @@ pub struct KenshoArgs {
     /// Also run the scenarios tagged `@slow` (large variants; left out by default).
     #[arg(long, env = "KENSHO_SLOW")]
     pub slow: bool,
+    /// Run only this part of the suite: INDEX/TOTAL (e.g. 2/4); the TOTAL shards
+    /// of a suite are disjoint and together are the whole suite.
+    #[arg(long, env = "KENSHO_SHARD", value_name = "INDEX/TOTAL")]
+    pub shard: Option<kensho::authoring::Shard>,
+    /// Parse every feature and match every step without touching a database; list
+    /// undefined and ambiguous steps with the closest known step texts.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the step catalogue (every step pattern with an example) as Markdown.
+    #[arg(long)]
+    pub catalogue: bool,
 }
 
 /// Which entry point runs.
@@ -85,7 +96,7 @@ pub struct Report {
     pub not_run: Vec<(Engine, String)>,
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI")
         .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
 }
@@ -96,6 +107,7 @@ struct PerEngine {
     engines: Vec<Engine>,
     /// Keep `@slow` scenarios (dropped otherwise).
     slow: bool,
+    shard: Option<kensho::authoring::Shard>,
 }
 
 impl<I: AsRef<Path>> Parser<I> for PerEngine {
@@ -103,20 +115,17 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
-        let (engines, slow) = (self.engines, self.slow);
+        let (engines, slow, shard) = (self.engines, self.slow, self.shard);
         parser::Basic::new()
             .parse(input, cli)
             .flat_map(move |parsed| {
                 let copies: Vec<_> = match parsed {
                     Ok(mut feature) => {
-                        if !slow {
-                            drop_slow(&mut feature);
-                        }
+                        prepare(&mut feature, slow, shard);
                         engines
                             .iter()
                             .map(|engine| {
                                 let mut copy = feature.clone();
-                                add_closing_steps(&mut copy);
                                 copy.name = format!("{} [{}]", feature.name, engine.name());
                                 copy.tags.push(engine.name().to_string());
                                 Ok(copy)
@@ -129,6 +138,47 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
             })
             .boxed_local()
     }
+}
+
+/// The scenarios of `feature` this run takes, with their closing steps: `@slow`
+/// ones only if `slow`, only those of `shard` if given.
+pub fn prepare(
+    feature: &mut gherkin::Feature,
+    slow: bool,
+    shard: Option<kensho::authoring::Shard>,
+) {
+    if !slow {
+        drop_slow(feature);
+    }
+    if let Some(shard) = shard {
+        let path = relative_path(feature);
+        let keep = |s: &gherkin::Scenario| shard.contains(&scenario_key(&path, s));
+        feature.scenarios.retain(keep);
+        for rule in &mut feature.rules {
+            rule.scenarios.retain(keep);
+        }
+    }
+    add_closing_steps(feature);
+}
+
+/// A feature's file, relative to the project.
+pub fn relative_path(feature: &gherkin::Feature) -> String {
+    feature
+        .path
+        .as_deref()
+        .map(|p| {
+            p.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        })
+        .unwrap_or_else(|| feature.name.clone())
+}
+
+/// What decides a scenario's shard: its file, line and name (not the engine, so
+/// every engine's copy of a scenario runs in the same shard).
+pub fn scenario_key(path: &str, scenario: &gherkin::Scenario) -> String {
+    format!("{path}:{}\u{0}{}", scenario.position.line, scenario.name)
 }
 
 /// Leaves out the scenarios tagged `@slow` (on the scenario, its rule or feature).
@@ -241,6 +291,18 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
     let run_started = SystemTime::now();
     let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
     let args = opts.custom.clone();
+    if args.catalogue {
+        print!("{}", crate::authoring::catalogue(&args.features)?);
+        return Ok(Report::default());
+    }
+    if args.dry_run {
+        let dry = crate::authoring::dry_run(&args.features, args.slow, args.shard)?;
+        eprint!("{dry}");
+        return Ok(Report {
+            failed: !dry.problems.is_empty() || dry.scenarios.is_empty(),
+            ..Report::default()
+        });
+    }
 
     // Which engines, and which of them must be there.
     let explicit = args
@@ -325,6 +387,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
         .with_parser(PerEngine {
             engines,
             slow: args.slow,
+            shard: args.shard,
         })
         .max_concurrent_scenarios(16)
         .with_writer(
@@ -346,16 +409,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
                     return;
                 };
                 world.engine = Some(engine);
-                world.feature_file = feature
-                    .path
-                    .as_deref()
-                    .map(|p| {
-                        p.strip_prefix(env!("CARGO_MANIFEST_DIR"))
-                            .unwrap_or(p)
-                            .display()
-                            .to_string()
-                    })
-                    .unwrap_or_else(|| feature.name.clone());
+                world.feature_file = relative_path(feature);
                 world.replay_net_income_defect = replay_net_income_defect;
                 world.karte.replay_long_purge = replay_long_purge;
                 let settings: Vec<(String, Option<(String, bool)>)> =

@@ -4,6 +4,8 @@
 //! and the incident replays must fail (seed 002: the net-income defect; seed 000:
 //! the purge as one long transaction, on MariaDB, which passes when chunked).
 
+#[path = "authoring.rs"]
+mod authoring;
 #[path = "billing.rs"]
 mod billing;
 #[path = "consolidation.rs"]
@@ -85,6 +87,124 @@ async fn check(
     }
 }
 
+/// The main run's HTML report, opened in headless Chromium, shows one element per
+/// scenario run with the same counts of passed and failed ones. Without Chromium the
+/// check is NOT RUN, except in CI, where it fails.
+fn report_opens_in_chromium(report: &runner::Report) -> bool {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/kensho/reports/report.html");
+    eprintln!("\nreport check: {} in headless Chromium", path.display());
+    let dom = match kensho::report::browser::dump_dom(&path) {
+        Ok(dom) => dom,
+        Err(kensho::report::browser::BrowserError::NotFound) if !runner::in_ci() => {
+            eprintln!(
+                "report check: NOT RUN: {}",
+                kensho::report::browser::BrowserError::NotFound
+            );
+            return true;
+        }
+        Err(e) => {
+            eprintln!("report check: FAILED: {e}");
+            return false;
+        }
+    };
+    let count = |status: &str| {
+        dom.matches(&format!("<article class=\"scenario {status}\""))
+            .count()
+    };
+    let (passed, failed) = report
+        .engines
+        .values()
+        .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+    let shown = (count("passed"), count("failed"));
+    let ok = shown == (passed, failed) && dom.contains("連結");
+    if ok {
+        eprintln!(
+            "report check: ok, {} passed and {} failed scenarios rendered",
+            shown.0, shown.1
+        );
+    } else {
+        eprintln!(
+            "report check: FAILED, the page shows {shown:?} (passed, failed) where the run had {:?}",
+            (passed, failed)
+        );
+    }
+    ok
+}
+
+/// docs/steps.md is what `--catalogue` generates now.
+fn catalogue_is_current() -> bool {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    eprintln!("\ncatalogue check: docs/steps.md against the step definitions");
+    let generated = match authoring::catalogue(&root.join("features")) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("catalogue check: FAILED: {e:#}");
+            return false;
+        }
+    };
+    match std::fs::read_to_string(root.join("docs/steps.md")) {
+        Ok(committed) if committed == generated => {
+            eprintln!("catalogue check: ok");
+            true
+        }
+        _ => {
+            eprintln!(
+                "catalogue check: FAILED, docs/steps.md is out of date: run `cargo run -- --catalogue > docs/steps.md`"
+            );
+            false
+        }
+    }
+}
+
+/// For 2, 3 and 4 shards: every scenario is in exactly one shard.
+fn shards_cover_the_suite() -> bool {
+    let features = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
+    eprintln!("\nshard check: the shards of the suite are disjoint and cover it");
+    let select = |shard| authoring::dry_run(&features, true, shard).map(|d| d.scenarios);
+    let all = match select(None) {
+        Ok(mut all) => {
+            all.sort();
+            all
+        }
+        Err(e) => {
+            eprintln!("shard check: FAILED: {e:#}");
+            return false;
+        }
+    };
+    for total in 2..=4 {
+        let mut union = Vec::new();
+        let mut sizes = Vec::new();
+        for index in 1..=total {
+            match select(Some(kensho::authoring::Shard { index, total })) {
+                Ok(part) => {
+                    sizes.push(part.len());
+                    union.extend(part);
+                }
+                Err(e) => {
+                    eprintln!("shard check: FAILED: {e:#}");
+                    return false;
+                }
+            }
+        }
+        union.sort();
+        if union != all {
+            eprintln!(
+                "shard check: FAILED for {total} shards: their union has {} scenarios, the suite {}",
+                union.len(),
+                all.len()
+            );
+            return false;
+        }
+        eprintln!(
+            "shard check: {total} shards of {} scenarios: {sizes:?}",
+            all.len()
+        );
+    }
+    eprintln!("shard check: ok");
+    true
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     runner::init_logging();
@@ -106,6 +226,9 @@ async fn main() -> ExitCode {
     let mut tally = |ok: bool| {
         if ok { passed += 1 } else { failed += 1 }
     };
+    tally(report_opens_in_chromium(&report));
+    tally(catalogue_is_current());
+    tally(shards_cover_the_suite());
     for policy in [
         NaivePolicy::DeleteAndReregister,
         NaivePolicy::RegisterWithoutDeleting,
