@@ -28,8 +28,12 @@ pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Photos in the purge's first transaction, by default.
 pub const PURGE_CHUNK: usize = 50;
 
-/// Most photos in one purge transaction, by default.
-pub const PURGE_MAX_CHUNK: usize = 5_000;
+/// Most photos in one purge transaction, by default. The chunk's statements list
+/// its ids (`IN (...)`); MariaDB turns a list of 1,000 or more values into a join
+/// with a temporary table (`in_predicate_conversion_threshold`), which scans and
+/// locks far more than the listed rows and deadlocks with concurrent saves. 500
+/// keeps every list well under that.
+pub const PURGE_MAX_CHUNK: usize = 500;
 
 /// How long one purge transaction should take, by default, per engine: chunks grow
 /// while they take less than half of it and shrink when they take more. On
@@ -120,7 +124,7 @@ pub struct PurgeReport {
 pub struct PurgeOptions {
     /// Photos in the first transaction (and the least a later one takes).
     pub chunk: usize,
-    /// Most photos in one transaction.
+    /// Most photos in one transaction (see [`PURGE_MAX_CHUNK`]).
     pub max_chunk: usize,
     /// How long one transaction should hold its locks: the chunk doubles while a
     /// transaction takes under half of this, and halves when one takes longer.
@@ -169,7 +173,7 @@ pub struct Memo {
 pub const MEMO_MAX_CHARS: usize = 2000;
 
 macro_rules! dialect {
-    ($module:ident, $db:ty, $conn:ty, lock: $lock:literal, share: $share:literal, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
+    ($module:ident, $db:ty, $conn:ty, lock: $lock:literal, share: $share:literal, read_committed: $rc:expr, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
         pub mod $module {
             use sqlx::{QueryBuilder, Row};
 
@@ -304,6 +308,27 @@ macro_rules! dialect {
                 .map_err(sql("starting a transaction"))
             }
 
+            /// A write transaction in READ COMMITTED where the engine's default is
+            /// stricter (MariaDB: REPEATABLE READ takes gap and next-key locks, so a
+            /// purge chunk would lock rows and gaps it does not delete and deadlock
+            /// with saves; READ COMMITTED locks only the rows it changes).
+            pub async fn begin_read_committed(
+                pool: &sqlx::Pool<$db>,
+            ) -> Result<sqlx::Transaction<'static, $db>, KarteError> {
+                let read_committed: Option<&'static str> = $rc;
+                let Some(set) = read_committed else {
+                    return begin(pool).await;
+                };
+                let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+                sqlx::query(set)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(sql("setting the isolation level"))?;
+                sqlx::Transaction::begin(conn, None)
+                    .await
+                    .map_err(sql("starting a transaction"))
+            }
+
             pub fn new(sql_text: &str) -> QueryBuilder<$db> {
                 QueryBuilder::<$db>::new(sql_text)
             }
@@ -324,11 +349,12 @@ macro_rules! dialect {
     };
 }
 
-dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection, lock: "", share: "",
+dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection, lock: "", share: "", read_committed: None,
     tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(postgres, sqlx::Postgres, sqlx::PgConnection, lock: " FOR UPDATE", share: " FOR SHARE",
+dialect!(postgres, sqlx::Postgres, sqlx::PgConnection, lock: " FOR UPDATE", share: " FOR SHARE", read_committed: None,
     tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
 dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection, lock: " FOR UPDATE", share: " LOCK IN SHARE MODE",
+    read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
     tag_insert: "INSERT IGNORE INTO karte_tag (name) ", tag_conflict: "");
 
 macro_rules! dispatch {
@@ -404,18 +430,35 @@ async fn save_row(
             return Err(KarteError::BadTag(tag.to_string()));
         }
     }
+    let mut names: Vec<&str> = tags.to_vec();
+    names.sort_unstable();
+    names.dedup();
     dispatch!(db, d, pool => {
+        // New tags first, each in a statement of its own, outside the photo's
+        // transaction: two saves adding the same new tags in one transaction each
+        // deadlock on the tag index (MariaDB, INSERT IGNORE). Tags are a vocabulary;
+        // one left unused by a failed save does no harm.
+        if !names.is_empty() {
+            let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+            let mut qb = d::new("SELECT name FROM karte_tag WHERE name IN (");
+            let mut list = qb.separated(", ");
+            for t in &names {
+                list.push_bind(t.to_string());
+            }
+            qb.push(")");
+            let known = d::fetch_strings(&mut conn, qb).await?;
+            for t in names.iter().filter(|t| !known.iter().any(|k| k == *t)) {
+                let mut qb = d::new(d::TAG_INSERT);
+                qb.push("VALUES (").push_bind(t.to_string()).push(")").push(d::TAG_CONFLICT);
+                d::execute(&mut conn, qb).await?;
+            }
+        }
         let mut tx = d::begin(pool).await?;
         let mut qb = d::new("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
         qb.push_bind(customer).push(", ").push_bind(kind.code()).push(", ").push_bind(key.to_string()).push(", ").push_bind(now_ms).push(")");
         let id = d::insert_returning_id(&mut tx, qb).await?;
-        if !tags.is_empty() {
-            let mut qb = d::new(d::TAG_INSERT);
-            qb.push_values(tags, |mut b, t| {
-                b.push_bind(t.to_string());
-            });
-            qb.push(d::TAG_CONFLICT);
-            d::execute(&mut tx, qb).await?;
+        if !names.is_empty() {
+            let tags = &names;
             let mut qb = d::new("SELECT id FROM karte_tag WHERE name IN (");
             let mut list = qb.separated(", ");
             for t in tags {
@@ -612,7 +655,7 @@ macro_rules! expired {
 /// tag rows, memos, stored bytes). First it finishes deletions queued by an earlier
 /// run; then chunks of photos by id, each a short transaction that re-checks the
 /// condition while deleting and queues the keys; after each commit the bytes are
-/// deleted, and the keys leave the queue in the next transaction. Chunks start at
+/// deleted and the keys leave the queue. Chunks start at
 /// [`PurgeOptions::chunk`] photos and adapt to [`PurgeOptions::target`]. Progress is
 /// logged per chunk.
 pub async fn purge_with(
@@ -634,27 +677,14 @@ pub async fn purge_with(
     let mut chunk = least;
     let target = options.target.unwrap_or_else(|| purge_target(db.engine()));
     let mut after = 0_i64;
-    // Keys whose bytes are deleted but which still wait in the queue: they leave it
-    // in the next chunk's transaction (or at the end).
-    let mut done_keys: Vec<String> = Vec::new();
     loop {
         if options.max_chunks.is_some_and(|max| report.chunks >= max) {
             report.stopped_early = true;
-            dequeue_deleted(db, &done_keys).await?;
             return Ok(report);
         }
         let began = std::time::Instant::now();
         let deleted: (Option<i64>, Vec<(i64, String)>) = dispatch!(db, d, pool => {
-            let mut tx = d::begin(pool).await?;
-            if !done_keys.is_empty() {
-                let mut qb = d::new("DELETE FROM karte_object_deletion WHERE object_key IN (");
-                let mut list = qb.separated(", ");
-                for key in &done_keys {
-                    list.push_bind(key.clone());
-                }
-                qb.push(")");
-                d::execute(&mut tx, qb).await?;
-            }
+            let mut tx = d::begin_read_committed(pool).await?;
             // Candidates by a plain read (no locks, so no range or gap locks that
             // would hold back saves).
             let mut qb = d::new("SELECT p.id FROM karte_photo p WHERE p.id > ");
@@ -708,7 +738,6 @@ pub async fn purge_with(
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
             (candidates.last().copied(), rows)
         });
-        done_keys.clear();
         let took = began.elapsed();
         let (Some(last), deleted) = deleted else {
             break;
@@ -721,8 +750,11 @@ pub async fn purge_with(
         for key in &keys {
             store.delete(key)?;
         }
+        // Then the keys leave the queue, in a statement of their own: a purge
+        // transaction that also emptied the queue would hold the queue's gap locks
+        // (MariaDB) while it works, and photo updates queue keys there.
+        dequeue_deleted(db, &keys).await?;
         report.objects += keys.len();
-        done_keys = keys;
         if took < target / 2 {
             chunk = (chunk * 2).min(most);
         } else if took > target {
