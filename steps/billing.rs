@@ -13,7 +13,8 @@ use kensho::money::{self, Amount};
 
 use crate::world::ScenarioWorld;
 
-/// A source as written in a step: "the own batch", "an ordinary user", "an administrator".
+/// A source as written in a step: "the own batch", "an ordinary user", "an administrator",
+/// or in Japanese: 自社バッチ, 転送バッチ, 一般ユーザー, 管理者.
 #[derive(Debug, Clone, Copy, cucumber::Parameter)]
 #[param(
     name = "who",
@@ -24,7 +25,7 @@ pub struct Who(pub Source);
 impl FromStr for Who {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Source::from_label(s)
+        Source::from_label(in_english(SOURCES_JA, s))
             .map(Who)
             .ok_or_else(|| format!("unknown source {s:?}"))
     }
@@ -44,6 +45,65 @@ impl FromStr for StepAmount {
     }
 }
 
+/// Sources (源泉分類) in Japanese scenarios, with their English labels.
+const SOURCES_JA: &[(&str, &str)] = &[
+    ("自社バッチ", "own batch"),
+    ("転送バッチ", "transfer batch"),
+    ("一般ユーザー", "ordinary user"),
+    ("管理者", "administrator"),
+];
+
+/// Column names of billing tables in Japanese scenarios (the seed article's words).
+const COLUMNS_JA: &[(&str, &str)] = &[
+    ("対象者", "person"),
+    ("請求年月", "period"),
+    ("請求金額", "amount"),
+    ("ステータス", "status"),
+    ("初期登録源泉分類", "initial_source"),
+    ("最終更新源泉分類", "last_source"),
+    ("理由", "reason"),
+    ("操作者", "by"),
+    ("行", "line"),
+];
+
+/// Statuses (ステータス) in Japanese scenarios.
+const STATUSES_JA: &[(&str, &str)] = &[("有効", "active"), ("削除済み", "deleted")];
+
+/// Why a batch run skipped a registration (警告の理由), in Japanese scenarios.
+const REASONS_JA: &[(&str, &str)] = &[
+    ("削除", "deleted"),
+    ("訂正", "corrected"),
+    ("登録", "registered"),
+];
+
+/// The English word for `text` if `words` lists it as Japanese, else `text` itself.
+fn in_english<'a>(words: &[(&str, &'a str)], text: &'a str) -> &'a str {
+    words
+        .iter()
+        .find(|(ja, _)| *ja == text.trim())
+        .map_or(text, |(_, en)| en)
+}
+
+/// A table written with Japanese column names and labels, in the English words the
+/// billing table is compared in; English tables pass unchanged.
+fn table_in_english(mut table: Table) -> Table {
+    for column in &mut table.columns {
+        *column = in_english(COLUMNS_JA, column).to_string();
+    }
+    for (i, column) in table.columns.iter().enumerate() {
+        let words = match column.as_str() {
+            "status" => STATUSES_JA,
+            "reason" => REASONS_JA,
+            "initial_source" | "last_source" | "by" => SOURCES_JA,
+            _ => continue,
+        };
+        for row in &mut table.rows {
+            row[i] = in_english(words, &row[i]).to_string();
+        }
+    }
+    table
+}
+
 /// A file named in a step, relative to the project folder.
 fn project_file(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -56,13 +116,14 @@ fn key(w: &ScenarioWorld, person: &str) -> BillingKey {
     }
 }
 
-/// The data table under a step, with its header.
+/// The data table under a step, with its header (Japanese column names and labels
+/// are read as their English counterparts).
 fn step_table(step: &Step) -> Result<Table> {
     let table = step
         .table
         .as_ref()
         .context("this step needs a data table under it")?;
-    Ok(Table::from_raw(&table.rows)?)
+    Ok(table_in_english(Table::from_raw(&table.rows)?))
 }
 
 /// A table read from a CSV fixture (header line first).
@@ -125,6 +186,7 @@ async fn assert_table(expected: &Table, records: &[BillingRecord], what: &str) -
 
 /// 前提: the billing period the scenario's front operations address.
 #[given(expr = "the billing period is {word}")]
+#[given(regex = r"^請求年月は(\S+)である$")]
 async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
     ensure!(
         input::is_period(&period),
@@ -136,9 +198,17 @@ async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
 
 /// A batch run (バッチ登録) from a CSV file, as the given source.
 #[given(expr = "{who} has registered the billing file {string}")]
+#[given(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が請求ファイル「([^」]+)」を登録済みである$"
+)]
 #[when(expr = "{who} registers the billing file {string}")]
+#[when(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が請求ファイル「([^」]+)」を登録する$"
+)]
 #[given(expr = "{who} re-runs the billing file {string}")]
+#[given(regex = r"^(自社バッチ|転送バッチ)を請求ファイル「([^」]+)」で再実行した$")]
 #[when(expr = "{who} re-runs the billing file {string}")]
+#[when(regex = r"^(自社バッチ|転送バッチ)を請求ファイル「([^」]+)」で再実行する$")]
 async fn register_file(w: &mut ScenarioWorld, who: Who, path: String) -> Result<()> {
     let batch = input::read_file(&project_file(&path))?;
     if let Some(policy) = w.forced_policy {
@@ -162,7 +232,13 @@ async fn naive_rerun(w: &mut ScenarioWorld, who: Who, path: String, policy: Stri
 
 /// フロントで削除: logical deletion from the front.
 #[given(expr = "{who} deletes the billing record of {word}")]
+#[given(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求レコードを削除した$"
+)]
 #[when(expr = "{who} deletes the billing record of {word}")]
+#[when(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求レコードを削除する$"
+)]
 async fn front_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result<()> {
     front::delete(w.db()?, &key(w, &person), who.0).await?;
     Ok(())
@@ -170,7 +246,13 @@ async fn front_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result
 
 /// フロントで訂正: an amount corrected at the front.
 #[given(expr = "{who} corrects the amount of {word} to {amount}")]
+#[given(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求金額を(-?[0-9][0-9,]*(?:\.[0-9]+)?)円に訂正した$"
+)]
 #[when(expr = "{who} corrects the amount of {word} to {amount}")]
+#[when(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求金額を(-?[0-9][0-9,]*(?:\.[0-9]+)?)円に訂正する$"
+)]
 async fn front_correct(
     w: &mut ScenarioWorld,
     who: Who,
@@ -183,7 +265,13 @@ async fn front_correct(
 
 /// フロントで登録: a record registered at the front.
 #[given(expr = "{who} registers a billing record of {amount} for {word}")]
+#[given(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が請求金額(-?[0-9][0-9,]*(?:\.[0-9]+)?)円の「([^」]+)」さん用請求レコードを登録した$"
+)]
 #[when(expr = "{who} registers a billing record of {amount} for {word}")]
+#[when(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が請求金額(-?[0-9][0-9,]*(?:\.[0-9]+)?)円の「([^」]+)」さん用請求レコードを登録する$"
+)]
 async fn front_register(
     w: &mut ScenarioWorld,
     who: Who,
@@ -230,6 +318,7 @@ async fn refused(w: &mut ScenarioWorld, who: Who) -> Result<()> {
 }
 
 #[then("the active billing records are exactly:")]
+#[then("有効な請求レコードは過不足なく次のとおりである")]
 async fn active_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
     assert_table(
@@ -241,6 +330,7 @@ async fn active_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
 }
 
 #[then("the billing table, including logically deleted records, is exactly:")]
+#[then("論理削除したレコードを含め、請求テーブルは過不足なく次のとおりである")]
 async fn all_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
     assert_table(
@@ -275,6 +365,7 @@ async fn active_not_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()
 }
 
 #[then(expr = "{word} has no active billing record")]
+#[then(regex = r"^「([^」]+)」さんには有効な請求レコードがない$")]
 async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
     let active: Vec<_> = active_records(w)
         .await?
@@ -291,6 +382,7 @@ async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
 
 /// The warnings (警告ログ) the last batch run left, read back from the database.
 #[then("the last batch run left exactly these warnings:")]
+#[then("直近のバッチ実行が出した警告は過不足なく次のとおりである")]
 async fn warnings_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
     let run_id = w.last_batch()?.run_id;
@@ -329,6 +421,9 @@ async fn warnings_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
 #[then(
     expr = "the last batch run registered {int}, replaced {int}, left {int} unchanged and skipped {int}"
 )]
+#[then(
+    regex = r"^直近のバッチ実行は登録(\d+)件、再登録(\d+)件、変更なし(\d+)件、登録見送り(\d+)件である$"
+)]
 async fn batch_counts(
     w: &mut ScenarioWorld,
     inserted: usize,
@@ -350,7 +445,9 @@ async fn batch_counts(
 }
 
 #[given("the billing table as it stands is noted")]
+#[given("現時点の請求テーブルを控えておく")]
 #[when("the billing table as it stands is noted")]
+#[when("現時点の請求テーブルを控えておく")]
 async fn note_table(w: &mut ScenarioWorld) -> Result<()> {
     w.noted_records = Some(billing::records(w.db()?).await?);
     Ok(())
@@ -358,6 +455,7 @@ async fn note_table(w: &mut ScenarioWorld) -> Result<()> {
 
 /// Every row, id, amount, status and source exactly as noted.
 #[then("the billing table is exactly as noted")]
+#[then("請求テーブルは控えたときと完全に同じである")]
 async fn table_as_noted(w: &mut ScenarioWorld) -> Result<()> {
     let noted = w
         .noted_records

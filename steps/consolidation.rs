@@ -52,6 +52,7 @@ fn statement_table(lines: &[(AccountCode, Line)]) -> Table {
 }
 
 #[given(expr = "the consolidation group of {string} with the accounts of {string}")]
+#[given(regex = r"^会社一覧「([^」]+)」と勘定科目一覧「([^」]+)」の連結グループがある$")]
 async fn group(w: &mut ScenarioWorld, companies: String, accounts: String) -> Result<()> {
     for v in w.variants()? {
         service::set_up_group(
@@ -66,7 +67,9 @@ async fn group(w: &mut ScenarioWorld, companies: String, accounts: String) -> Re
 }
 
 #[given(expr = "the exchange rates of {string}")]
+#[given(regex = r"^為替レート「([^」]+)」が登録されている$")]
 #[when(expr = "the exchange rates of {string} are entered")]
+#[when(regex = r"^為替レート「([^」]+)」を入力する$")]
 async fn rates(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
@@ -78,7 +81,9 @@ async fn rates(w: &mut ScenarioWorld, path: String) -> Result<()> {
 }
 
 #[given(expr = "the consolidation journal of {string}")]
+#[given(regex = r"^連結仕訳「([^」]+)」が登録されている$")]
 #[when(expr = "the consolidation journal of {string} is entered")]
+#[when(regex = r"^連結仕訳「([^」]+)」を入力する$")]
 async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
@@ -90,6 +95,7 @@ async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
 }
 
 #[given(expr = "the foreign-currency monetary items of {string}")]
+#[given(regex = r"^外貨建金銭債権債務「([^」]+)」が登録されている$")]
 async fn monetary_items(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
@@ -101,7 +107,9 @@ async fn monetary_items(w: &mut ScenarioWorld, path: String) -> Result<()> {
 }
 
 #[given(expr = "the trial balances of {string} are imported")]
+#[given(regex = r"^試算表「([^」]+)」を取り込み済みである$")]
 #[when(expr = "the trial balances of {string} are imported")]
+#[when(regex = r"^試算表「([^」]+)」を取り込む$")]
 async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
@@ -135,12 +143,22 @@ async fn import_and_rates_at_once(
     Ok(())
 }
 
+/// Column names of statement tables in Japanese scenarios.
+const COLUMNS_JA: &[(&str, &str)] = &[("勘定科目", "account"), ("金額", "amount")];
+
+/// A statement against a table `| account | amount |` (in Japanese scenarios
+/// `| 勘定科目 | 金額 |`), on every database of the scenario.
 async fn assert_statement(w: &ScenarioWorld, company: &str, step: &Step, name: &str) -> Result<()> {
     let table = step
         .table
         .as_ref()
         .context("this step needs a table: | account | amount |")?;
-    let expected = Table::from_raw(&table.rows)?;
+    let mut expected = Table::from_raw(&table.rows)?;
+    for column in &mut expected.columns {
+        if let Some((_, english)) = COLUMNS_JA.iter().find(|(ja, _)| *ja == column.as_str()) {
+            *column = english.to_string();
+        }
+    }
     for v in w.variants()? {
         let lines = service::statement_lines(&v.database.db, company).await?;
         let diff = compare_exact(&expected, &statement_table(&lines))?;
@@ -150,16 +168,21 @@ async fn assert_statement(w: &ScenarioWorld, company: &str, step: &Step, name: &
 }
 
 #[then("the consolidated statement is exactly:")]
+#[then("連結財務諸表は過不足なく次のとおりである")]
 async fn consolidated_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     assert_statement(w, CONSOLIDATED, step, "consolidated statement").await
 }
 
 #[then(expr = "the statement of {word} is exactly:")]
+#[then(regex = r"^会社「([^」]+)」の財務諸表は過不足なく次のとおりである$")]
 async fn company_exactly(w: &mut ScenarioWorld, company: String, step: &Step) -> Result<()> {
     assert_statement(w, &company, step, &format!("statement of {company}")).await
 }
 
 #[then(expr = "the statement of {word} has exactly one net income line, of {amount}")]
+#[then(
+    regex = r"^会社「([^」]+)」の財務諸表には当期純利益の行がちょうど1行あり、その金額は(-?[0-9][0-9,]*(?:\.[0-9]+)?)円である$"
+)]
 async fn one_net_income(w: &mut ScenarioWorld, company: String, amount: StepAmount) -> Result<()> {
     for v in w.variants()? {
         let lines = service::statement_lines(&v.database.db, &company).await?;
@@ -187,6 +210,7 @@ async fn one_net_income(w: &mut ScenarioWorld, company: String, amount: StepAmou
 /// Assets = liabilities + equity + net income + translation adjustment, for every
 /// company statement and the consolidated one.
 #[then("every statement balances")]
+#[then("すべての財務諸表で貸借が一致する")]
 async fn every_statement_balances(w: &mut ScenarioWorld) -> Result<()> {
     for v in w.variants()? {
         for company in ["P", "US", "EU", CONSOLIDATED] {
@@ -216,6 +240,7 @@ async fn every_statement_balances(w: &mut ScenarioWorld) -> Result<()> {
 
 /// Amount snapshot (insta) of the consolidated statement, under fixtures/snapshots.
 #[then(expr = "the consolidated statement matches the snapshot {string}")]
+#[then(regex = r"^連結財務諸表はスナップショット「([^」]+)」と一致する$")]
 async fn consolidated_snapshot(w: &mut ScenarioWorld, name: String) -> Result<()> {
     ensure!(
         !name.is_empty()

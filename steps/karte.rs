@@ -72,6 +72,7 @@ fn customer(w: &ScenarioWorld, name: &str) -> Result<i64> {
 
 /// 前提: the scenario's date, as a day in Tokyo (midday).
 #[given(regex = r"^today is (\d{4}-\d{2}-\d{2})$")]
+#[given(regex = r"^今日は(\d{4}-\d{2}-\d{2})である$")]
 async fn today(w: &mut ScenarioWorld, date: String) -> Result<()> {
     w.karte.now_ms = WallClock::parse(&format!("{date} 12:00"))?.tokyo_to_utc_ms();
     Ok(())
@@ -127,6 +128,18 @@ async fn customer_with_photos(
     Ok(())
 }
 
+/// 前提: 顧客「佐藤」に「顔, 正面」のタグ付き写真が5枚ある. Step values arrive in the
+/// order they are written, and Japanese names the tags before the count.
+#[given(regex = r"^顧客「([^」]+)」に「([^」]*)」のタグ付き写真が(\d+)枚ある$")]
+async fn customer_with_photos_ja(
+    w: &mut ScenarioWorld,
+    name: String,
+    tags: String,
+    count: usize,
+) -> Result<()> {
+    customer_with_photos(w, name, count, tags).await
+}
+
 #[given(expr = "{int} of {string}'s photos went to the trash {int} days ago")]
 async fn photos_trashed(
     w: &mut ScenarioWorld,
@@ -150,7 +163,20 @@ async fn photos_trashed(
     Ok(())
 }
 
+/// 前提: 「佐藤」の写真のうち2枚が31日前にゴミ箱に移された. Step values arrive in the
+/// order they are written, and Japanese names the customer before the count.
+#[given(regex = r"^「([^」]+)」の写真のうち(\d+)枚が(\d+)日前にゴミ箱に移された$")]
+async fn photos_trashed_ja(
+    w: &mut ScenarioWorld,
+    name: String,
+    count: usize,
+    days: i64,
+) -> Result<()> {
+    photos_trashed(w, count, name, days).await
+}
+
 #[given(expr = "customer {string} went to the trash {int} days ago")]
+#[given(regex = r"^顧客「([^」]+)」が(\d+)日前にゴミ箱に移された$")]
 async fn customer_trashed(w: &mut ScenarioWorld, name: String, days: i64) -> Result<()> {
     let id = customer(w, &name)?;
     service::trash_customer(w.db()?, id, w.karte.now_ms - days * DAY_MS).await?;
@@ -158,6 +184,7 @@ async fn customer_trashed(w: &mut ScenarioWorld, name: String, days: i64) -> Res
 }
 
 #[when(expr = "customer {string} is restored from the trash")]
+#[when(regex = r"^顧客「([^」]+)」をゴミ箱から復元する$")]
 async fn customer_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
     let id = customer(w, &name)?;
     service::restore_customer(w.db()?, id).await?;
@@ -165,6 +192,7 @@ async fn customer_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
 }
 
 #[when(expr = "{string}'s trashed photos are restored")]
+#[when(regex = r"^ゴミ箱にある「([^」]+)」の写真を復元する$")]
 async fn photos_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
     let db = w.db()?.clone();
     for (id, trashed) in w
@@ -182,6 +210,7 @@ async fn photos_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
 }
 
 #[when("the purge runs")]
+#[when("ゴミ箱の一括削除を実行する")]
 async fn purge_runs(w: &mut ScenarioWorld) -> Result<()> {
     let options = w.karte.purge_options();
     let report = service::purge_with(w.db()?, &store(w)?, w.karte.now_ms, &options).await?;
@@ -414,6 +443,7 @@ async fn memos_in_utc(
 }
 
 #[then(expr = "the purge removed {int} photo(s) and {int} customer(s)")]
+#[then(regex = r"^一括削除で写真(\d+)枚と顧客(\d+)名が完全に削除された$")]
 async fn purge_removed(w: &mut ScenarioWorld, photos: usize, customers: usize) -> Result<()> {
     let r = w.karte.last_purge.context("the purge has not run")?;
     ensure!(
@@ -426,6 +456,7 @@ async fn purge_removed(w: &mut ScenarioWorld, photos: usize, customers: usize) -
 }
 
 #[then(expr = "{string} still has {int} photo(s)")]
+#[then(regex = r"^「([^」]+)」の写真は(\d+)枚残っている$")]
 async fn still_has(w: &mut ScenarioWorld, name: String, count: usize) -> Result<()> {
     let existing = service::photo_ids(w.db()?).await?;
     let mine = w.karte.photos.get(&name).context("no such customer")?;
@@ -437,6 +468,7 @@ async fn still_has(w: &mut ScenarioWorld, name: String, count: usize) -> Result<
 /// No stored bytes without their row, no row without its bytes, no tag row
 /// without its photo.
 #[then("no orphan bytes or tag rows remain")]
+#[then("持ち主のない画像データもタグ行も残っていない")]
 async fn no_orphans(w: &mut ScenarioWorld) -> Result<()> {
     let db = w.db()?;
     let keys = service::object_keys(db).await?;
@@ -602,6 +634,12 @@ async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()>
         began.elapsed().as_secs_f64() * 1000.0,
         stats.to_string().replace('\n', "\n        ")
     );
+    w.notes.push(format!(
+        "[{engine}] purge: {} photos in {} chunks",
+        report.photos, report.chunks
+    ));
+    w.notes
+        .extend(stats.to_string().lines().map(|l| format!("[{engine}] {l}")));
     w.karte.last_purge = Some(report);
     w.karte.stats = stats;
     let saved = saved.into_inner();
