@@ -141,6 +141,28 @@ pub enum DbError {
     },
 }
 
+/// The write gate of one SQLite database file: SQLite lets one writer in at a time,
+/// and a writer that finds the database locked polls with growing sleeps (up to
+/// 100 ms), so under contention a write can wait far longer than the writes ahead
+/// of it take. Writers of this process that take the gate first queue in order
+/// (first come, first served) instead. Other engines need none.
+pub fn sqlite_write_gate(pool: &sqlx::SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, Weak};
+    static GATES: Mutex<Option<HashMap<std::path::PathBuf, Weak<tokio::sync::Mutex<()>>>>> =
+        Mutex::new(None);
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let mut gates = GATES.lock().unwrap_or_else(|e| e.into_inner());
+    let gates = gates.get_or_insert_with(HashMap::new);
+    gates.retain(|_, gate| gate.strong_count() > 0);
+    if let Some(gate) = gates.get(&file).and_then(Weak::upgrade) {
+        return gate;
+    }
+    let gate = Arc::new(tokio::sync::Mutex::new(()));
+    gates.insert(file, Arc::downgrade(&gate));
+    gate
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,13 +173,21 @@ pub struct Memo {
 pub const MEMO_MAX_CHARS: usize = 2000;
 
 macro_rules! dialect {
-    ($module:ident, $db:ty, $conn:ty, lock: $lock:literal, share: $share:literal, read_committed: $rc:expr, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
+    ($module:ident, $db:ty, $conn:ty, gate: $gate:expr, lock: $lock:literal, share: $share:literal, read_committed: $rc:expr, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
         pub mod $module {
             use sqlx::{QueryBuilder, Row};
 
             use super::{KarteError, sql};
 
             pub type Conn = $conn;
+
+            /// The write gate's guard (SQLite only).
+            pub type Gate = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+            #[allow(unused_variables)]
+            async fn gate(pool: &sqlx::Pool<$db>) -> Gate {
+                $gate(pool).await
+            }
 
             pub async fn insert_returning_id(
                 conn: &mut Conn,
@@ -297,15 +305,19 @@ macro_rules! dialect {
                     .map_err(sql("reading memos"))
             }
 
-            /// A write transaction (on SQLite one that takes the write lock at once).
+            /// A write transaction (on SQLite one that takes the write lock at once,
+            /// after queueing at the database's write gate; the gate is held until
+            /// the returned guard drops, after the commit).
             pub async fn begin(
                 pool: &sqlx::Pool<$db>,
-            ) -> Result<sqlx::Transaction<'static, $db>, KarteError> {
-                match BEGIN {
+            ) -> Result<(Gate, sqlx::Transaction<'static, $db>), KarteError> {
+                let gate: Gate = gate(pool).await;
+                let tx = match BEGIN {
                     Some(begin) => pool.begin_with(begin).await,
                     None => pool.begin().await,
                 }
-                .map_err(sql("starting a transaction"))
+                .map_err(sql("starting a transaction"))?;
+                Ok((gate, tx))
             }
 
             /// A write transaction in READ COMMITTED where the engine's default is
@@ -314,7 +326,7 @@ macro_rules! dialect {
             /// with saves; READ COMMITTED locks only the rows it changes).
             pub async fn begin_read_committed(
                 pool: &sqlx::Pool<$db>,
-            ) -> Result<sqlx::Transaction<'static, $db>, KarteError> {
+            ) -> Result<(Gate, sqlx::Transaction<'static, $db>), KarteError> {
                 let read_committed: Option<&'static str> = $rc;
                 let Some(set) = read_committed else {
                     return begin(pool).await;
@@ -324,9 +336,10 @@ macro_rules! dialect {
                     .execute(&mut *conn)
                     .await
                     .map_err(sql("setting the isolation level"))?;
-                sqlx::Transaction::begin(conn, None)
+                let tx = sqlx::Transaction::begin(conn, None)
                     .await
-                    .map_err(sql("starting a transaction"))
+                    .map_err(sql("starting a transaction"))?;
+                Ok((None, tx))
             }
 
             pub fn new(sql_text: &str) -> QueryBuilder<$db> {
@@ -349,11 +362,15 @@ macro_rules! dialect {
     };
 }
 
-dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection, lock: "", share: "", read_committed: None,
+dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection,
+    gate: |pool: &sqlx::SqlitePool| futures::FutureExt::map(crate::db::sqlite_write_gate(pool).lock_owned(), Some),
+    lock: "", share: "", read_committed: None,
     tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(postgres, sqlx::Postgres, sqlx::PgConnection, lock: " FOR UPDATE", share: " FOR SHARE", read_committed: None,
+dialect!(postgres, sqlx::Postgres, sqlx::PgConnection,
+    gate: |_| std::future::ready(None), lock: " FOR UPDATE", share: " FOR SHARE", read_committed: None,
     tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection, lock: " FOR UPDATE", share: " LOCK IN SHARE MODE",
+dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection,
+    gate: |_| std::future::ready(None), lock: " FOR UPDATE", share: " LOCK IN SHARE MODE",
     read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
     tag_insert: "INSERT IGNORE INTO karte_tag (name) ", tag_conflict: "");
 
@@ -453,7 +470,7 @@ async fn save_row(
                 d::execute(&mut conn, qb).await?;
             }
         }
-        let mut tx = d::begin(pool).await?;
+        let (_gate, mut tx) = d::begin(pool).await?;
         let mut qb = d::new("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
         qb.push_bind(customer).push(", ").push_bind(kind.code()).push(", ").push_bind(key.to_string()).push(", ").push_bind(now_ms).push(")");
         let id = d::insert_returning_id(&mut tx, qb).await?;
@@ -554,7 +571,7 @@ async fn replace_object_key(
     now_ms: i64,
 ) -> Result<String, KarteError> {
     dispatch!(db, d, pool => {
-        let mut tx = d::begin(pool).await?;
+        let (_gate, mut tx) = d::begin(pool).await?;
         let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
         qb.push_bind(photo).push(" AND trashed_at IS NULL").push(d::LOCK);
         let Some((_, old_key)) = d::fetch_pairs(&mut tx, qb).await?.pop() else {
@@ -684,7 +701,7 @@ pub async fn purge_with(
         }
         let began = std::time::Instant::now();
         let deleted: (Option<i64>, Vec<(i64, String)>) = dispatch!(db, d, pool => {
-            let mut tx = d::begin_read_committed(pool).await?;
+            let (_gate, mut tx) = d::begin_read_committed(pool).await?;
             // Candidates by a plain read (no locks, so no range or gap locks that
             // would hold back saves).
             let mut qb = d::new("SELECT p.id FROM karte_photo p WHERE p.id > ");
@@ -776,7 +793,7 @@ pub async fn purge_with(
 /// with their memos.
 async fn purge_customers(db: &Db, cutoff: i64) -> Result<usize, KarteError> {
     Ok(dispatch!(db, d, pool => {
-        let mut tx = d::begin(pool).await?;
+        let (_gate, mut tx) = d::begin(pool).await?;
         let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
         qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = c.id))");
         d::execute(&mut tx, qb).await?;
@@ -798,7 +815,7 @@ async fn purge_in_one_transaction(
 ) -> Result<PurgeReport, KarteError> {
     let mut report = PurgeReport::default();
     dispatch!(db, d, pool => {
-        let mut tx = d::begin(pool).await?;
+        let (_gate, mut tx) = d::begin(pool).await?;
         let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE ");
         expired!(qb, cutoff);
         qb.push(" ORDER BY p.id").push(d::LOCK);
