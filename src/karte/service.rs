@@ -699,9 +699,12 @@ pub async fn purge_with(
             report.stopped_early = true;
             return Ok(report);
         }
-        let began = std::time::Instant::now();
+        let began: std::time::Instant;
         let deleted: (Option<i64>, Vec<(i64, String)>) = dispatch!(db, d, pool => {
             let (_gate, mut tx) = d::begin_read_committed(pool).await?;
+            // The chunk's size adapts to how long it holds the database, not to how
+            // long it queued for it.
+            began = std::time::Instant::now();
             // Candidates by a plain read (no locks, so no range or gap locks that
             // would hold back saves).
             let mut qb = d::new("SELECT p.id FROM karte_photo p WHERE p.id > ");
