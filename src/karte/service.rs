@@ -152,9 +152,10 @@ impl Default for PurgeOptions {
 }
 
 /// A photo row's metadata.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PhotoRow {
     pub id: i64,
+    #[sqlx(rename = "customer_id")]
     pub customer: i64,
     pub object_key: String,
     pub updated_at: i64,
@@ -162,7 +163,7 @@ pub struct PhotoRow {
 }
 
 /// A text memo (テキストメモ) and when it was recorded (UTC ms).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Memo {
     pub id: i64,
     pub body: String,
@@ -214,95 +215,47 @@ macro_rules! dialect {
                     .rows_affected())
             }
 
-            pub async fn fetch_pairs(
+            /// Every row of the query, decoded as `T` (a tuple or a row struct).
+            pub async fn fetch<T>(
                 conn: &mut Conn,
                 mut qb: QueryBuilder<$db>,
-            ) -> Result<Vec<(i64, String)>, KarteError> {
-                let rows = qb
-                    .build()
+            ) -> Result<Vec<T>, KarteError>
+            where
+                T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            {
+                qb.build_query_as::<T>()
                     .fetch_all(&mut *conn)
                     .await
-                    .map_err(sql("reading"))?;
-                rows.iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get::<i64, _>(0).map_err(sql("reading"))?,
-                            r.try_get::<String, _>(1).map_err(sql("reading"))?,
-                        ))
-                    })
-                    .collect()
+                    .map_err(sql("reading"))
+            }
+
+            pub async fn fetch_pairs(
+                conn: &mut Conn,
+                qb: QueryBuilder<$db>,
+            ) -> Result<Vec<(i64, String)>, KarteError> {
+                fetch(conn, qb).await
             }
 
             pub async fn fetch_strings(
                 conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
+                qb: QueryBuilder<$db>,
             ) -> Result<Vec<String>, KarteError> {
-                let rows = qb
-                    .build()
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading"))?;
-                rows.iter()
-                    .map(|r| r.try_get::<String, _>(0).map_err(sql("reading")))
-                    .collect()
+                Ok(fetch::<(String,)>(conn, qb)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect())
             }
 
             pub async fn fetch_longs(
                 conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
+                qb: QueryBuilder<$db>,
             ) -> Result<Vec<i64>, KarteError> {
-                let rows = qb
-                    .build()
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading"))?;
-                rows.iter()
-                    .map(|r| r.try_get::<i64, _>(0).map_err(sql("reading")))
-                    .collect()
-            }
-
-            pub async fn fetch_photos(
-                conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
-            ) -> Result<Vec<super::PhotoRow>, KarteError> {
-                let rows = qb
-                    .build()
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading photos"))?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(super::PhotoRow {
-                            id: r.try_get(0)?,
-                            customer: r.try_get(1)?,
-                            object_key: r.try_get(2)?,
-                            updated_at: r.try_get(3)?,
-                            trashed_at: r.try_get(4)?,
-                        })
-                    })
-                    .collect::<Result<_, sqlx::Error>>()
-                    .map_err(sql("reading photos"))
-            }
-
-            pub async fn fetch_memos(
-                conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
-            ) -> Result<Vec<super::Memo>, KarteError> {
-                let rows = qb
-                    .build()
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading memos"))?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(super::Memo {
-                            id: r.try_get(0)?,
-                            body: r.try_get(1)?,
-                            recorded_at: r.try_get(2)?,
-                        })
-                    })
-                    .collect::<Result<_, sqlx::Error>>()
-                    .map_err(sql("reading memos"))
+                Ok(fetch::<(i64,)>(conn, qb)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect())
             }
 
             /// A write transaction (on SQLite one that takes the write lock at once,
@@ -724,7 +677,7 @@ pub async fn purge_with(
                     list.push_bind(*id);
                 }
                 qb.push(") ORDER BY id").push(d::LOCK);
-                let locked = d::fetch_photos(&mut tx, qb).await?;
+                let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
                 let mut qb = d::new("SELECT id FROM karte_customer WHERE trashed_at <= ");
                 qb.push_bind(cutoff).push(" AND id IN (");
                 let mut list = qb.separated(", ");
@@ -851,7 +804,7 @@ pub async fn photo(db: &Db, photo: i64) -> Result<PhotoRow, KarteError> {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id = ");
         qb.push_bind(photo);
-        d::fetch_photos(&mut conn, qb).await?.pop().ok_or(KarteError::NotFound { what: "photo", id: photo })
+        d::fetch::<PhotoRow>(&mut conn, qb).await?.pop().ok_or(KarteError::NotFound { what: "photo", id: photo })
     })
 }
 
@@ -883,7 +836,7 @@ pub async fn memos(db: &Db, customer: i64) -> Result<Vec<Memo>, KarteError> {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         let mut qb = d::new("SELECT id, body, recorded_at FROM karte_memo WHERE customer_id = ");
         qb.push_bind(customer).push(" ORDER BY recorded_at, id");
-        d::fetch_memos(&mut conn, qb).await
+        d::fetch::<Memo>(&mut conn, qb).await
     })
 }
 
