@@ -6,7 +6,7 @@
 //!
 //! `cargo bench --bench karte -- --engines sqlite,postgres,mariadb`
 //! (options: `--expired 1000000 --live 20000 --savers 32 --chunk 50`
-//! `--strategies chunked,single`; servers as for the scenarios).
+//! `--strategies chunked,single --time-limit 600`; servers as for the scenarios).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -46,6 +46,10 @@ struct Args {
     /// Strategies: chunked, single (the original long transaction), or both.
     #[arg(long, default_value = "chunked,single")]
     strategies: String,
+    /// Stop a purge that has not finished after this many seconds (its open
+    /// transaction rolls back; the line says it did not finish).
+    #[arg(long)]
+    time_limit: Option<u64>,
     /// Accepted for `cargo bench` compatibility.
     #[arg(long, hide = true)]
     bench: bool,
@@ -177,6 +181,8 @@ async fn saver(
 
 struct Measured {
     purge: Duration,
+    /// Whether the purge finished within `--time-limit`.
+    finished: bool,
     photos: usize,
     stats: LatencyRecorder,
 }
@@ -208,7 +214,13 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
         ..PurgeOptions::default()
     };
     let began = Instant::now();
-    let report = service::purge_with(&db, store.as_ref(), now, &options).await;
+    let run = service::purge_with(&db, store.as_ref(), now, &options);
+    let report = match args.time_limit {
+        Some(limit) => tokio::time::timeout(Duration::from_secs(limit), run)
+            .await
+            .ok(),
+        None => Some(run.await),
+    };
     let purge = began.elapsed();
     done.store(true, Ordering::Relaxed);
     let mut stats = LatencyRecorder::new();
@@ -218,6 +230,19 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
         stats.merge(recorder);
         saved.extend(ids);
     }
+    let Some(report) = report else {
+        eprintln!(
+            "  the purge did not finish within {} s; stopped (its open transaction rolled back)",
+            purge.as_secs()
+        );
+        server.drop_scenario_db(scenario).await?;
+        return Ok(Measured {
+            purge,
+            finished: false,
+            photos: 0,
+            stats,
+        });
+    };
     let report = report?;
     // Exactly the live photos and those saved remain, rows and bytes alike.
     let rows: BTreeSet<String> = service::object_keys(&db).await?.into_iter().collect();
@@ -233,6 +258,7 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
     server.drop_scenario_db(scenario).await?;
     Ok(Measured {
         purge,
+        finished: true,
         photos: report.photos,
         stats,
     })
@@ -274,12 +300,24 @@ async fn main() -> Result<()> {
             let m = measure(&server, &args, single, now).await?;
             let s = m.stats.summary("save").context("no save ran")?;
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let (purge_s, rate) = if m.finished {
+                (
+                    format!("{:.1}", m.purge.as_secs_f64()),
+                    format!("{:.0}", m.photos as f64 / m.purge.as_secs_f64()),
+                )
+            } else {
+                // Unfinished: nothing committed, so the rate is below all / limit.
+                (
+                    format!(">{:.0}", m.purge.as_secs_f64()),
+                    format!("<{:.0}", args.expired as f64 / m.purge.as_secs_f64()),
+                )
+            };
             let line = format!(
-                "{:<9} {:<8} {:>9.1} {:>10.0} {:>7} {:>6} {:>5}/{:<5}/{:<5}/{:<5} {:>9.1} {:>9.1}",
+                "{:<9} {:<8} {:>9} {:>10} {:>7} {:>6} {:>5}/{:<5}/{:<5}/{:<5} {:>9.1} {:>9.1}",
                 engine.name(),
                 strategy,
-                m.purge.as_secs_f64(),
-                m.photos as f64 / m.purge.as_secs_f64(),
+                purge_s,
+                rate,
                 s.count - s.failed(),
                 s.failed(),
                 s.errors.of(ErrorKind::LockWaitTimeout),
