@@ -1,5 +1,6 @@
 //! Pure helpers for authoring and running suites at scale: deterministic shards
-//! (`--shard 2/4`) and the closest known step texts for an undefined step.
+//! (`--shard 2/4`), the closest known step texts for an undefined step, and the
+//! check of the tags feature files carry.
 
 use std::fmt;
 use std::str::FromStr;
@@ -98,6 +99,140 @@ pub fn closest<'a>(text: &str, candidates: &[&'a str], n: usize) -> Vec<&'a str>
     scored.into_iter().take(n).map(|(_, _, c)| c).collect()
 }
 
+/// Tags a feature, rule, scenario or examples block may carry: `@slow` (left out
+/// unless `--slow`), `@serial` (runs alone), `@fault` (fault-injection scenarios).
+pub const KNOWN_TAGS: [&str; 3] = ["slow", "serial", "fault"];
+
+/// Japanese names QA might write for the known tags.
+const TAGS_JA: [(&str, &str); 7] = [
+    ("シリアル", "serial"),
+    ("直列", "serial"),
+    ("スロー", "slow"),
+    ("低速", "slow"),
+    ("遅い", "slow"),
+    ("フォールト", "fault"),
+    ("障害", "fault"),
+];
+
+/// What is wrong with one tag (written with its `@`), or `None` if it is known:
+/// one of [`KNOWN_TAGS`] or `@differential(flag)` with a flag of
+/// [`crate::flags::KNOWN`].
+pub fn tag_problem(tag: &str) -> Option<String> {
+    let known = || {
+        let mut all: Vec<String> = KNOWN_TAGS.iter().map(|t| format!("@{t}")).collect();
+        all.push("@differential(flag)".into());
+        all.join(", ")
+    };
+    let closest_to = |name: &str| -> String {
+        if let Some((_, english)) = TAGS_JA.iter().find(|(ja, _)| *ja == name) {
+            return format!("@{english}");
+        }
+        let mut candidates: Vec<&str> = KNOWN_TAGS.to_vec();
+        candidates.push("differential");
+        let near = closest(name, &candidates, 1)[0];
+        if near == "differential" {
+            "@differential(flag)".into()
+        } else {
+            format!("@{near}")
+        }
+    };
+    let Some(name) = tag.strip_prefix('@') else {
+        return Some(format!(
+            "{tag:?} is not a tag (a tag starts with '@'); closest known tag: {}",
+            closest_to(tag)
+        ));
+    };
+    if KNOWN_TAGS.contains(&name) {
+        return None;
+    }
+    if let Some(flag) = name
+        .strip_prefix("differential(")
+        .and_then(|f| f.strip_suffix(')'))
+    {
+        if crate::flags::KNOWN.contains(&flag) {
+            return None;
+        }
+        return Some(format!(
+            "unknown flag {flag:?} in {tag:?}; known flags: {}",
+            crate::flags::KNOWN.join(", ")
+        ));
+    }
+    if name.is_empty() {
+        return Some(format!(
+            "'@' alone is not a tag: write a tag name after it; the known tags are {}",
+            known()
+        ));
+    }
+    let plain = name.trim_end_matches([',', ';', '.', ':']);
+    if plain != name && !plain.is_empty() {
+        let suggestion = if KNOWN_TAGS.contains(&plain) {
+            format!("@{plain}")
+        } else {
+            closest_to(plain)
+        };
+        return Some(format!(
+            "{tag:?} is not a tag: tags are separated by spaces, not punctuation; closest known tag: {suggestion}"
+        ));
+    }
+    if ["sqlite", "postgres", "mariadb"].contains(&name) {
+        return Some(format!(
+            "{tag:?} names an engine, which is chosen with --engines, not by a tag in the file (the runner tags each engine's copy of a scenario, for --tags on the command line); the known tags are {}",
+            known()
+        ));
+    }
+    let ascii = if name.is_ascii() {
+        ""
+    } else {
+        "tags are written in ASCII; "
+    };
+    Some(format!(
+        "unknown tag {tag:?}; {ascii}closest known tag: {}; the known tags are {}",
+        closest_to(name),
+        known()
+    ))
+}
+
+/// Every tag problem of a feature file's text, as `file:line: problem`. Tags are
+/// read as Gherkin reads them: the words of a line that starts with `@` (outside
+/// doc strings), up to a `#` comment; `@a@b` is two tags. Gherkin itself takes
+/// `@slow,` for a tag named `slow,` and stops at a lone `@` with "unknown keyword"
+/// on another line; this check names the line and the tag.
+pub fn tag_problems(file: &str, text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut in_docstring: Option<&str> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        for fence in ["\"\"\"", "```"] {
+            if trimmed.starts_with(fence) {
+                in_docstring = match in_docstring {
+                    Some(open) if open == fence => None,
+                    None => Some(fence),
+                    other => other,
+                };
+            }
+        }
+        if in_docstring.is_some() || !trimmed.starts_with('@') {
+            continue;
+        }
+        for word in trimmed.split_whitespace() {
+            if word.starts_with('#') {
+                break;
+            }
+            // Gherkin reads `@slow@serial` as two tags.
+            let tags: Vec<String> = match word.strip_prefix('@') {
+                Some(rest) => rest.split('@').map(|t| format!("@{t}")).collect(),
+                None => vec![word.to_string()],
+            };
+            for tag in tags {
+                if let Some(problem) = tag_problem(&tag) {
+                    problems.push(format!("{file}:{}: {problem}", i + 1));
+                }
+            }
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +295,60 @@ mod tests {
         );
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("佐藤", "佐藤さん"), 2);
+    }
+
+    #[test]
+    fn tags_are_known_or_refused_with_the_closest_known_tag() {
+        for ok in [
+            "@slow",
+            "@serial",
+            "@fault",
+            "@differential(consolidation.in_memory)",
+        ] {
+            assert_eq!(tag_problem(ok), None, "{ok}");
+        }
+        let problems = tag_problems(
+            "f.feature",
+            "@slow @serial\nFeature: x\n  \"\"\"\n  @inside a doc string\n  \"\"\"\n  @ @slow, @シリアル @slwo # @comment\n  @differential(x) @slow@seriel\n",
+        );
+        assert_eq!(
+            problems,
+            [
+                "f.feature:6: '@' alone is not a tag: write a tag name after it; the known tags are @slow, @serial, @fault, @differential(flag)",
+                "f.feature:6: \"@slow,\" is not a tag: tags are separated by spaces, not punctuation; closest known tag: @slow",
+                "f.feature:6: unknown tag \"@シリアル\"; tags are written in ASCII; closest known tag: @serial; the known tags are @slow, @serial, @fault, @differential(flag)",
+                "f.feature:6: unknown tag \"@slwo\"; closest known tag: @slow; the known tags are @slow, @serial, @fault, @differential(flag)",
+                "f.feature:7: unknown flag \"x\" in \"@differential(x)\"; known flags: consolidation.in_memory",
+                "f.feature:7: unknown tag \"@seriel\"; closest known tag: @serial; the known tags are @slow, @serial, @fault, @differential(flag)",
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod gherkin_tags {
+    use cucumber::gherkin::{Feature, GherkinEnv};
+
+    fn parse(tags: &str) -> Result<Vec<String>, String> {
+        let text = format!("Feature: f\n\n  {tags}\n  Scenario: s\n    Given x\n");
+        Feature::parse(&text, GherkinEnv::default())
+            .map(|f| f.scenarios[0].tags.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The tag check reads tags as cucumber-rs's Gherkin parser does.
+    #[test]
+    fn how_gherkin_reads_tags() {
+        assert_eq!(
+            parse("@slow @serial # c"),
+            Ok(vec!["slow".into(), "serial".into()])
+        );
+        assert_eq!(
+            parse("@slow@serial"),
+            Ok(vec!["slow".into(), "serial".into()])
+        );
+        assert_eq!(parse("@slow,"), Ok(vec!["slow,".into()]));
+        assert_eq!(parse("@シリアル"), Ok(vec!["シリアル".into()]));
+        assert!(parse("@").unwrap_err().contains("unknown keyword"));
     }
 }

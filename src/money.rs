@@ -27,13 +27,119 @@ pub enum AmountError {
     )]
     NotDecimal(String),
     #[error(
-        "{0:?} uses ',' in a way that is not a thousands separator (groups of three digits); the decimal separator is '.'"
+        "{0:?} uses ',' in a way that is not a thousands separator (groups of three digits); the decimal separator is '.'{hint}",
+        hint = comma_hint(.0)
     )]
     BadGrouping(String),
+    #[error(
+        "{0:?} uses '.' to group thousands and ',' as the decimal separator; write the decimal point as '.' and group thousands with ',', e.g. 1,234.56"
+    )]
+    DecimalComma(String),
+    #[error("{text:?} is written in full-width characters; write amounts in ASCII (half-width) digits{}", instead(.ascii))]
+    FullWidth { text: String, ascii: Option<String> },
+    #[error("{text:?} carries a currency sign or unit; write the number alone{}", instead(.number))]
+    CurrencySign {
+        text: String,
+        number: Option<String>,
+    },
+    #[error("{text:?} writes a negative amount in parentheses; write a leading '-'{}", instead(.number))]
+    Parenthesised {
+        text: String,
+        number: Option<String>,
+    },
     #[error("{text:?} has {places} decimal places; at most {MAX_SCALE} are allowed")]
     TooManyPlaces { text: String, places: usize },
     #[error("{0:?} is too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point")]
     Overflow(String),
+}
+
+fn instead(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default()
+}
+
+/// For a single comma that is not a thousands separator: how to write a decimal.
+fn comma_hint(text: &str) -> String {
+    if text.matches(',').count() == 1 && !text.contains('.') {
+        format!(
+            "; if ',' is the decimal point here, write {}",
+            text.replace(',', ".")
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Characters a spreadsheet or an input method writes for ASCII ones: full-width
+/// forms (`８００００`, `，`, `．`, `－`), the minus sign and the ideographic space.
+fn to_ascii(text: &str) -> Option<String> {
+    let mut changed = false;
+    let ascii: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => {
+                changed = true;
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '\u{2212}' => {
+                changed = true;
+                '-'
+            }
+            '\u{3000}' => {
+                changed = true;
+                ' '
+            }
+            _ => c,
+        })
+        .collect();
+    changed.then_some(ascii)
+}
+
+/// Why `text` (trimmed, not a plain decimal) is not an amount, when it is one of
+/// the usual ways of writing an amount for people: full-width digits, a currency
+/// sign, parentheses for a negative amount.
+fn diagnose(text: &str) -> Option<AmountError> {
+    let valid = |t: &str| parse_amount(t).is_ok().then(|| t.trim().to_string());
+    if let Some(ascii) = to_ascii(text) {
+        return Some(AmountError::FullWidth {
+            text: text.to_string(),
+            ascii: valid(&ascii),
+        });
+    }
+    for sign in ["¥", "￥", "$", "€", "£"] {
+        if let Some(rest) = text.strip_prefix(sign).or_else(|| {
+            text.strip_prefix('-')
+                .and_then(|t| t.strip_prefix(sign))
+                .map(|t| t.trim_start())
+        }) {
+            let number = if text.starts_with('-') {
+                valid(&format!("-{rest}"))
+            } else {
+                valid(rest)
+            };
+            return Some(AmountError::CurrencySign {
+                text: text.to_string(),
+                number,
+            });
+        }
+    }
+    for unit in ["円", "JPY", "USD", "EUR", "yen"] {
+        if let Some(rest) = text.strip_suffix(unit) {
+            return Some(AmountError::CurrencySign {
+                text: text.to_string(),
+                number: valid(rest),
+            });
+        }
+    }
+    if let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        return Some(AmountError::Parenthesised {
+            text: text.to_string(),
+            number: valid(&format!("-{}", inner.trim())),
+        });
+    }
+    None
 }
 
 /// Parses an amount strictly: optional leading `-`, digits with optional thousands
@@ -52,7 +158,17 @@ pub fn parse_amount(text: &str) -> Result<Amount, AmountError> {
         Some((i, f)) => (i, Some(f)),
         None => (body, None),
     };
-    let not_decimal = || AmountError::NotDecimal(trimmed.to_string());
+    let not_decimal =
+        || diagnose(trimmed).unwrap_or_else(|| AmountError::NotDecimal(trimmed.to_string()));
+    if !trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-'))
+    {
+        return Err(not_decimal());
+    }
+    if frac_part.is_some_and(|f| f.contains(',')) {
+        return Err(AmountError::DecimalComma(trimmed.to_string()));
+    }
     if int_part.is_empty() {
         return Err(not_decimal());
     }
@@ -160,6 +276,43 @@ mod tests {
             Err(AmountError::Overflow(_))
         ));
         assert_eq!(ok("999999999999999.9999"), "999999999999999.9999");
+    }
+
+    #[test]
+    fn amounts_written_for_people_are_refused_with_how_to_write_them() {
+        let shown = |text: &str| parse_amount(text).unwrap_err().to_string();
+        assert_eq!(
+            shown("８００００"),
+            "\"８００００\" is written in full-width characters; write amounts in ASCII (half-width) digits: 80000"
+        );
+        assert_eq!(
+            shown("－１，２３４．５"),
+            "\"－１，２３４．５\" is written in full-width characters; write amounts in ASCII (half-width) digits: -1,234.5"
+        );
+        assert_eq!(
+            shown("¥80,000"),
+            "\"¥80,000\" carries a currency sign or unit; write the number alone: 80,000"
+        );
+        assert_eq!(
+            shown("80000円"),
+            "\"80000円\" carries a currency sign or unit; write the number alone: 80000"
+        );
+        assert_eq!(
+            shown("(1,000)"),
+            "\"(1,000)\" writes a negative amount in parentheses; write a leading '-': -1,000"
+        );
+        assert_eq!(
+            shown("1.234,56"),
+            "\"1.234,56\" uses '.' to group thousands and ',' as the decimal separator; write the decimal point as '.' and group thousands with ',', e.g. 1,234.56"
+        );
+        assert_eq!(
+            shown("80,00"),
+            "\"80,00\" uses ',' in a way that is not a thousands separator (groups of three digits); the decimal separator is '.'; if ',' is the decimal point here, write 80.00"
+        );
+        assert!(matches!(
+            parse_amount("¥¥"),
+            Err(AmountError::CurrencySign { number: None, .. })
+        ));
     }
 
     #[test]

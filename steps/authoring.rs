@@ -83,6 +83,10 @@ impl fmt::Display for DryRun {
 }
 
 fn feature_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if dir.is_file() {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
@@ -94,8 +98,32 @@ fn feature_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Parses every feature under `dir` and matches every step of the selected
-/// scenarios (as the runner would select them) against the step definitions.
+/// A path as messages show it: relative to the project when inside it.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Every unknown or malformed tag in the feature files under `dir` (a folder or
+/// one file), as `file:line: problem`.
+pub fn tag_problems(dir: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    feature_files(dir, &mut files)?;
+    files.sort();
+    let mut problems = Vec::new();
+    for file in &files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        problems.extend(kensho::authoring::tag_problems(&shown(file), &text));
+    }
+    Ok(problems)
+}
+
+/// Parses every feature under `dir` (a folder or one file), checks its tags, and
+/// matches every step of the selected scenarios (as the runner would select
+/// them) against the step definitions.
 pub fn dry_run(dir: &Path, slow: bool, shard: Option<Shard>) -> Result<DryRun> {
     let mut files = Vec::new();
     feature_files(dir, &mut files)?;
@@ -109,6 +137,15 @@ pub fn dry_run(dir: &Path, slow: bool, shard: Option<Shard>) -> Result<DryRun> {
     let mut known_texts: Vec<String> = Vec::new();
     let mut undefined: Vec<(String, String)> = Vec::new();
     for file in &files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let tags = kensho::authoring::tag_problems(&shown(file), &text);
+        if !tags.is_empty() {
+            // A malformed tag is the first thing to fix; Gherkin's own error for it
+            // (a lone '@' is "unknown keyword" on the next line) would mislead.
+            dry.problems.extend(tags);
+            continue;
+        }
         let parsed = gherkin::Feature::parse_path(file, GherkinEnv::default())
             .map_err(|e| anyhow::anyhow!("{e}"))
             .and_then(|f| f.expand_examples().map_err(|e| anyhow::anyhow!("{e}")));

@@ -105,7 +105,7 @@ fn table_in_english(mut table: Table) -> Table {
 }
 
 /// A file named in a step, relative to the project folder.
-fn project_file(path: &str) -> PathBuf {
+pub fn project_file(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
@@ -126,19 +126,10 @@ fn step_table(step: &Step) -> Result<Table> {
     Ok(table_in_english(Table::from_raw(&table.rows)?))
 }
 
-/// A table read from a CSV fixture (header line first).
+/// A table read from a CSV fixture (header line first), as the table loader reads it.
 fn csv_table(path: &str) -> Result<Table> {
-    let file = project_file(path);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(&file)
-        .with_context(|| format!("reading {path}"))?;
-    let mut raw = Vec::new();
-    for record in reader.records() {
-        let record = record.with_context(|| format!("reading {path}"))?;
-        raw.push(record.iter().map(str::to_string).collect());
-    }
-    Table::from_raw(&raw).with_context(|| format!("in {path}"))
+    let bytes = kensho::input::read_input(&project_file(path), path)?;
+    Ok(kensho::check::seed::table_from_csv(&bytes, path)?)
 }
 
 /// Billing records as a table with every column a scenario may name.

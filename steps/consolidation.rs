@@ -23,6 +23,7 @@ fn project_file(path: &str) -> PathBuf {
 fn options(w: &ScenarioWorld) -> Options {
     Options {
         replay_net_income_defect: w.replay_net_income_defect,
+        ..Options::default()
     }
 }
 
@@ -295,17 +296,11 @@ async fn differential_identical(w: &mut ScenarioWorld) -> Result<()> {
     let a = differential::dump(&variants[0].database.db).await?;
     let b = differential::dump(&variants[1].database.db).await?;
     let differences = differential::compare(&variants[0].label, &a, &variants[1].label, &b);
-    if !differences.is_empty() {
-        let shown: Vec<String> = differences
-            .iter()
-            .take(20)
-            .map(|d| format!("  {d}"))
-            .collect();
-        bail!(
-            "the differential runs differ in {} place(s):\n{}",
-            differences.len(),
-            shown.join("\n")
-        );
-    }
+    ensure!(
+        differences.is_empty(),
+        "the differential runs differ in {} place(s):\n{}",
+        differences.len(),
+        differential::listed(&differences, 20)
+    );
     Ok(())
 }

@@ -43,7 +43,7 @@ pub struct KarteState {
 }
 
 impl KarteState {
-    fn purge_options(&self) -> PurgeOptions {
+    pub fn purge_options(&self) -> PurgeOptions {
         PurgeOptions {
             replay_single_transaction: self.replay_long_purge,
             ..PurgeOptions::default()
@@ -51,7 +51,7 @@ impl KarteState {
     }
 }
 
-fn store(w: &ScenarioWorld) -> Result<LocalStore> {
+pub fn store(w: &ScenarioWorld) -> Result<LocalStore> {
     // One folder per engine and database: database names repeat across engines.
     let database = &w.variants()?[0].database;
     Ok(LocalStore::new(

@@ -2,8 +2,10 @@
 //! and exits non-zero if any fails.
 
 mod authoring;
+mod bad_input;
 mod billing;
 mod consolidation;
+mod fault;
 mod karte;
 mod reporting;
 mod runner;

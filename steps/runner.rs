@@ -304,6 +304,15 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
         });
     }
 
+    // Unknown or malformed tags would silently select or drop scenarios.
+    let tags = crate::authoring::tag_problems(&args.features)?;
+    if !tags.is_empty() {
+        bail!(
+            "the feature files carry tags Kensho does not know (nothing ran):\n  {}",
+            tags.join("\n  ")
+        );
+    }
+
     // Which engines, and which of them must be there.
     let explicit = args
         .engines

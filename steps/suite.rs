@@ -6,10 +6,14 @@
 
 #[path = "authoring.rs"]
 mod authoring;
+#[path = "bad_input.rs"]
+mod bad_input;
 #[path = "billing.rs"]
 mod billing;
 #[path = "consolidation.rs"]
 mod consolidation;
+#[path = "fault.rs"]
+mod fault;
 #[path = "karte.rs"]
 mod karte;
 #[path = "reporting.rs"]

@@ -10,8 +10,9 @@ use cucumber::gherkin::Step;
 use cucumber::{given, then};
 use kensho::check::expect::{Expectation, assert_table};
 use kensho::check::invariants;
-use kensho::check::seed::{seed, table_from_csv};
+use kensho::check::seed::{seed, seed_from_csv};
 use kensho::check::table::Table;
+use kensho::input::read_input;
 use kensho::invariant::Invariant;
 
 use crate::world::ScenarioWorld;
@@ -26,11 +27,11 @@ pub fn all_invariants() -> Vec<Invariant> {
     .concat()
 }
 
-fn origin(w: &ScenarioWorld, step: &Step) -> String {
+pub fn origin(w: &ScenarioWorld, step: &Step) -> String {
     format!("{}:{}", w.feature_file, step.position.line)
 }
 
-fn data_table(w: &ScenarioWorld, step: &Step) -> Result<Table> {
+pub fn data_table(w: &ScenarioWorld, step: &Step) -> Result<Table> {
     let raw = &step
         .table
         .as_ref()
@@ -64,11 +65,12 @@ async fn table_loaded(w: &mut ScenarioWorld, table: String, file: String) -> Res
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(&file);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading fixture fixtures/{file}"))?;
     let origin = format!("fixtures/{file}");
-    let rows = table_from_csv(&text, &origin)?;
-    seed_all(w, &table, &rows, &origin).await
+    let bytes = read_input(&path, &origin)?;
+    for variant in w.variants()? {
+        seed_from_csv(&variant.database.db, &table, &bytes, &origin).await?;
+    }
+    Ok(())
 }
 
 async fn expect(w: &ScenarioWorld, table: &str, step: &Step, how: Expectation) -> Result<()> {

@@ -44,6 +44,13 @@ pub struct ScenarioWorld {
     pub notes: Vec<String>,
     /// Set only by the suite's incident replay check (seed 002).
     pub replay_net_income_defect: bool,
+    /// The error of the last operation a fault step interrupted (one line per
+    /// database of the scenario).
+    pub interrupted: Option<String>,
+    /// Every table of each database, as noted by a step, to compare with later.
+    pub noted_tables: Vec<kensho::check::differential::DatabaseDump>,
+    /// Bad-input steps: tables noted before an attempt, its outcome, generated files.
+    pub bad_input: crate::bad_input::BadInput,
 }
 
 impl ScenarioWorld {
@@ -59,8 +66,11 @@ impl ScenarioWorld {
             noted_records: None,
             forced_policy: None,
             replay_net_income_defect: false,
+            interrupted: None,
+            noted_tables: Vec::new(),
             notes: Vec::new(),
             karte: Default::default(),
+            bad_input: Default::default(),
         }
     }
 

@@ -120,12 +120,12 @@ mod tests {
         assert!(e.message.contains("first on line 2"), "{e}");
         assert!(fails(b"").message.contains("empty"));
         assert!(
-            fails(b"person,period,amount,extra\n")
+            fails(b"person,period,amount,extra\nA,2026-11,1,x\n")
                 .message
                 .contains("unknown column")
         );
         assert!(
-            fails(b"person,amount\n")
+            fails(b"person,amount\nA,1\n")
                 .message
                 .contains("missing column \"period\"")
         );

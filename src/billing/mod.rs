@@ -26,7 +26,7 @@ use std::fmt;
 use crate::db::DbError;
 use crate::money::Amount;
 
-pub use batch::{BatchOutcome, register_batch};
+pub use batch::{BatchOptions, BatchOutcome, register_batch, register_batch_with};
 
 /// What must hold in the billing tables after any operation.
 pub const INVARIANTS: &[crate::invariant::Invariant] = &[crate::invariant::Invariant {
@@ -250,6 +250,12 @@ pub enum BillingError {
     Corrupt { id: i64, what: String },
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(
+        "billing: {0}; the transaction in progress rolled back: run the operation again (a batch run goes on where it stopped)"
+    )]
+    ConnectionLost(#[from] crate::fault::ConnectionLost),
+    #[error("billing: {0}; run the same input again to complete it")]
+    Aborted(#[from] crate::fault::Aborted),
     #[error("billing: {action}: {source}")]
     Sql {
         action: &'static str,
@@ -258,9 +264,12 @@ pub enum BillingError {
     },
 }
 
-/// Attaches the action to a database error.
+/// Attaches the action to a database error, saying so when the connection was lost.
 pub(crate) fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> BillingError {
-    move |source| BillingError::Sql { action, source }
+    move |source| match crate::fault::classify(action, source) {
+        Ok(lost) => BillingError::ConnectionLost(lost),
+        Err(source) => BillingError::Sql { action, source },
+    }
 }
 
 /// All billing records, every status, ordered by person, period and id.

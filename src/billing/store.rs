@@ -163,25 +163,68 @@ macro_rules! dialect {
                 Ok(())
             }
 
-            /// Records the start of a batch run; returns its id.
-            pub async fn insert_run(conn: &mut Conn, source: Source, input_name: &str) -> Result<i64, BillingError> {
-                let mut qb = QueryBuilder::<$db>::new("INSERT INTO billing_batch_run (source, input_name) VALUES (");
-                qb.push_bind(source.code()).push(", ").push_bind(input_name.to_string()).push(") RETURNING id");
+            /// Records the start of a batch run of an input with this digest; returns its id.
+            pub async fn insert_run(conn: &mut Conn, source: Source, input_name: &str, digest: &str) -> Result<i64, BillingError> {
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO billing_batch_run (source, input_name, input_digest) VALUES (");
+                qb.push_bind(source.code()).push(", ").push_bind(input_name.to_string());
+                qb.push(", ").push_bind(digest.to_string()).push(") RETURNING id");
                 let row = qb.build().fetch_one(&mut *conn).await.map_err(sql("recording the batch run"))?;
                 row.try_get("id").map_err(sql("recording the batch run"))
             }
 
-            /// Stores a finished run's counts.
-            pub async fn finish_run(conn: &mut Conn, run_id: i64, counts: RunCounts) -> Result<(), BillingError> {
+            /// The latest run of `source` on an input of this name, if it did not
+            /// finish: its id, the digest of its input and the lines its committed
+            /// chunks decided.
+            pub async fn unfinished_run(conn: &mut Conn, source: Source, input_name: &str) -> Result<Option<(i64, String, usize)>, BillingError> {
+                let mut qb = QueryBuilder::<$db>::new("SELECT id, finished, input_digest, lines_done FROM billing_batch_run WHERE source = ");
+                qb.push_bind(source.code()).push(" AND input_name = ").push_bind(input_name.to_string());
+                qb.push(" ORDER BY id DESC LIMIT 1");
+                let Some(row) = qb.build().fetch_optional(&mut *conn).await.map_err(sql("reading batch runs"))? else {
+                    return Ok(None);
+                };
+                let finished: i16 = row.try_get("finished").map_err(sql("reading batch runs"))?;
+                if finished != 0 {
+                    return Ok(None);
+                }
+                let id: i64 = row.try_get("id").map_err(sql("reading batch runs"))?;
+                let digest: String = row.try_get("input_digest").map_err(sql("reading batch runs"))?;
+                let done: i32 = row.try_get("lines_done").map_err(sql("reading batch runs"))?;
+                Ok(Some((id, digest, usize::try_from(done).unwrap_or_default())))
+            }
+
+            /// Adds one chunk's counts and lines to its run, in the chunk's transaction.
+            pub async fn add_progress(conn: &mut Conn, run_id: i64, counts: RunCounts) -> Result<(), BillingError> {
                 let as_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-                let mut qb = QueryBuilder::<$db>::new("UPDATE billing_batch_run SET finished = 1, inserted = ");
+                let lines = counts.inserted + counts.replaced + counts.unchanged + counts.skipped;
+                let mut qb = QueryBuilder::<$db>::new("UPDATE billing_batch_run SET inserted = inserted + ");
                 qb.push_bind(as_i32(counts.inserted));
-                qb.push(", replaced = ").push_bind(as_i32(counts.replaced));
-                qb.push(", unchanged = ").push_bind(as_i32(counts.unchanged));
-                qb.push(", skipped = ").push_bind(as_i32(counts.skipped));
+                qb.push(", replaced = replaced + ").push_bind(as_i32(counts.replaced));
+                qb.push(", unchanged = unchanged + ").push_bind(as_i32(counts.unchanged));
+                qb.push(", skipped = skipped + ").push_bind(as_i32(counts.skipped));
+                qb.push(", lines_done = lines_done + ").push_bind(as_i32(lines));
                 qb.push(" WHERE id = ").push_bind(run_id);
-                qb.build().execute(&mut *conn).await.map_err(sql("recording the batch run"))?;
+                qb.build().execute(&mut *conn).await.map_err(sql("recording the batch run's progress"))?;
                 Ok(())
+            }
+
+            /// Marks a run finished; returns the counts of the whole run.
+            pub async fn finish_run(conn: &mut Conn, run_id: i64) -> Result<RunCounts, BillingError> {
+                let mut qb = QueryBuilder::<$db>::new("UPDATE billing_batch_run SET finished = 1 WHERE id = ");
+                qb.push_bind(run_id);
+                qb.build().execute(&mut *conn).await.map_err(sql("recording the batch run"))?;
+                let mut qb = QueryBuilder::<$db>::new("SELECT inserted, replaced, unchanged, skipped FROM billing_batch_run WHERE id = ");
+                qb.push_bind(run_id);
+                let row = qb.build().fetch_one(&mut *conn).await.map_err(sql("reading the batch run"))?;
+                let count = |column: &str| -> Result<usize, BillingError> {
+                    let n: i32 = row.try_get(column).map_err(sql("reading the batch run"))?;
+                    Ok(usize::try_from(n).unwrap_or_default())
+                };
+                Ok(RunCounts {
+                    inserted: count("inserted")?,
+                    replaced: count("replaced")?,
+                    unchanged: count("unchanged")?,
+                    skipped: count("skipped")?,
+                })
             }
 
             /// Stores the warnings of skipped registrations in one statement.

@@ -70,6 +70,16 @@ impl fmt::Display for Difference {
     }
 }
 
+/// The first `most` differences, one an indented line, for a failure message.
+pub fn listed(differences: &[Difference], most: usize) -> String {
+    differences
+        .iter()
+        .take(most)
+        .map(|d| format!("  {d}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("reading {what}: {source}")]
 pub struct DumpError {

@@ -66,6 +66,9 @@ pub struct SeedError {
     pub table: String,
     /// The data row (1 = first row under the header), when one row is at fault.
     pub row: Option<usize>,
+    /// For rows read from a file: the line of the row at fault (or of the header,
+    /// for a column at fault).
+    pub line: Option<usize>,
     /// The column at fault (several, comma-separated, for a primary key).
     pub column: Option<String>,
     pub problem: Box<SeedProblem>,
@@ -73,7 +76,10 @@ pub struct SeedError {
 
 impl fmt::Display for SeedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: seeding table {}", self.origin, self.table)?;
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: seeding table {}", self.origin, self.table)?,
+            None => write!(f, "{}: seeding table {}", self.origin, self.table)?,
+        }
         match (self.row, &self.column) {
             (Some(row), Some(column)) => write!(f, ", row {row}, column {column}")?,
             (Some(row), None) => write!(f, ", row {row}")?,
@@ -114,6 +120,7 @@ pub async fn seed(db: &Db, table: &str, rows: &Table, origin: &str) -> Result<us
         origin: origin.to_string(),
         table: table.to_string(),
         row,
+        line: None,
         column: None,
         problem: Box::new(problem),
     };
@@ -252,6 +259,7 @@ fn plan(
         origin: origin.to_string(),
         table: table.to_string(),
         row,
+        line: None,
         column: column.map(str::to_string),
         problem: Box::new(problem),
     };
@@ -378,62 +386,55 @@ fn plan(
     })
 }
 
-/// Reads CSV text (header line first) into a table, strictly: fields are trimmed,
-/// every line has as many fields as the header, header names are non-empty and
-/// unique, a leading byte-order mark is ignored. `NULL` stays the cell `NULL`.
-/// Errors name `origin`, the line and, where it applies, the column.
-pub fn table_from_csv(text: &str, origin: &str) -> Result<Table, InputError> {
-    let err = |line: Option<usize>, column: Option<&str>, message: String| InputError {
-        file: origin.to_string(),
-        line,
-        column: column.map(str::to_string),
-        message,
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(err(
-            None,
-            None,
-            "the file is empty; expected a header line naming the table's columns".into(),
-        ));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let columns: Vec<String> = reader
-        .headers()
-        .map_err(|e| err(Some(1), None, format!("unreadable header: {e}")))?
-        .iter()
-        .map(str::to_string)
+/// Reads a CSV file's bytes (header line first) into a table, strictly, as
+/// [`crate::input`] reads every input file: UTF-8 (a leading byte-order mark is
+/// dropped), at most [`crate::input::MAX_INPUT_BYTES`], strict quoting, fields
+/// trimmed, every line as long as the header, header names non-empty and unique,
+/// at least one data line. `NULL` stays the cell `NULL`. Errors name `origin`, the
+/// line and, where it applies, the column.
+pub fn table_from_csv(bytes: &[u8], origin: &str) -> Result<Table, InputError> {
+    csv_rows(bytes, origin).map(|(table, _)| table)
+}
+
+/// [`table_from_csv`], with the line of the header (first) and of every row.
+fn csv_rows(bytes: &[u8], origin: &str) -> Result<(Table, Vec<usize>), InputError> {
+    let (header, rows) = crate::input::header_and_rows(origin, bytes, None)?;
+    let lines = std::iter::once(header.line)
+        .chain(rows.iter().map(|r| r.line))
         .collect();
-    for (i, column) in columns.iter().enumerate() {
-        if column.is_empty() {
-            return Err(err(Some(1), None, format!("column {} has no name", i + 1)));
-        }
-        if columns[..i].contains(column) {
-            return Err(err(
-                Some(1),
-                Some(column),
-                format!("column {column:?} appears twice"),
-            ));
-        }
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize);
-            let message = match e.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("{len} fields where the header has {expected_len}"),
-                csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-                other => format!("{other:?}"),
-            };
-            err(line, None, message)
-        })?;
-        rows.push(record.iter().map(str::to_string).collect());
-    }
-    Ok(Table { columns, rows })
+    let table = Table {
+        columns: header.fields,
+        rows: rows.into_iter().map(|r| r.fields).collect(),
+    };
+    Ok((table, lines))
+}
+
+/// Why seeding from a CSV file was refused. Nothing of it was written.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvSeedError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+}
+
+/// Seeds `table` from a CSV file's bytes ([`table_from_csv`], then [`seed`]); a
+/// refused row or header column also names its line in the file.
+pub async fn seed_from_csv(
+    db: &Db,
+    table: &str,
+    bytes: &[u8],
+    origin: &str,
+) -> Result<usize, CsvSeedError> {
+    let (rows, lines) = csv_rows(bytes, origin)?;
+    seed(db, table, &rows, origin).await.map_err(|mut e| {
+        e.line = match (e.row, &e.column) {
+            (Some(row), _) => lines.get(row).copied(),
+            (None, Some(_)) => lines.first().copied(),
+            (None, None) => None,
+        };
+        CsvSeedError::Seed(e)
+    })
 }
 
 #[cfg(test)]
@@ -746,7 +747,7 @@ mod tests {
     #[test]
     fn csv_reads_into_a_table_strictly() {
         let t = table_from_csv(
-            "\u{feff}person, amount\nA,\"80,000\"\nB , NULL\n",
+            "\u{feff}person, amount\nA,\"80,000\"\nB , NULL\n".as_bytes(),
             "fixtures/y.csv",
         )
         .unwrap();
@@ -754,16 +755,17 @@ mod tests {
             t,
             table(&[&["person", "amount"], &["A", "80,000"], &["B", "NULL"]])
         );
-        let err = table_from_csv("a,b\n1,2\n3\n", "fixtures/y.csv").unwrap_err();
+        let err = table_from_csv(b"a,b\n1,2\n3\n", "fixtures/y.csv").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "fixtures/y.csv:3: 1 fields where the header has 2"
+            "fixtures/y.csv:3: 1 field where the header has 2 (a, b)"
         );
-        let err = table_from_csv("a,a\n", "fixtures/y.csv").unwrap_err();
+        let err = table_from_csv(b"a,a\n1,2\n", "fixtures/y.csv").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "fixtures/y.csv:1 (column a): column \"a\" appears twice"
+            "fixtures/y.csv:1 (column a): column \"a\" appears twice in the header"
         );
-        assert!(table_from_csv("  \n", "fixtures/y.csv").is_err());
+        assert!(table_from_csv(b"  \n", "fixtures/y.csv").is_err());
+        assert!(table_from_csv(b"a,b\n", "fixtures/y.csv").is_err());
     }
 }

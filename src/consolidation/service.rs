@@ -54,6 +54,12 @@ pub struct Options {
     /// add up. No configuration, flag or option of the runner sets it.
     #[doc(hidden)]
     pub replay_net_income_defect: bool,
+    /// Fault injection, for fault scenarios only (point `n`: after the `n`-th
+    /// statement save in the operation's transaction: per step, each company's
+    /// statement in company order, then the consolidated one; in memory, the one
+    /// bulk save of them all). See [`crate::fault`].
+    #[doc(hidden)]
+    pub fault: Option<crate::fault::Fault>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,8 +79,17 @@ pub enum ServiceError {
 }
 
 fn sqlx_err(action: &'static str) -> impl FnOnce(sqlx::Error) -> ServiceError {
-    move |source| ServiceError::Store(StoreError::Sql { action, source })
+    move |source| ServiceError::Store(store::sql(action)(source))
 }
+
+impl From<crate::fault::ConnectionLost> for ServiceError {
+    fn from(lost: crate::fault::ConnectionLost) -> Self {
+        ServiceError::Store(StoreError::ConnectionLost(lost))
+    }
+}
+
+/// What a core operation's statement saves are called in errors.
+const SAVING: &str = "saving the new statements";
 
 /// A company of the group (会社).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -543,6 +558,7 @@ async fn core_operation(
             trial_balances.entry(t[0].clone()).or_default().push((account, kind, a[0]));
         }
         let mut statements = Vec::new();
+        let mut saves = 0;
         for company in &setup.companies {
             let tb = trial_balances.remove(&company.code).unwrap_or_default();
             let has_trial_balance = !tb.is_empty();
@@ -582,6 +598,10 @@ async fn core_operation(
                 }
             };
             statements.push(statement);
+            if strategy == Strategy::PerStep {
+                saves += 1;
+                crate::fault::in_transaction(options.fault, saves, &mut *tx, SAVING).await?;
+            }
         }
         tracing::debug!(?strategy, elapsed = ?began.elapsed(), "company statements computed");
         let group = consolidate(CONSOLIDATED, &statements, &setup.journal, &keys.net_income)?;
@@ -599,6 +619,8 @@ async fn core_operation(
                 store::insert_lines(&mut tx, &trips, &stored(&group)).await?;
             }
         }
+        saves += 1;
+        crate::fault::in_transaction(options.fault, saves, &mut *tx, SAVING).await?;
         tx.commit().await.map_err(sqlx_err("committing"))?;
         Ok(Outcome { strategy, companies: statements.len(), round_trips: trips.count() })
     })
@@ -898,6 +920,7 @@ mod tests {
         .unwrap();
         let replay = Options {
             replay_net_income_defect: true,
+            ..Options::default()
         };
         let mut dumps = Vec::new();
         for (in_memory, expected) in [(false, 58_000), (true, 116_000)] {

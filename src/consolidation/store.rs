@@ -49,10 +49,18 @@ pub enum StoreError {
     },
     #[error("consolidation: table {table} holds an unreadable value: {what}")]
     Corrupt { table: &'static str, what: String },
+    #[error(
+        "consolidation: {0}; the operation rolled back and the previous statements are intact: run it again"
+    )]
+    ConnectionLost(#[from] crate::fault::ConnectionLost),
 }
 
-fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |source| StoreError::Sql { action, source }
+/// Attaches the action to a database error, saying so when the connection was lost.
+pub(crate) fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| match crate::fault::classify(action, source) {
+        Ok(lost) => StoreError::ConnectionLost(lost),
+        Err(source) => StoreError::Sql { action, source },
+    }
 }
 
 fn kind_of(code: &str) -> Result<AccountKind, StoreError> {

@@ -57,6 +57,10 @@ pub enum KarteError {
         #[source]
         source: sqlx::Error,
     },
+    #[error(
+        "karte: {0}; the transaction in progress rolled back: run it again (the purge goes on where it stopped)"
+    )]
+    ConnectionLost(#[from] crate::fault::ConnectionLost),
     #[error(transparent)]
     Object(#[from] ObjectError),
     #[error("no {what} with id {id}")]
@@ -85,8 +89,12 @@ impl KarteError {
     }
 }
 
+/// Attaches the action to a database error, saying so when the connection was lost.
 fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> KarteError {
-    move |source| KarteError::Sql { action, source }
+    move |source| match crate::fault::classify(action, source) {
+        Ok(lost) => KarteError::ConnectionLost(lost),
+        Err(source) => KarteError::Sql { action, source },
+    }
 }
 
 /// What kind of image a photo row holds.
@@ -137,6 +145,10 @@ pub struct PurgeOptions {
     /// calling the object store inside the transaction.
     #[doc(hidden)]
     pub replay_single_transaction: bool,
+    /// Fault injection, for fault scenarios only (point `n`: chunk `n`, after its
+    /// deletes and before its commit). See [`crate::fault`].
+    #[doc(hidden)]
+    pub fault: Option<crate::fault::Fault>,
 }
 
 impl Default for PurgeOptions {
@@ -147,6 +159,7 @@ impl Default for PurgeOptions {
             target: None,
             max_chunks: None,
             replay_single_transaction: false,
+            fault: None,
         }
     }
 }
@@ -708,6 +721,7 @@ pub async fn purge_with(
                 });
                 d::execute(&mut tx, qb).await?;
             }
+            crate::fault::in_transaction(options.fault, report.chunks + 1, &mut *tx, "committing a purge chunk").await?;
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
             (candidates.last().copied(), rows)
         });
