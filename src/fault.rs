@@ -191,3 +191,41 @@ mod tests {
         assert!(after_commit(Some(Fault::ConnectionLost { at: 2 }), 2).is_ok());
     }
 }
+
+/// A meeting point inside an operation, for race scenarios: the operation says it
+/// has reached the point and waits there until the scenario lets it go on, so a
+/// concurrent action lands exactly in between (e.g. a restore committing after the
+/// purge chose its photos and before it locked them). Like [`Fault`], it travels
+/// in an operation's options, set only by scenario steps.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct Pause {
+    reached: std::sync::Arc<tokio::sync::Notify>,
+    resume: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl PartialEq for Pause {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.reached, &other.reached)
+    }
+}
+
+impl Eq for Pause {}
+
+impl Pause {
+    /// Waits until the operation has reached the point.
+    pub async fn reached(&self) {
+        self.reached.notified().await;
+    }
+
+    /// Lets the operation go on.
+    pub fn resume(&self) {
+        self.resume.notify_one();
+    }
+
+    /// In the operation: signals the point and waits to be resumed.
+    pub(crate) async fn hold(&self) {
+        self.reached.notify_one();
+        self.resume.notified().await;
+    }
+}

@@ -371,6 +371,23 @@ async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
     Ok(())
 }
 
+/// The exact text a person reads in the warning log for `person`.
+#[then(expr = "the warning for {word} reads {string}")]
+async fn warning_reads(w: &mut ScenarioWorld, person: String, text: String) -> Result<()> {
+    let run_id = w.last_batch()?.run_id;
+    let warnings = billing::warnings(w.db()?, run_id).await?;
+    let found: Vec<&str> = warnings
+        .iter()
+        .filter(|warning| warning.key.person == person)
+        .map(|warning| warning.message.as_str())
+        .collect();
+    ensure!(
+        found == [text.as_str()],
+        "the warnings for {person} read {found:?}, expected {text:?}"
+    );
+    Ok(())
+}
+
 /// The warnings (警告ログ) the last batch run left, read back from the database.
 #[then("the last batch run left exactly these warnings:")]
 #[then("直近のバッチ実行が出した警告は過不足なく次のとおりである")]

@@ -154,6 +154,9 @@ async fn photos_trashed(
     for (id, trashed) in photos.iter_mut().filter(|(_, t)| !*t).take(count) {
         service::trash_photo(&db, *id, at).await?;
         *trashed = true;
+        if days * DAY_MS >= RETENTION_MS {
+            w.karte.expired.push(*id);
+        }
         done += 1;
     }
     ensure!(
@@ -704,6 +707,91 @@ async fn purge_while_restoring(w: &mut ScenarioWorld, customers: usize) -> Resul
     }
     w.karte.restored_in_race = won;
     w.karte.lost_in_race = lost;
+    Ok(())
+}
+
+/// The purge's first chunk pauses after choosing its photos and before locking
+/// them, and the first expired photo of `name` is restored meanwhile. On PostgreSQL
+/// and MariaDB the choice is a plain read, so the restore must commit during the
+/// pause, and the purge, re-checking under its lock, must keep the photo. SQLite
+/// lets one writer in at a time, so there the restore waits for the chunk and must
+/// find the photo purged.
+#[when(
+    expr = "{string}'s first expired photo is restored after the purge chose it and before it locked it"
+)]
+async fn restore_between_choice_and_lock(w: &mut ScenarioWorld, name: String) -> Result<()> {
+    let db = w.db()?.clone();
+    let store = store(w)?;
+    let now = w.karte.now_ms;
+    let id = w
+        .karte
+        .photos
+        .get(&name)
+        .with_context(|| format!("no customer {name:?}"))?
+        .iter()
+        .map(|(id, _)| *id)
+        .find(|id| w.karte.expired.contains(id))
+        .with_context(|| format!("{name} has no expired photo"))?;
+    let pause = kensho::fault::Pause::default();
+    let options = PurgeOptions {
+        pause_before_lock: Some(pause.clone()),
+        ..w.karte.purge_options()
+    };
+    let purge = {
+        let db = db.clone();
+        tokio::spawn(async move { service::purge_with(&db, &store, now, &options).await })
+    };
+    tokio::time::timeout(Duration::from_secs(30), pause.reached())
+        .await
+        .context("the purge never reached the point between choosing and locking")?;
+    let mut restore = {
+        let db = db.clone();
+        tokio::spawn(async move { service::restore_photo(&db, id).await })
+    };
+    let during_pause = tokio::time::timeout(Duration::from_secs(2), &mut restore)
+        .await
+        .ok();
+    pause.resume();
+    let report = purge.await??;
+    let restored = match during_pause {
+        Some(result) => result?,
+        None => restore.await?,
+    };
+    let committed_first = match restored {
+        Ok(()) => true,
+        Err(KarteError::NotFound { .. }) => false,
+        Err(e) => bail!("restoring photo {id}: {e}"),
+    };
+    let serialised = w.engine == Some(kensho::db::Engine::Sqlite);
+    ensure!(
+        committed_first != serialised,
+        "photo {id}: the restore {} (expected on {}: {})",
+        if committed_first {
+            "committed"
+        } else {
+            "found the photo purged"
+        },
+        w.engine.map(|e| e.name()).unwrap_or("?"),
+        if serialised {
+            "it waits for the chunk and finds the photo purged"
+        } else {
+            "it commits while the purge waits between choosing and locking"
+        }
+    );
+    w.karte.last_purge = Some(report);
+    if committed_first {
+        w.karte.expired.retain(|e| *e != id);
+        for list in w.karte.photos.values_mut() {
+            for (photo, trashed) in list.iter_mut() {
+                if *photo == id {
+                    *trashed = false;
+                }
+            }
+        }
+        w.karte.restored_in_race = vec![id];
+    } else {
+        w.karte.lost_in_race = vec![id];
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod bad_input;
 mod billing;
 mod consolidation;
 mod fault;
+mod flags;
 mod karte;
 mod reporting;
 mod runner;

@@ -20,6 +20,7 @@ Feature: Source priority of billing records
     And the last batch run left exactly these warnings:
       | person | reason    | by            |
       | C      | corrected | administrator |
+    And the warning for C reads "not registered 100000 for C (2026-11): the record was corrected by the front (administrator), which outranks the ordinary user (line 4)"
     And the billing table, including logically deleted records, is exactly:
       | person | amount  | initial_source | last_source   |
       | A      | 120,000 | own batch      | ordinary user |

@@ -33,3 +33,13 @@ Feature: Trash and purge of medical-record photos
     And "佐藤" still has 5 photos
     And "鈴木" still has 2 photos
     And no orphan bytes or tag rows remain
+
+  # The purge chooses its photos with a plain read, then locks them and checks the
+  # 30 days again: a restore that commits in between wins. (SQLite lets one writer
+  # in at a time: there the restore waits for the chunk and finds the photo purged.)
+  Scenario: A restore committed after the purge chose the photo and before it locked it keeps the photo
+    Given 3 of "佐藤"'s photos went to the trash 31 days ago
+    When "佐藤"'s first expired photo is restored after the purge chose it and before it locked it
+    Then every photo whose restore committed is still there, out of the trash
+    And all expired trash is gone and nothing else
+    And no orphan bytes or tag rows remain

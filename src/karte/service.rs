@@ -149,6 +149,10 @@ pub struct PurgeOptions {
     /// deletes and before its commit). See [`crate::fault`].
     #[doc(hidden)]
     pub fault: Option<crate::fault::Fault>,
+    /// Race scenarios only: the first chunk waits here after choosing its photos and
+    /// before locking them. See [`crate::fault::Pause`].
+    #[doc(hidden)]
+    pub pause_before_lock: Option<crate::fault::Pause>,
 }
 
 impl Default for PurgeOptions {
@@ -160,6 +164,7 @@ impl Default for PurgeOptions {
             max_chunks: None,
             replay_single_transaction: false,
             fault: None,
+            pause_before_lock: None,
         }
     }
 }
@@ -678,6 +683,9 @@ pub async fn purge_with(
             expired!(qb, cutoff);
             qb.push(" ORDER BY p.id LIMIT ").push(chunk);
             let candidates = d::fetch_longs(&mut tx, qb).await?;
+            if let (0, Some(pause)) = (report.chunks, &options.pause_before_lock) {
+                pause.hold().await;
+            }
             let mut rows: Vec<(i64, String)> = Vec::new();
             if !candidates.is_empty() {
                 // Lock exactly the candidate rows, by primary key, and re-check the
