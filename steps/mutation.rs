@@ -10,7 +10,8 @@
 //! `--semantic` runs only the semantic mutants (CI runs them in `cargo test`);
 //! `--report` prints the last full run again without running anything;
 //! `--service billing` (repeatable) narrows the full run; `--jobs N` runs N
-//! mutants at once.
+//! mutants at once; `--iterate` goes on from the last run (an interrupted run, or
+//! after adding scenarios), trying only what it did not catch.
 
 #[path = "mutants.rs"]
 mod mutants;
@@ -43,6 +44,10 @@ struct Args {
     /// Mutants built and tested at once.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+    /// Go on from the last full run: mutants it caught or found unviable are not
+    /// tried again (cargo-mutants `--iterate`).
+    #[arg(long)]
+    iterate: bool,
     /// The source tree (default: this one).
     #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
     root: PathBuf,
@@ -118,6 +123,28 @@ fn reasons(root: &Path) -> Result<BTreeMap<String, String>> {
     Ok(map)
 }
 
+/// Every mutant an earlier run found unviable (cargo-mutants' `--iterate` lists
+/// them with the caught ones as "previously caught").
+fn ledger_path(root: &Path) -> PathBuf {
+    output_dir(root).join("unviable-ledger.txt")
+}
+
+fn unviable_ledger(root: &Path) -> std::collections::BTreeSet<String> {
+    let mut set: std::collections::BTreeSet<String> = std::fs::read_to_string(ledger_path(root))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect();
+    let current = output_dir(root).join("mutants.out/unviable.txt");
+    set.extend(
+        std::fs::read_to_string(current)
+            .unwrap_or_default()
+            .lines()
+            .map(String::from),
+    );
+    set
+}
+
 /// Reads cargo-mutants' outcome lists, per service.
 fn tallies(root: &Path) -> Result<BTreeMap<&'static str, Tally>> {
     let out = output_dir(root).join("mutants.out");
@@ -128,14 +155,22 @@ fn tallies(root: &Path) -> Result<BTreeMap<&'static str, Tally>> {
         );
     }
     let mut by_service: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let unviable_before = unviable_ledger(root);
     for (file, pick) in [
         ("caught.txt", 0),
         ("missed.txt", 1),
         ("timeout.txt", 2),
         ("unviable.txt", 3),
+        // Left out by `--iterate`: caught or unviable in an earlier run.
+        ("previously_caught.txt", 4),
     ] {
         let text = std::fs::read_to_string(out.join(file)).unwrap_or_default();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let pick = match pick {
+                4 if unviable_before.contains(line) => 3,
+                4 => 0,
+                other => other,
+            };
             let Some(service) = SERVICES
                 .into_iter()
                 .find(|s| line.starts_with(&format!("src/{s}/")))
@@ -196,7 +231,7 @@ fn print_report(root: &Path) -> Result<bool> {
 }
 
 /// cargo-mutants over the chosen services, the scenario suite on SQLite.
-fn run_cargo_mutants(root: &Path, services: &[String], jobs: usize) -> Result<()> {
+fn run_cargo_mutants(root: &Path, services: &[String], jobs: usize, iterate: bool) -> Result<()> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root)
         .args(["mutants", "--no-shuffle", "--jobs", &jobs.to_string()])
@@ -204,6 +239,15 @@ fn run_cargo_mutants(root: &Path, services: &[String], jobs: usize) -> Result<()
         .arg(output_dir(root));
     for service in services {
         cmd.args(["--file", &format!("src/{service}/**")]);
+    }
+    if iterate {
+        cmd.arg("--iterate");
+        let ledger: Vec<String> = unviable_ledger(root).into_iter().collect();
+        std::fs::write(ledger_path(root), ledger.join("\n"))
+            .context("writing the ledger of unviable mutants")?;
+    } else {
+        // A fresh run: earlier outcomes no longer count.
+        let _ = std::fs::remove_file(ledger_path(root));
     }
     // The suite in its mutant-run form: scenarios on SQLite and the service checks.
     cmd.env("KENSHO_MUTANT_RUN", "1")
@@ -259,7 +303,7 @@ fn main() -> ExitCode {
         } else {
             args.services.clone()
         };
-        run_cargo_mutants(&root, &services, args.jobs.max(1))?;
+        run_cargo_mutants(&root, &services, args.jobs.max(1), args.iterate)?;
         let met = print_report(&root)?;
         let killed = semantic(&root)?;
         Ok(met && killed)
