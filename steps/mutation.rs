@@ -26,6 +26,34 @@ use clap::Parser;
 /// The services and their source folders.
 const SERVICES: [&str; 3] = ["billing", "consolidation", "karte"];
 
+/// The feature files (path prefixes) whose scenarios exercise each service: a
+/// mutant of a service is tested against these only, on SQLite. Leaving a feature
+/// out can only lower a service's score, never raise it.
+fn service_features(service: &str) -> &'static [&'static str] {
+    match service {
+        "billing" => &[
+            "features/billing/",
+            "features/fault/billing_",
+            "features/bad_input/billing_",
+            "features/bad_input/generic_tables",
+            "features/tables/",
+        ],
+        "consolidation" => &[
+            "features/consolidation/",
+            "features/fault/consolidation_",
+            "features/bad_input/consolidation_",
+            "features/flags/",
+        ],
+        "karte" => &[
+            "features/karte/",
+            "features/fault/purge_",
+            "features/bad_input/generic_tables",
+            "features/tables/",
+        ],
+        _ => &[],
+    }
+}
+
 /// Least share of viable mutants each service's scenarios must kill.
 const TARGET_SCORE: f64 = 90.0;
 
@@ -42,7 +70,7 @@ struct Args {
     #[arg(long = "service", value_parser = clap::builder::PossibleValuesParser::new(SERVICES))]
     services: Vec<String>,
     /// Mutants built and tested at once.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 2)]
     jobs: usize,
     /// Go on from the last full run: mutants it caught or found unviable are not
     /// tried again (cargo-mutants `--iterate`).
@@ -75,8 +103,9 @@ impl Tally {
     }
 }
 
-fn output_dir(root: &Path) -> PathBuf {
-    root.join("target/kensho/mutants/full")
+/// Where a service's full run keeps cargo-mutants' output.
+fn output_dir(root: &Path, service: &str) -> PathBuf {
+    root.join("target/kensho/mutants/full").join(service)
 }
 
 /// A mutant's name without its line and column, so reasons survive edits above it:
@@ -125,17 +154,18 @@ fn reasons(root: &Path) -> Result<BTreeMap<String, String>> {
 
 /// Every mutant an earlier run found unviable (cargo-mutants' `--iterate` lists
 /// them with the caught ones as "previously caught").
-fn ledger_path(root: &Path) -> PathBuf {
-    output_dir(root).join("unviable-ledger.txt")
+fn ledger_path(root: &Path, service: &str) -> PathBuf {
+    output_dir(root, service).join("unviable-ledger.txt")
 }
 
-fn unviable_ledger(root: &Path) -> std::collections::BTreeSet<String> {
-    let mut set: std::collections::BTreeSet<String> = std::fs::read_to_string(ledger_path(root))
-        .unwrap_or_default()
-        .lines()
-        .map(String::from)
-        .collect();
-    let current = output_dir(root).join("mutants.out/unviable.txt");
+fn unviable_ledger(root: &Path, service: &str) -> std::collections::BTreeSet<String> {
+    let mut set: std::collections::BTreeSet<String> =
+        std::fs::read_to_string(ledger_path(root, service))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect();
+    let current = output_dir(root, service).join("mutants.out/unviable.txt");
     set.extend(
         std::fs::read_to_string(current)
             .unwrap_or_default()
@@ -145,49 +175,59 @@ fn unviable_ledger(root: &Path) -> std::collections::BTreeSet<String> {
     set
 }
 
-/// Reads cargo-mutants' outcome lists, per service.
+/// Reads cargo-mutants' outcome lists, per service (services never run are left out).
 fn tallies(root: &Path) -> Result<BTreeMap<&'static str, Tally>> {
-    let out = output_dir(root).join("mutants.out");
-    if !out.is_dir() {
-        bail!(
-            "no mutation run in {}: run `cargo run --bin mutation` first",
-            out.display()
-        );
-    }
     let mut by_service: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    let unviable_before = unviable_ledger(root);
-    for (file, pick) in [
-        ("caught.txt", 0),
-        ("missed.txt", 1),
-        ("timeout.txt", 2),
-        ("unviable.txt", 3),
-        // Left out by `--iterate`: caught or unviable in an earlier run.
-        ("previously_caught.txt", 4),
-    ] {
-        let text = std::fs::read_to_string(out.join(file)).unwrap_or_default();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let pick = match pick {
-                4 if unviable_before.contains(line) => 3,
-                4 => 0,
-                other => other,
-            };
-            let Some(service) = SERVICES
-                .into_iter()
-                .find(|s| line.starts_with(&format!("src/{s}/")))
-            else {
-                continue;
-            };
-            let tally = by_service.entry(service).or_default();
-            let list = match pick {
-                0 => &mut tally.caught,
-                1 => &mut tally.missed,
-                2 => &mut tally.timeout,
-                _ => &mut tally.unviable,
-            };
-            list.push(line.to_string());
+    for service in SERVICES {
+        let out = output_dir(root, service).join("mutants.out");
+        if !out.is_dir() {
+            continue;
+        }
+        let unviable_before = unviable_ledger(root, service);
+        let tally = by_service.entry(service).or_default();
+        for (file, outcome) in [
+            ("caught.txt", Outcome::Caught),
+            ("missed.txt", Outcome::Missed),
+            ("timeout.txt", Outcome::Timeout),
+            ("unviable.txt", Outcome::Unviable),
+            // Left out by `--iterate`: caught or unviable in an earlier run.
+            ("previously_caught.txt", Outcome::Earlier),
+        ] {
+            let text = std::fs::read_to_string(out.join(file)).unwrap_or_default();
+            for line in text
+                .lines()
+                .filter(|l| l.starts_with(&format!("src/{service}/")))
+            {
+                let list = match outcome {
+                    Outcome::Caught => &mut tally.caught,
+                    Outcome::Missed => &mut tally.missed,
+                    Outcome::Timeout => &mut tally.timeout,
+                    Outcome::Unviable => &mut tally.unviable,
+                    Outcome::Earlier if unviable_before.contains(line) => &mut tally.unviable,
+                    Outcome::Earlier => &mut tally.caught,
+                };
+                list.push(line.to_string());
+            }
         }
     }
+    if by_service.is_empty() {
+        bail!(
+            "no mutation run in {}: run `cargo run --bin mutation` first",
+            root.join("target/kensho/mutants/full").display()
+        );
+    }
     Ok(by_service)
+}
+
+/// The outcome lists cargo-mutants writes.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Caught,
+    Missed,
+    Timeout,
+    Unviable,
+    /// Caught or unviable in an earlier run (`--iterate`).
+    Earlier,
 }
 
 /// Prints the per-service figures and survivors; whether every service reaches
@@ -230,27 +270,34 @@ fn print_report(root: &Path) -> Result<bool> {
     Ok(all_met)
 }
 
-/// cargo-mutants over the chosen services, the scenario suite on SQLite.
-fn run_cargo_mutants(root: &Path, services: &[String], jobs: usize, iterate: bool) -> Result<()> {
+/// cargo-mutants over one service, its scenarios on SQLite.
+fn run_cargo_mutants(root: &Path, service: &str, jobs: usize, iterate: bool) -> Result<()> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root)
         .args(["mutants", "--no-shuffle", "--jobs", &jobs.to_string()])
+        // The copies start from this tree's build: only the crate itself is rebuilt.
+        .args(["--copy-target", "true"])
+        .args(["--file", &format!("src/{service}/**")])
         .arg("--output")
-        .arg(output_dir(root));
-    for service in services {
-        cmd.args(["--file", &format!("src/{service}/**")]);
-    }
+        .arg(output_dir(root, service));
     if iterate {
         cmd.arg("--iterate");
-        let ledger: Vec<String> = unviable_ledger(root).into_iter().collect();
-        std::fs::write(ledger_path(root), ledger.join("\n"))
+        let ledger: Vec<String> = unviable_ledger(root, service).into_iter().collect();
+        std::fs::create_dir_all(output_dir(root, service))
+            .and_then(|()| std::fs::write(ledger_path(root, service), ledger.join("\n")))
             .context("writing the ledger of unviable mutants")?;
     } else {
         // A fresh run: earlier outcomes no longer count.
-        let _ = std::fs::remove_file(ledger_path(root));
+        let _ = std::fs::remove_file(ledger_path(root, service));
     }
-    // The suite in its mutant-run form: scenarios on SQLite and the service checks.
+    // The suite in its mutant-run form: the service's scenarios on SQLite and its
+    // teeth checks.
     cmd.env("KENSHO_MUTANT_RUN", "1")
+        .env("KENSHO_MUTANT_SERVICE", service)
+        .env(
+            "KENSHO_MUTANT_FEATURES",
+            service_features(service).join(","),
+        )
         .env("KENSHO_ENGINES", "sqlite")
         .env_remove("CI")
         .env_remove("KENSHO_REQUIRE");
@@ -262,7 +309,7 @@ fn run_cargo_mutants(root: &Path, services: &[String], jobs: usize, iterate: boo
     // says which; anything else is a failure of the run itself.
     match status.code() {
         Some(0 | 2 | 3) => Ok(()),
-        other => bail!("cargo mutants failed (exit {other:?})"),
+        other => bail!("cargo mutants failed for {service} (exit {other:?})"),
     }
 }
 
@@ -303,7 +350,9 @@ fn main() -> ExitCode {
         } else {
             args.services.clone()
         };
-        run_cargo_mutants(&root, &services, args.jobs.max(1), args.iterate)?;
+        for service in &services {
+            run_cargo_mutants(&root, service, args.jobs.max(1), args.iterate)?;
+        }
         let met = print_report(&root)?;
         let killed = semantic(&root)?;
         Ok(met && killed)

@@ -108,6 +108,23 @@ struct PerEngine {
     /// Keep `@slow` scenarios (dropped otherwise).
     slow: bool,
     shard: Option<kensho::authoring::Shard>,
+    /// Only the feature files under these paths (a mutant run's selection).
+    only: Option<Vec<String>>,
+}
+
+/// In a mutant run (`KENSHO_MUTANT_RUN`, set by `cargo run --bin mutation`), the
+/// feature files that exercise the mutated service: `KENSHO_MUTANT_FEATURES`, a
+/// comma-separated list of path prefixes relative to the crate (`features/karte/`).
+fn mutant_run_features() -> Option<Vec<String>> {
+    std::env::var_os("KENSHO_MUTANT_RUN")?;
+    let list = std::env::var("KENSHO_MUTANT_FEATURES").ok()?;
+    Some(
+        list.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+    )
 }
 
 impl<I: AsRef<Path>> Parser<I> for PerEngine {
@@ -115,11 +132,19 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
-        let (engines, slow, shard) = (self.engines, self.slow, self.shard);
+        let (engines, slow, shard, only) = (self.engines, self.slow, self.shard, self.only);
         parser::Basic::new()
             .parse(input, cli)
             .flat_map(move |parsed| {
                 let copies: Vec<_> = match parsed {
+                    Ok(feature)
+                        if only.as_ref().is_some_and(|only| {
+                            let path = relative_path(&feature);
+                            !only.iter().any(|prefix| path.starts_with(prefix.as_str()))
+                        }) =>
+                    {
+                        Vec::new()
+                    }
                     Ok(mut feature) => {
                         prepare(&mut feature, slow, shard);
                         engines
@@ -397,6 +422,7 @@ pub async fn run(mode: Mode, argv: Vec<String>, internal: Internal) -> Result<Re
             engines,
             slow: args.slow,
             shard: args.shard,
+            only: mutant_run_features(),
         })
         .max_concurrent_scenarios(16)
         .with_writer(

@@ -89,3 +89,40 @@ Feature: An interrupted billing batch run is completed by running it again
       | what                                                | fault                                    | error                                                          | done |
       | The connection drops in the middle of chunk 3       | loses its database connection in chunk 3 | the connection was lost while committing a billing batch chunk | 6    |
       | The run is aborted between chunk 1 and chunk 2      | is aborted after chunk 1                 | aborted after its commit number 1                              | 3    |
+      | The run is aborted after its last chunk             | is aborted after chunk 4                 | aborted after its commit number 4                              | 12   |
+
+  # fixtures/fault/billing-rerun-changed.csv: billing-rerun.csv with P01 at 11,000,
+  # P03 at 34,000 and P12 at 125,000. A run is resumed only by the input it started with: the changed
+  # file starts a run of its own from its first line, and the stopped run stays as
+  # it stopped.
+  Scenario: A changed file after an interrupted run starts a new run from its first line
+    When the own batch re-runs the billing file "fixtures/fault/billing-rerun.csv" in chunks of 3 lines and is aborted after chunk 1
+    Then it stopped with the error "aborted after its commit number 1"
+    When the own batch re-runs the billing file "fixtures/fault/billing-rerun-changed.csv"
+    Then the last batch run registered 1, replaced 2, left 5 unchanged and skipped 4
+    And the billing table, including logically deleted records, is exactly:
+      | person | amount  | status  | initial_source | last_source   |
+      | P01    |  11,000 | active  | own batch      | own batch     |
+      | P02    |  20,000 | deleted | own batch      | ordinary user |
+      | P03    |  34,000 | active  | own batch      | own batch     |
+      | P04    |  40,000 | active  | own batch      | own batch     |
+      | P05    |  55,555 | active  | own batch      | ordinary user |
+      | P06    |  60,000 | active  | own batch      | own batch     |
+      | P07    |  70,000 | active  | own batch      | own batch     |
+      | P08    |  88,888 | active  | own batch      | ordinary user |
+      | P09    |  90,000 | active  | own batch      | own batch     |
+      | P10    | 100,000 | active  | own batch      | own batch     |
+      | P11    | 115,000 | active  | administrator  | administrator |
+      | P12    | 125,000 | active  | own batch      | own batch     |
+    And the table billing_warning has exactly:
+      | run_id | line_no | person | reason     | by_source |
+      | 2      | 3       | P02    | deleted    | F         |
+      | 3      | 3       | P02    | deleted    | F         |
+      | 3      | 6       | P05    | corrected  | F         |
+      | 3      | 9       | P08    | corrected  | F         |
+      | 3      | 12      | P11    | registered | A         |
+    And the table billing_batch_run has exactly:
+      | id | inserted | replaced | unchanged | skipped | lines_done | finished |
+      | 1  | 10       | 0        | 0         | 0       | 10         | 1        |
+      | 2  | 0        | 1        | 1         | 1       | 3          | 0        |
+      | 3  | 1        | 2        | 5         | 4       | 12         | 1        |
