@@ -212,6 +212,22 @@ async fn register_file(w: &mut ScenarioWorld, who: Who, path: String) -> Result<
 }
 
 /// The article's naive re-run policies, for demonstration only.
+/// The same file re-exported with other contents: the batch reads the lines of
+/// `lines_of` under the name of `path`, as when the front exports a file again.
+#[when(expr = "{who} re-runs the billing file {string}, which now holds the lines of {string}")]
+async fn register_changed_file(
+    w: &mut ScenarioWorld,
+    who: Who,
+    path: String,
+    lines_of: String,
+) -> Result<()> {
+    let mut batch = input::read_file(&project_file(&lines_of))?;
+    batch.name = project_file(&path).display().to_string();
+    let outcome = billing::register_batch(w.db()?, &batch, who.0).await?;
+    w.last_batch = Some(outcome);
+    Ok(())
+}
+
 #[when(expr = "{who} re-runs the billing file {string} under the naive policy {string}")]
 async fn naive_rerun(w: &mut ScenarioWorld, who: Who, path: String, policy: String) -> Result<()> {
     let policy = NaivePolicy::from_name(&policy)

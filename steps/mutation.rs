@@ -63,9 +63,13 @@ struct Args {
     /// Only the semantic mutants.
     #[arg(long)]
     semantic: bool,
-    /// Print the last full run's figures without running anything.
+    /// Print the recorded figures (fixtures/mutants/outcomes) without running anything.
     #[arg(long)]
     report: bool,
+    /// Record the outcomes of the services' last runs in fixtures/mutants/outcomes
+    /// (a run records them itself; this is for a run that was stopped).
+    #[arg(long)]
+    save: bool,
     /// Services of the full run (default: all three).
     #[arg(long = "service", value_parser = clap::builder::PossibleValuesParser::new(SERVICES))]
     services: Vec<String>,
@@ -90,6 +94,23 @@ struct Tally {
 }
 
 impl Tally {
+    fn lists(&self) -> [&Vec<String>; 4] {
+        [&self.caught, &self.missed, &self.timeout, &self.unviable]
+    }
+
+    fn lists_mut(&mut self) -> [&mut Vec<String>; 4] {
+        [
+            &mut self.caught,
+            &mut self.missed,
+            &mut self.timeout,
+            &mut self.unviable,
+        ]
+    }
+
+    fn tested(&self) -> usize {
+        self.viable() + self.unviable.len()
+    }
+
     fn viable(&self) -> usize {
         self.caught.len() + self.missed.len() + self.timeout.len()
     }
@@ -175,48 +196,150 @@ fn unviable_ledger(root: &Path, service: &str) -> std::collections::BTreeSet<Str
     set
 }
 
-/// Reads cargo-mutants' outcome lists, per service (services never run are left out).
-fn tallies(root: &Path) -> Result<BTreeMap<&'static str, Tally>> {
-    let mut by_service: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    for service in SERVICES {
-        let out = output_dir(root, service).join("mutants.out");
-        if !out.is_dir() {
-            continue;
-        }
-        let unviable_before = unviable_ledger(root, service);
-        let tally = by_service.entry(service).or_default();
-        for (file, outcome) in [
-            ("caught.txt", Outcome::Caught),
-            ("missed.txt", Outcome::Missed),
-            ("timeout.txt", Outcome::Timeout),
-            ("unviable.txt", Outcome::Unviable),
-            // Left out by `--iterate`: caught or unviable in an earlier run.
-            ("previously_caught.txt", Outcome::Earlier),
-        ] {
-            let text = std::fs::read_to_string(out.join(file)).unwrap_or_default();
-            for line in text
-                .lines()
-                .filter(|l| l.starts_with(&format!("src/{service}/")))
-            {
-                let list = match outcome {
-                    Outcome::Caught => &mut tally.caught,
-                    Outcome::Missed => &mut tally.missed,
-                    Outcome::Timeout => &mut tally.timeout,
-                    Outcome::Unviable => &mut tally.unviable,
-                    Outcome::Earlier if unviable_before.contains(line) => &mut tally.unviable,
-                    Outcome::Earlier => &mut tally.caught,
-                };
+/// Reads cargo-mutants' outcome lists of a service's last run (None: never run here).
+fn tally_from_output(root: &Path, service: &str) -> Option<Tally> {
+    let out = output_dir(root, service).join("mutants.out");
+    if !out.is_dir() {
+        return None;
+    }
+    let unviable_before = unviable_ledger(root, service);
+    let mut tally = Tally::default();
+    for (file, outcome) in [
+        ("caught.txt", Outcome::Caught),
+        ("missed.txt", Outcome::Missed),
+        ("timeout.txt", Outcome::Timeout),
+        ("unviable.txt", Outcome::Unviable),
+        // Left out by `--iterate`: caught or unviable in an earlier run.
+        ("previously_caught.txt", Outcome::Earlier),
+    ] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap_or_default();
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with(&format!("src/{service}/")))
+        {
+            let list = match outcome {
+                Outcome::Caught => &mut tally.caught,
+                Outcome::Missed => &mut tally.missed,
+                Outcome::Timeout => &mut tally.timeout,
+                Outcome::Unviable => &mut tally.unviable,
+                Outcome::Earlier if unviable_before.contains(line) => &mut tally.unviable,
+                Outcome::Earlier => &mut tally.caught,
+            };
+            if !list.iter().any(|m| m == line) {
                 list.push(line.to_string());
             }
         }
     }
-    if by_service.is_empty() {
+    Some(tally)
+}
+
+/// The committed record of a service's mutation outcomes, so the figures and an
+/// `--iterate` run survive a fresh clone: `fixtures/mutants/outcomes/<service>/`.
+fn record_dir(root: &Path, service: &str) -> PathBuf {
+    root.join("fixtures/mutants/outcomes").join(service)
+}
+
+const RECORD_LISTS: [&str; 4] = ["caught", "missed", "timeout", "unviable"];
+
+/// How many mutants cargo-mutants makes of a service's code now.
+fn mutant_count(root: &Path, service: &str) -> Result<usize> {
+    let out = Command::new("cargo")
+        .current_dir(root)
+        .args(["mutants", "--list", "--file", &format!("src/{service}/**")])
+        .output()
+        .context("listing mutants (install cargo-mutants with `cargo install cargo-mutants`)")?;
+    if !out.status.success() {
         bail!(
-            "no mutation run in {}: run `cargo run --bin mutation` first",
-            root.join("target/kensho/mutants/full").display()
+            "cargo mutants --list failed for {service}: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
-    Ok(by_service)
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count())
+}
+
+/// Writes the record of a service from its last run's outcome lists.
+fn save_record(root: &Path, service: &str) -> Result<()> {
+    let Some(tally) = tally_from_output(root, service) else {
+        return Ok(());
+    };
+    let total = mutant_count(root, service)?;
+    let dir = record_dir(root, service);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, list) in RECORD_LISTS.iter().zip(tally.lists()) {
+        let mut sorted = list.clone();
+        sorted.sort();
+        let mut text = sorted.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(dir.join(format!("{name}.txt")), text)
+            .with_context(|| format!("writing {}", dir.display()))?;
+    }
+    std::fs::write(dir.join("total.txt"), format!("{total}\n"))
+        .with_context(|| format!("writing {}", dir.display()))?;
+    eprintln!(
+        "mutation: outcomes of {service} recorded in {}",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// A service's record: its tally and how many mutants its code has.
+fn load_record(root: &Path, service: &str) -> Result<Option<(Tally, usize)>> {
+    let dir = record_dir(root, service);
+    let Ok(total) = std::fs::read_to_string(dir.join("total.txt")) else {
+        return Ok(None);
+    };
+    let total: usize = total
+        .trim()
+        .parse()
+        .with_context(|| format!("{}: not a count", dir.join("total.txt").display()))?;
+    let mut tally = Tally::default();
+    for (name, list) in RECORD_LISTS.iter().zip(tally.lists_mut()) {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap_or_default();
+        list.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from),
+        );
+    }
+    Ok(Some((tally, total)))
+}
+
+/// Before an `--iterate` run: what the record says was caught or unviable is not
+/// tried again (cargo-mutants reads `previously_caught.txt`).
+fn seed_from_record(root: &Path, service: &str) -> Result<()> {
+    let Some((tally, _)) = load_record(root, service)? else {
+        return Ok(());
+    };
+    let out = output_dir(root, service).join("mutants.out");
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let mut earlier: Vec<String> = tally
+        .caught
+        .iter()
+        .chain(&tally.unviable)
+        .cloned()
+        .collect();
+    let path = out.join("previously_caught.txt");
+    earlier.extend(
+        std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(String::from),
+    );
+    earlier.sort();
+    earlier.dedup();
+    std::fs::write(&path, earlier.join("\n")).context("seeding the iterate run")?;
+    let mut ledger = unviable_ledger(root, service);
+    ledger.extend(tally.unviable.iter().cloned());
+    std::fs::write(
+        ledger_path(root, service),
+        ledger.into_iter().collect::<Vec<_>>().join("\n"),
+    )
+    .context("writing the ledger of unviable mutants")
 }
 
 /// The outcome lists cargo-mutants writes.
@@ -230,32 +353,52 @@ enum Outcome {
     Earlier,
 }
 
-/// Prints the per-service figures and survivors; whether every service reaches
-/// the target.
+/// Prints the per-service figures and survivors from the records; whether every
+/// service was tested in full and reaches the target.
 fn print_report(root: &Path) -> Result<bool> {
-    let tallies = tallies(root)?;
     let reasons = reasons(root)?;
+    let mut records = Vec::new();
+    for service in SERVICES {
+        if let Some(record) = load_record(root, service)? {
+            records.push((service, record));
+        }
+    }
+    if records.is_empty() {
+        bail!(
+            "no mutation outcomes in {}: run `cargo run --bin mutation` first",
+            root.join("fixtures/mutants/outcomes").display()
+        );
+    }
     println!(
-        "\n{:<14} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7}",
-        "service", "mutants", "caught", "missed", "timeout", "unviable", "score"
+        "\n{:<14} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7}",
+        "service", "mutants", "tested", "caught", "missed", "timeout", "unviable", "score"
     );
-    let mut all_met = true;
-    for (service, t) in &tallies {
-        let met = t.score() >= TARGET_SCORE;
+    let mut all_met = records.len() == SERVICES.len();
+    for (service, (t, total)) in &records {
+        let complete = t.tested() >= *total;
+        let met = complete && t.score() >= TARGET_SCORE;
         all_met &= met;
+        let note = match (complete, t.score() >= TARGET_SCORE) {
+            (false, _) => format!(
+                "  (partial: {} of {total} not tested yet; --iterate goes on)",
+                total - t.tested().min(*total)
+            ),
+            (true, false) => "  (under 90 %)".to_string(),
+            (true, true) => String::new(),
+        };
         println!(
-            "{:<14} {:>7} {:>7} {:>7} {:>8} {:>9} {:>6.1}%{}",
+            "{:<14} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>6.1}%{note}",
             service,
-            t.viable() + t.unviable.len(),
+            total,
+            t.tested(),
             t.caught.len(),
             t.missed.len(),
             t.timeout.len(),
             t.unviable.len(),
             t.score(),
-            if met { "" } else { "  (under 90 %)" }
         );
     }
-    for (service, t) in &tallies {
+    for (service, (t, _)) in &records {
         if t.missed.is_empty() {
             continue;
         }
@@ -272,6 +415,8 @@ fn print_report(root: &Path) -> Result<bool> {
 
 /// cargo-mutants over one service, its scenarios on SQLite.
 fn run_cargo_mutants(root: &Path, service: &str, jobs: usize, iterate: bool) -> Result<()> {
+    std::fs::create_dir_all(output_dir(root, service))
+        .with_context(|| format!("creating {}", output_dir(root, service).display()))?;
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root)
         .args(["mutants", "--no-shuffle", "--jobs", &jobs.to_string()])
@@ -282,10 +427,7 @@ fn run_cargo_mutants(root: &Path, service: &str, jobs: usize, iterate: bool) -> 
         .arg(output_dir(root, service));
     if iterate {
         cmd.arg("--iterate");
-        let ledger: Vec<String> = unviable_ledger(root, service).into_iter().collect();
-        std::fs::create_dir_all(output_dir(root, service))
-            .and_then(|()| std::fs::write(ledger_path(root, service), ledger.join("\n")))
-            .context("writing the ledger of unviable mutants")?;
+        seed_from_record(root, service)?;
     } else {
         // A fresh run: earlier outcomes no longer count.
         let _ = std::fs::remove_file(ledger_path(root, service));
@@ -305,6 +447,8 @@ fn run_cargo_mutants(root: &Path, service: &str, jobs: usize, iterate: bool) -> 
     let status = cmd
         .status()
         .context("running cargo mutants (install it with `cargo install cargo-mutants`)")?;
+    // Whatever it got through is recorded, also when it was stopped part-way.
+    save_record(root, service)?;
     // cargo-mutants exits 2 when mutants were missed and 3 on timeouts: the report
     // says which; anything else is a failure of the run itself.
     match status.code() {
@@ -339,6 +483,12 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let root = args.root.clone();
     let result = (|| -> Result<bool> {
+        if args.save {
+            for service in SERVICES {
+                save_record(&root, service)?;
+            }
+            return print_report(&root);
+        }
         if args.report {
             return print_report(&root);
         }

@@ -91,14 +91,15 @@ Feature: An interrupted billing batch run is completed by running it again
       | The run is aborted between chunk 1 and chunk 2      | is aborted after chunk 1                 | aborted after its commit number 1                              | 3    |
       | The run is aborted after its last chunk             | is aborted after chunk 4                 | aborted after its commit number 4                              | 12   |
 
-  # fixtures/fault/billing-rerun-changed.csv: billing-rerun.csv with P01 at 11,000,
-  # P03 at 34,000 and P12 at 125,000. A run is resumed only by the input it started with: the changed
-  # file starts a run of its own from its first line, and the stopped run stays as
-  # it stopped.
-  Scenario: A changed file after an interrupted run starts a new run from its first line
+  # The file is exported again under the same name before the re-run, now with
+  # the lines of fixtures/fault/billing-rerun-changed.csv: P01 at 11,000, P03 at
+  # 34,000 and P12 at 125,000. A run is resumed only by the input it started with:
+  # the changed file starts a run of its own from its first line, and the stopped
+  # run stays as it stopped.
+  Scenario: A file changed after an interrupted run starts a new run from its first line
     When the own batch re-runs the billing file "fixtures/fault/billing-rerun.csv" in chunks of 3 lines and is aborted after chunk 1
     Then it stopped with the error "aborted after its commit number 1"
-    When the own batch re-runs the billing file "fixtures/fault/billing-rerun-changed.csv"
+    When the own batch re-runs the billing file "fixtures/fault/billing-rerun.csv", which now holds the lines of "fixtures/fault/billing-rerun-changed.csv"
     Then the last batch run registered 1, replaced 2, left 5 unchanged and skipped 4
     And the billing table, including logically deleted records, is exactly:
       | person | amount  | status  | initial_source | last_source   |
