@@ -393,6 +393,30 @@ async fn memo_written(w: &mut ScenarioWorld, name: String, body: String, at: Str
     Ok(())
 }
 
+/// A memo time that is not a date and time: the exact message, and no memo written.
+#[then(regex = r#"^the memo "([^"]*)" for "([^"]+)" at "([^"]*)" is refused: (.+)$"#)]
+async fn memo_refused(
+    w: &mut ScenarioWorld,
+    body: String,
+    name: String,
+    at: String,
+    expected: String,
+) -> Result<()> {
+    let id = customer(w, &name)?;
+    let error = match wall_clock_ms(&at) {
+        Ok(ms) => {
+            service::add_memo(w.db()?, id, &body, ms).await?;
+            bail!("the memo time {at:?} was accepted")
+        }
+        Err(e) => e.to_string(),
+    };
+    ensure!(
+        error == expected,
+        "the memo time {at:?} was refused with\n  {error}\nnot\n  {expected}"
+    );
+    Ok(())
+}
+
 /// The memos as the screen shows them (Asia/Tokyo) or as stored (UTC), against a
 /// table `| recorded | memo |`.
 async fn memos_match(

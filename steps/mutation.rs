@@ -1,17 +1,20 @@
 //! `cargo run --bin mutation`: the scenario suite's own quality figure. Runs
 //! cargo-mutants over the three services (`src/billing`, `src/consolidation`,
-//! `src/karte`; settings in `.cargo/mutants.toml`: the scenario suite on SQLite is
-//! the test command), then the semantic mutants (`steps/mutants.rs`), and prints per
-//! service the mutants caught, missed, timed out and unviable, the score
-//! (caught + timed out) / viable, and every surviving mutant with its written reason
+//! `src/karte`), one service at a time, each mutant tested against the feature
+//! files of its service on SQLite (settings in `.cargo/mutants.toml`), then the
+//! semantic mutants (`steps/mutants.rs`), and prints per service the mutants
+//! caught, missed, timed out and unviable, the score (caught + timed out) / viable,
+//! and every surviving mutant with its written reason
 //! (`fixtures/mutants/reasons.txt`) or "no reason written". Exits non-zero when a
-//! service scores under 90 % or a semantic mutant survives.
+//! service is not tested in full, scores under 90 % or a semantic mutant survives.
 //!
-//! `--semantic` runs only the semantic mutants (CI runs them in `cargo test`);
-//! `--report` prints the last full run again without running anything;
-//! `--service billing` (repeatable) narrows the full run; `--jobs N` runs N
-//! mutants at once; `--iterate` goes on from the last run (an interrupted run, or
-//! after adding scenarios), trying only what it did not catch.
+//! The outcomes are recorded in `fixtures/mutants/outcomes/<service>/` (committed,
+//! so the figures and `--iterate` survive a fresh clone). `--semantic` runs only the
+//! semantic mutants (CI runs them in `cargo test`); `--report` prints the record
+//! without running anything; `--save` records the last runs again (after a run
+//! that was stopped); `--service billing` (repeatable) narrows the full run;
+//! `--jobs N` runs N mutants at once; `--iterate` goes on from the record, trying
+//! only what it did not catch.
 
 #[path = "mutants.rs"]
 mod mutants;
@@ -47,6 +50,7 @@ fn service_features(service: &str) -> &'static [&'static str] {
         "karte" => &[
             "features/karte/",
             "features/fault/purge_",
+            "features/bad_input/karte_",
             "features/bad_input/generic_tables",
             "features/tables/",
         ],
