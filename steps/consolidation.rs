@@ -9,7 +9,7 @@ use cucumber::{given, then, when};
 use kensho::check::differential;
 use kensho::check::table::{Table, compare_exact};
 use kensho::consolidation::model::{AccountCode, AccountKind, Line};
-use kensho::consolidation::service::{self, CONSOLIDATED, Options};
+use kensho::consolidation::service::{self, CONSOLIDATED, Options, Strategy};
 use kensho::money;
 
 use crate::billing::StepAmount;
@@ -95,6 +95,18 @@ async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
     Ok(())
 }
 
+/// 個別修正 (stage `local`) and 換算修正 (stage `jpy`): replaces every adjustment.
+#[when(expr = "the adjustments of {string} are entered")]
+async fn adjustments(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let opts = options(w);
+    for v in w.variants()? {
+        service::replace_adjustments(&v.database.db, &project_file(&path), opts)
+            .await
+            .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
+    }
+    Ok(())
+}
+
 #[given(expr = "the foreign-currency monetary items of {string}")]
 #[given(regex = r"^外貨建金銭債権債務「([^」]+)」が登録されている$")]
 async fn monetary_items(w: &mut ScenarioWorld, path: String) -> Result<()> {
@@ -113,11 +125,39 @@ async fn monetary_items(w: &mut ScenarioWorld, path: String) -> Result<()> {
 #[when(regex = r"^試算表「([^」]+)」を取り込む$")]
 async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
+    let mut outcomes = Vec::new();
     for v in w.variants()? {
-        service::import_trial_balances(&v.database.db, &project_file(&path), opts)
-            .await
-            .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
+        outcomes.push(
+            service::import_trial_balances(&v.database.db, &project_file(&path), opts)
+                .await
+                .map_err(|e| anyhow!("{e}{}", which(&v.label)))?,
+        );
     }
+    w.consolidation_outcomes = outcomes;
+    Ok(())
+}
+
+/// Seed 002's optimisation exists to save round trips: keeping the statements in
+/// memory must take fewer than saving after each of the six steps.
+#[then("the in-memory run took fewer database round trips than the per-step run")]
+async fn fewer_round_trips(w: &mut ScenarioWorld) -> Result<()> {
+    let trips = |strategy: Strategy| {
+        w.consolidation_outcomes
+            .iter()
+            .find(|o| o.strategy == strategy)
+            .map(|o| o.round_trips)
+            .with_context(|| {
+                format!("no {strategy:?} run of the last import: the feature needs @differential(consolidation.in_memory)")
+            })
+    };
+    let (per_step, in_memory) = (trips(Strategy::PerStep)?, trips(Strategy::InMemory)?);
+    w.notes.push(format!(
+        "database round trips of the import: per step {per_step}, in memory {in_memory}"
+    ));
+    ensure!(
+        in_memory < per_step,
+        "the in-memory import took {in_memory} database round trips, the per-step one {per_step}"
+    );
     Ok(())
 }
 

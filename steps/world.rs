@@ -51,6 +51,8 @@ pub struct ScenarioWorld {
     pub noted_tables: Vec<kensho::check::differential::DatabaseDump>,
     /// Bad-input steps: tables noted before an attempt, its outcome, generated files.
     pub bad_input: crate::bad_input::BadInput,
+    /// What the last consolidation import did, one outcome per variant.
+    pub consolidation_outcomes: Vec<kensho::consolidation::service::Outcome>,
 }
 
 impl ScenarioWorld {
@@ -71,6 +73,7 @@ impl ScenarioWorld {
             notes: Vec::new(),
             karte: Default::default(),
             bad_input: Default::default(),
+            consolidation_outcomes: Vec::new(),
         }
     }
 

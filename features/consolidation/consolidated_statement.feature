@@ -61,6 +61,7 @@ Feature: Consolidated statement of a group with foreign subsidiaries
       | fx_gain_loss   |         0 |
     And every statement balances
     And the consolidated statement matches the snapshot "consolidated-after-import"
+    And the in-memory run took fewer database round trips than the per-step run
 
   Scenario: Recomputing a statement that already holds net income
     Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
@@ -81,6 +82,61 @@ Feature: Consolidated statement of a group with foreign subsidiaries
       | sales          | 1,096,500 |
       | cost           |   844,000 |
       | net_income     |   252,500 |
+      | fx_translation |    79,500 |
+      | fx_gain_loss   |         0 |
+    And every statement balances
+
+  Scenario: Recomputing a statement that already holds a translation adjustment line
+    Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # US's books carry a translation adjustment line of their own (20): the balancing
+    # figure replaces it, whatever it held, and there is still one line
+    When the trial balances of "fixtures/consolidation/us-trial-balance-stale-translation.csv" are imported
+    Then the statement of US is exactly:
+      | account        | amount  |
+      | cash           | 300,000 |
+      | receivable     |  75,000 |
+      | payable        | 120,000 |
+      | capital        | 110,000 |
+      | retained       |  33,000 |
+      | sales          | 435,000 |
+      | cost           | 377,000 |
+      | net_income     |  58,000 |
+      | fx_translation |  54,000 |
+    And every statement balances
+
+  Scenario: Adjustments to profit and loss move net income before the translation adjustment balances
+    Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # US accrues 100 USD of cost (個別修正, local: cost and payable), and 1,500 yen more
+    # cost after translation (換算修正, jpy):
+    #   cost (2,600 + 100) × 145 + 1,500 = 393,000   payable (800 + 100) × 150 = 135,000
+    #   net income 435,000 − 393,000 = 42,000
+    #   translation adjustment 375,000 − 135,000 − 143,000 − 42,000 = 55,000
+    When the adjustments of "fixtures/consolidation/adjustments-us-accrual.csv" are entered
+    Then the statement of US is exactly:
+      | account        | amount  |
+      | cash           | 300,000 |
+      | receivable     |  75,000 |
+      | payable        | 135,000 |
+      | capital        | 110,000 |
+      | retained       |  33,000 |
+      | sales          | 435,000 |
+      | cost           | 393,000 |
+      | net_income     |  42,000 |
+      | fx_translation |  55,000 |
+    # consolidated: payable 241,000 + 15,000 = 256,000; cost 844,000 + 16,000 = 860,000
+    #   net income 1,067,500 − 860,000 = 207,500; translation adjustment 55,000 + 24,500 = 79,500
+    #   check: 960,000 + 230,000 = 256,000 + 647,000 + 207,500 + 79,500 = 1,190,000
+    And the consolidated statement is exactly:
+      | account        | amount    |
+      | cash           |   960,000 |
+      | receivable     |   230,000 |
+      | investment     |         0 |
+      | payable        |   256,000 |
+      | capital        |   500,000 |
+      | retained       |   147,000 |
+      | sales          | 1,067,500 |
+      | cost           |   860,000 |
+      | net_income     |   207,500 |
       | fx_translation |    79,500 |
       | fx_gain_loss   |         0 |
     And every statement balances
@@ -107,6 +163,31 @@ Feature: Consolidated statement of a group with foreign subsidiaries
       | net_income     |   220,500 |
       | fx_translation |    61,500 |
       | fx_gain_loss   |    -3,000 |
+    And every statement balances
+
+  Scenario: A foreign-currency liability that shrinks in yen is an FX gain
+    Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # P's payable includes 100 USD booked at 15,000, next to its 300 USD receivable
+    And the foreign-currency monetary items of "fixtures/consolidation/monetary-items-with-payable.csv"
+    # USD closing rate 150 → 140: receivable 300 × 140 = 42,000 against 45,000: loss 3,000;
+    #   payable 100 × 140 = 14,000 against 15,000: the liability shrinks by 1,000, a gain
+    #   FX gain/loss −3,000 + 1,000 = −2,000; payable 233,000 − 1,000 = 232,000
+    #   net income 1,067,500 − 844,000 − 2,000 = 221,500
+    #   check: 940,000 + 222,000 = 232,000 + 647,000 + 221,500 + 61,500 = 1,162,000
+    When the exchange rates of "fixtures/consolidation/rates-usd-140.csv" are entered
+    Then the consolidated statement is exactly:
+      | account        | amount    |
+      | cash           |   940,000 |
+      | receivable     |   222,000 |
+      | investment     |         0 |
+      | payable        |   232,000 |
+      | capital        |   500,000 |
+      | retained       |   147,000 |
+      | sales          | 1,067,500 |
+      | cost           |   844,000 |
+      | net_income     |   221,500 |
+      | fx_translation |    61,500 |
+      | fx_gain_loss   |    -2,000 |
     And every statement balances
 
   Scenario: Two core operations at once never interleave

@@ -302,12 +302,14 @@ impl Statement {
         self.lines.iter()
     }
 
-    /// Number of lines.
+    /// Number of lines (for the unit tests; no operation needs it).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lines.len()
     }
 
-    /// Whether the statement has no line.
+    /// Whether the statement has no line (for the unit tests; no operation needs it).
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
