@@ -90,11 +90,8 @@ fn identity(amount: Amount) -> Amount {
     amount
 }
 
-/// An amount as the server's DECIMAL column gives it, without the column's trailing
-/// zeros (201000.0000 reads as 201000, as SQLite's text does), so messages and
-/// reports show the same figure on every engine.
 fn exact(amount: Amount) -> Result<Amount, money::AmountError> {
-    Ok(amount.normalize())
+    Ok(amount.normalize()) // 201000.0000 from a DECIMAL column reads as 201000, as on SQLite
 }
 
 fn exact_text(text: String) -> Result<Amount, money::AmountError> {
