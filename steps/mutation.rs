@@ -245,8 +245,8 @@ fn record_dir(root: &Path, service: &str) -> PathBuf {
 
 const RECORD_LISTS: [&str; 4] = ["caught", "missed", "timeout", "unviable"];
 
-/// How many mutants cargo-mutants makes of a service's code now.
-fn mutant_count(root: &Path, service: &str) -> Result<usize> {
+/// The mutants cargo-mutants makes of a service's code now, by name.
+fn mutant_names(root: &Path, service: &str) -> Result<std::collections::BTreeSet<String>> {
     let out = Command::new("cargo")
         .current_dir(root)
         .args(["mutants", "--list", "--file", &format!("src/{service}/**")])
@@ -260,8 +260,10 @@ fn mutant_count(root: &Path, service: &str) -> Result<usize> {
     }
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
 }
 
 /// Writes the record of a service from its last run's outcome lists.
@@ -269,12 +271,20 @@ fn save_record(root: &Path, service: &str) -> Result<()> {
     let Some(tally) = tally_from_output(root, service) else {
         return Ok(());
     };
-    let total = mutant_count(root, service)?;
+    // Outcomes of mutants the code no longer has (an edit moved or removed them)
+    // are dropped: the record is of the code as it is.
+    let current = mutant_names(root, service)?;
+    let total = current.len();
     let dir = record_dir(root, service);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for (name, list) in RECORD_LISTS.iter().zip(tally.lists()) {
-        let mut sorted = list.clone();
+        let mut sorted: Vec<String> = list
+            .iter()
+            .filter(|m| current.contains(*m))
+            .cloned()
+            .collect();
         sorted.sort();
+        sorted.dedup();
         let mut text = sorted.join("\n");
         if !text.is_empty() {
             text.push('\n');
@@ -390,8 +400,13 @@ fn print_report(root: &Path) -> Result<bool> {
             (true, false) => "  (under 90 %)".to_string(),
             (true, true) => String::new(),
         };
+        let score = if t.viable() == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.1}%", t.score())
+        };
         println!(
-            "{:<14} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>6.1}%{note}",
+            "{:<14} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>7}{note}",
             service,
             total,
             t.tested(),
@@ -399,7 +414,7 @@ fn print_report(root: &Path) -> Result<bool> {
             t.missed.len(),
             t.timeout.len(),
             t.unviable.len(),
-            t.score(),
+            score,
         );
     }
     for (service, (t, _)) in &records {
