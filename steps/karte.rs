@@ -393,6 +393,38 @@ async fn memo_written(w: &mut ScenarioWorld, name: String, body: String, at: Str
     Ok(())
 }
 
+/// A photo whose tags are refused: the exact message. Tags are split at commas and
+/// trimmed, and an empty one is kept (so "顔, " carries an empty tag).
+#[then(regex = r#"^saving a photo of "([^"]+)" tagged "([^"]*)" is refused: (.+)$"#)]
+async fn photo_refused(
+    w: &mut ScenarioWorld,
+    name: String,
+    tags: String,
+    expected: String,
+) -> Result<()> {
+    let id = customer(w, &name)?;
+    let store = store(w)?;
+    let tags: Vec<&str> = tags.split(',').map(str::trim).collect();
+    let saved = service::save_photo(
+        w.db()?,
+        &store,
+        id,
+        ImageKind::Photo,
+        b"refused image",
+        &tags,
+        w.karte.now_ms,
+    )
+    .await;
+    match saved {
+        Ok(photo) => bail!("the photo was saved as {photo} with the tags {tags:?}"),
+        Err(e) => ensure!(
+            e.to_string() == expected,
+            "the photo was refused with\n  {e}\nnot\n  {expected}"
+        ),
+    }
+    Ok(())
+}
+
 /// A memo time that is not a date and time: the exact message, and no memo written.
 #[then(regex = r#"^the memo "([^"]*)" for "([^"]+)" at "([^"]*)" is refused: (.+)$"#)]
 async fn memo_refused(

@@ -199,7 +199,12 @@ impl EngineServer {
                 .await?;
                 let template = format!("kensho_tpl_{run_id}");
                 let location = redact_url(&admin_url);
-                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{template}\"")))
+                // UTF-8 with byte-order collation whatever the server's defaults (a
+                // cluster initialised as SQL_ASCII counts VARCHAR lengths in bytes), as
+                // MariaDB's utf8mb4_bin and SQLite do.
+                sqlx::query(AssertSqlSafe(format!(
+                    "CREATE DATABASE \"{template}\" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+                )))
                     .execute(&admin)
                     .await
                     .map_err(sql_err(engine, "creating the template database", &location))?;
