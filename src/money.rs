@@ -211,6 +211,13 @@ pub fn parse_amount(text: &str) -> Result<Amount, AmountError> {
     Decimal::from_str_exact(&canonical).map_err(|_| AmountError::Overflow(trimmed.to_string()))
 }
 
+/// An amount as a server's DECIMAL column gives it, without the column's trailing
+/// zeros (201000.0000 reads as 201000, as SQLite's text does), so messages and
+/// reports show the same figure on every engine.
+pub fn from_decimal_column(amount: Amount) -> Amount {
+    amount.normalize()
+}
+
 /// The text an amount is stored as where the engine has no exact decimal type
 /// (SQLite): normalised, so `80000.00` and `80000` store the same.
 pub fn to_storage_text(amount: Amount) -> String {

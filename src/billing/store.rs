@@ -37,7 +37,7 @@ fn identity(amount: Amount) -> Amount {
 }
 
 fn exact(amount: Amount) -> Result<Amount, money::AmountError> {
-    Ok(amount)
+    Ok(money::from_decimal_column(amount))
 }
 
 macro_rules! dialect {

@@ -91,7 +91,7 @@ fn identity(amount: Amount) -> Amount {
 }
 
 fn exact(amount: Amount) -> Result<Amount, money::AmountError> {
-    Ok(amount.normalize()) // 201000.0000 from a DECIMAL column reads as 201000, as on SQLite
+    Ok(money::from_decimal_column(amount))
 }
 
 fn exact_text(text: String) -> Result<Amount, money::AmountError> {
