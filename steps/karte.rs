@@ -514,6 +514,48 @@ async fn purge_removed(w: &mut ScenarioWorld, photos: usize, customers: usize) -
     Ok(())
 }
 
+/// Stored objects whose bytes the last purge deleted: the purged photos' and any
+/// left queued by an earlier run.
+#[then(expr = "the purge deleted the bytes of {int} stored object(s)")]
+async fn purge_deleted_objects(w: &mut ScenarioWorld, objects: usize) -> Result<()> {
+    let r = w.karte.last_purge.context("the purge has not run")?;
+    ensure!(
+        r.objects == objects,
+        "the purge deleted the bytes of {} stored objects, expected {objects}",
+        r.objects
+    );
+    Ok(())
+}
+
+/// Moving to or out of the trash something that does not exist: the exact message.
+#[then(
+    regex = r#"^(moving|restoring) (photo|customer) (\d+) (?:to|from) the trash is refused: (.+)$"#
+)]
+async fn trash_refused(
+    w: &mut ScenarioWorld,
+    action: String,
+    what: String,
+    id: i64,
+    expected: String,
+) -> Result<()> {
+    let db = w.db()?;
+    let now = w.karte.now_ms;
+    let done = match (action.as_str(), what.as_str()) {
+        ("moving", "photo") => service::trash_photo(db, id, now).await,
+        ("moving", _) => service::trash_customer(db, id, now).await,
+        (_, "photo") => service::restore_photo(db, id).await,
+        _ => service::restore_customer(db, id).await,
+    };
+    match done {
+        Ok(()) => bail!("{action} {what} {id} succeeded"),
+        Err(e) => ensure!(
+            e.to_string() == expected,
+            "{action} {what} {id} was refused with\n  {e}\nnot\n  {expected}"
+        ),
+    }
+    Ok(())
+}
+
 #[then(expr = "{string} still has {int} photo(s)")]
 #[then(regex = r"^「([^」]+)」の写真は(\d+)枚残っている$")]
 async fn still_has(w: &mut ScenarioWorld, name: String, count: usize) -> Result<()> {

@@ -13,6 +13,7 @@ Feature: Resuming an interrupted purge
     Then 50 expired photos are gone and 0 of their keys wait in the deletion queue
     When the purge runs
     Then the purge removed 40 photos and 0 customers
+    And the purge deleted the bytes of 40 stored objects
     And all expired trash is gone and nothing else
     And no orphan bytes or tag rows remain
 
@@ -22,5 +23,7 @@ Feature: Resuming an interrupted purge
     And 50 expired photos are gone and 50 of their keys wait in the deletion queue
     When the purge runs
     Then the purge removed 40 photos and 0 customers
+    # the 50 keys left queued by the failed run, then the 40 photos purged now
+    And the purge deleted the bytes of 90 stored objects
     And all expired trash is gone and nothing else
     And no orphan bytes or tag rows remain
