@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::{given, then, when};
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
+use kensho::db::Db;
 use kensho::karte::service::{
     self, ImageKind, KarteError, PurgeOptions, PurgeReport, RETENTION_MS,
 };
@@ -37,6 +38,9 @@ pub struct KarteState {
     pub lost_in_race: Vec<i64>,
     /// The bytes each photo got in its last update.
     pub updated_bytes: BTreeMap<i64, Vec<u8>>,
+    /// How the concurrency statistics count the last update that was held back by
+    /// another transaction, with its message.
+    pub blocked_update: Option<(ErrorKind, String)>,
     /// Set only by the suite's incident replay check (seed 000): the purge runs as
     /// the original single long transaction.
     pub replay_long_purge: bool,
@@ -332,6 +336,77 @@ async fn photo_updated(w: &mut ScenarioWorld, name: String, n: usize, at: String
     let bytes = format!("image {n} of {name}, as updated at {at}").into_bytes();
     service::update_photo(w.db()?, &store(w)?, id, &bytes, wall_clock_ms(&at)?).await?;
     w.karte.updated_bytes.insert(id, bytes);
+    Ok(())
+}
+
+/// 画像の更新 while another transaction holds the photo's row lock (on SQLite, where
+/// a transaction locks the whole database, the write lock): the update waits out
+/// the lock wait ([`kensho::db::LOCK_WAIT`]) and fails; the holder then rolls back.
+#[when(regex = r#"^"([^"]+)"'s photo (\d+) is updated while another transaction holds it$"#)]
+async fn update_held_back(w: &mut ScenarioWorld, name: String, n: usize) -> Result<()> {
+    let id = nth_photo(w, &name, n)?;
+    let db = w.db()?.clone();
+    let store = store(w)?;
+    let bytes = format!("image {n} of {name}, held back").into_bytes();
+    let update = service::update_photo(&db, &store, id, &bytes, w.karte.now_ms);
+    // The holder's statement: a row lock on the photo, or on SQLite any write (it
+    // takes the database's write lock until the transaction ends).
+    macro_rules! held_back {
+        ($pool:expr, $lock:literal) => {{
+            let mut holder = $pool.begin().await?;
+            sqlx::query($lock).bind(id).execute(&mut *holder).await?;
+            let updated = update.await;
+            holder.rollback().await?;
+            updated
+        }};
+    }
+    let updated = match &db {
+        Db::Sqlite(pool) => held_back!(
+            pool,
+            "UPDATE karte_photo SET updated_at = updated_at WHERE id = ?"
+        ),
+        Db::Postgres(pool) => {
+            held_back!(pool, "SELECT id FROM karte_photo WHERE id = $1 FOR UPDATE")
+        }
+        Db::MySql(pool) => held_back!(pool, "SELECT id FROM karte_photo WHERE id = ? FOR UPDATE"),
+    };
+    match updated {
+        Ok(()) => bail!("photo {id} was updated while another transaction held it"),
+        Err(e) => w.karte.blocked_update = Some((kind_of(&e), e.to_string())),
+    }
+    Ok(())
+}
+
+/// How the concurrency statistics count the held-back update, per engine:
+/// | engine | counted as |, one row per engine.
+#[then("the update failed and the concurrency statistics count it as:")]
+async fn blocked_update_counted(
+    w: &mut ScenarioWorld,
+    step: &cucumber::gherkin::Step,
+) -> Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .context("the step needs a table: | engine | counted as |")?;
+    let engine = w.db()?.engine().name();
+    let mut expected = None;
+    for row in table.rows.iter().skip(1) {
+        match row.as_slice() {
+            [e, kind] if e.trim() == engine => expected = Some(kind.trim().to_string()),
+            [_, _] => {}
+            _ => bail!("each row is | engine | counted as |, found {row:?}"),
+        }
+    }
+    let expected = expected.with_context(|| format!("the table has no row for {engine}"))?;
+    let (kind, message) = w
+        .karte
+        .blocked_update
+        .as_ref()
+        .context("no update was held back in this scenario")?;
+    ensure!(
+        kind.to_string() == expected,
+        "the held-back update is counted as {kind}, expected {expected}; its error: {message}"
+    );
     Ok(())
 }
 

@@ -27,3 +27,19 @@ Feature: Updating a photo
     Then updating "佐藤"'s photo 1 is refused because it is in the trash
     And "佐藤"'s photo 1 was last updated at 2026-11-23 12:00
     And no orphan bytes or tag rows remain
+
+  # Seed 000: saves and updates failed with lock errors while the purge held its
+  # locks. An update that cannot get its photo within the lock wait fails as a lock
+  # error (counted so in the concurrency statistics), and leaves the photo as it was.
+  Scenario: An update held back past the lock wait fails as a lock error and changes nothing
+    When "佐藤"'s photo 1 is updated while another transaction holds it
+    Then the update failed and the concurrency statistics count it as:
+      | engine   | counted as        |
+      | sqlite   | database busy     |
+      | postgres | lock wait timeout |
+      | mariadb  | lock wait timeout |
+    And "佐藤"'s photo 1 was last updated at 2026-11-23 12:00
+    And no orphan bytes or tag rows remain
+    When "佐藤"'s photo 1 is updated at 2026-11-24 10:15
+    Then "佐藤"'s photo 1 holds the bytes of its last update
+    And no orphan bytes or tag rows remain
