@@ -28,6 +28,12 @@ pub enum Fault {
     /// The run stops right after the commit at fault point `after`, writing nothing
     /// more, as an aborted process would leave it.
     Abort { after: usize },
+    /// At fault point `at` the transaction stalls for `time` (a slow disk, a
+    /// congested server) and then goes on as usual.
+    Stall {
+        at: usize,
+        time: std::time::Duration,
+    },
 }
 
 /// The database connection was lost in the middle of a transaction: the database
@@ -133,6 +139,7 @@ impl Session for sqlx::MySqlConnection {
 /// `action`. Under [`Fault::ConnectionLost`] at this point the connection is dropped
 /// (and the caller's next statement or commit fails), or, without a server
 /// connection, the error is returned here and the caller abandons the transaction.
+/// Under [`Fault::Stall`] at this point it waits, then lets the transaction go on.
 pub(crate) async fn in_transaction<C: Session>(
     fault: Option<Fault>,
     point: usize,
@@ -149,6 +156,10 @@ pub(crate) async fn in_transaction<C: Session>(
                     source: None,
                 })
             }
+        }
+        Some(Fault::Stall { at, time }) if at == point => {
+            tokio::time::sleep(time).await;
+            Ok(())
         }
         _ => Ok(()),
     }

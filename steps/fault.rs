@@ -84,6 +84,58 @@ async fn purge_loses_connection(w: &mut ScenarioWorld, chunk: usize, at: usize) 
     Ok(())
 }
 
+/// The purge with its chunks adapting to a time target: chunks start at `least`
+/// photos, double (up to `most`) after a chunk that took under half the target and
+/// halve (down to `least`) after one that took longer than it. Chunk `stall`'s
+/// transaction stalls for `secs` seconds before its commit. Optionally the run
+/// stops after `max` chunks.
+#[when(
+    regex = r"^the purge runs aiming at (\d+) seconds? per chunk, in chunks of (\d+) to (\d+) photos, and chunk (\d+) stalls for (\d+) seconds?(?:; it stops after (\d+) chunks)?$"
+)]
+async fn purge_with_slow_chunk(
+    w: &mut ScenarioWorld,
+    target: u64,
+    least: usize,
+    most: usize,
+    stall: usize,
+    secs: u64,
+    max: String,
+) -> Result<()> {
+    // An optional group that did not match arrives empty.
+    let max = match max.as_str() {
+        "" => None,
+        n => Some(n.parse().context("the number of chunks")?),
+    };
+    let options = PurgeOptions {
+        chunk: least,
+        max_chunk: most,
+        target: Some(std::time::Duration::from_secs(target)),
+        max_chunks: max,
+        fault: Some(Fault::Stall {
+            at: stall,
+            time: std::time::Duration::from_secs(secs),
+        }),
+        ..w.karte.purge_options()
+    };
+    let store = crate::karte::store(w)?;
+    let report = karte::purge_with(w.db()?, &store, w.karte.now_ms, &options).await?;
+    w.karte.last_purge = Some(report);
+    Ok(())
+}
+
+/// How many chunks (transactions) the last purge took.
+#[then(expr = "the purge took {int} chunk(s)")]
+async fn purge_chunks(w: &mut ScenarioWorld, chunks: usize) -> Result<()> {
+    let report = w.karte.last_purge.context("the purge has not run")?;
+    ensure!(
+        report.chunks == chunks,
+        "the purge took {} chunks ({} photos), expected {chunks}",
+        report.chunks,
+        report.photos
+    );
+    Ok(())
+}
+
 /// A consolidation core operation whose connection drops after its `n`-th
 /// statement save (per step: each company's statement, then the consolidated one;
 /// in memory: the one bulk save), on every database of the scenario.

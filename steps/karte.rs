@@ -467,6 +467,88 @@ async fn session_time_zone(w: &mut ScenarioWorld, offset: String) -> Result<()> 
     Ok(())
 }
 
+/// A session time zone an administrator may not set: the exact message.
+#[then(regex = r#"^setting the database session time zone to "([^"]*)" is refused: (.+)$"#)]
+async fn time_zone_refused(w: &mut ScenarioWorld, offset: String, expected: String) -> Result<()> {
+    match service::set_session_time_zone(w.db()?, &offset).await {
+        Ok(_) => bail!("the session time zone {offset:?} was accepted"),
+        Err(e) => ensure!(
+            e.to_string() == expected,
+            "the session time zone {offset:?} was refused with\n  {e}\nnot\n  {expected}"
+        ),
+    }
+    Ok(())
+}
+
+/// A session time zone that is set on every connection of the servers; SQLite has
+/// no session time zone and says so.
+#[then(regex = r#"^setting the database session time zone to "([^"]*)" is accepted$"#)]
+async fn time_zone_accepted(w: &mut ScenarioWorld, offset: String) -> Result<()> {
+    let db = w.db()?;
+    let set = service::set_session_time_zone(db, &offset).await?;
+    let has_zones = db.engine() != kensho::db::Engine::Sqlite;
+    ensure!(
+        set == has_zones,
+        "{}: setting the session time zone reported {set}, expected {has_zones} (only SQLite has none)",
+        db.engine().name()
+    );
+    Ok(())
+}
+
+/// A memo body of `length` characters: a kanji repeated, ASCII spaces or
+/// full-width spaces (U+3000).
+fn memo_body(length: usize, made_of: &str) -> Result<String> {
+    let c = match made_of {
+        "characters" => '記',
+        "spaces" => ' ',
+        "full-width spaces" => '\u{3000}',
+        other => bail!("a memo is made of characters, spaces or full-width spaces, not {other:?}"),
+    };
+    Ok(std::iter::repeat_n(c, length).collect())
+}
+
+/// A memo refused for its body: the exact reason, after "memo for customer <id>: ".
+#[then(
+    regex = r#"^a memo of (\d+) (characters|spaces|full-width spaces) for "([^"]+)" is refused: (.+)$"#
+)]
+async fn memo_body_refused(
+    w: &mut ScenarioWorld,
+    length: usize,
+    made_of: String,
+    name: String,
+    reason: String,
+) -> Result<()> {
+    let id = customer(w, &name)?;
+    let body = memo_body(length, &made_of)?;
+    let expected = format!("memo for customer {id}: {reason}");
+    match service::add_memo(w.db()?, id, &body, w.karte.now_ms).await {
+        Ok(memo) => bail!("a memo of {length} {made_of} was written as memo {memo}"),
+        Err(e) => ensure!(
+            e.to_string() == expected,
+            "a memo of {length} {made_of} was refused with\n  {e}\nnot\n  {expected}"
+        ),
+    }
+    Ok(())
+}
+
+/// A memo accepted and read back exactly as written.
+#[then(regex = r#"^a memo of (\d+) characters for "([^"]+)" is kept whole$"#)]
+async fn memo_body_kept(w: &mut ScenarioWorld, length: usize, name: String) -> Result<()> {
+    let id = customer(w, &name)?;
+    let body = memo_body(length, "characters")?;
+    service::add_memo(w.db()?, id, &body, w.karte.now_ms).await?;
+    let memos = service::memos(w.db()?, id).await?;
+    ensure!(
+        memos.iter().any(|m| m.body == body),
+        "no memo of {name} holds the {length} characters written; their lengths: {:?}",
+        memos
+            .iter()
+            .map(|m| m.body.chars().count())
+            .collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
 #[when(regex = r#"^"([^"]+)" gets the memo "([^"]*)" at (\d{4}-\d{2}-\d{2} \d{2}:\d{2})$"#)]
 async fn memo_written(w: &mut ScenarioWorld, name: String, body: String, at: String) -> Result<()> {
     let id = customer(w, &name)?;
