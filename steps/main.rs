@@ -8,6 +8,7 @@ mod consolidation;
 mod fault;
 mod flags;
 mod karte;
+mod object_store;
 mod reporting;
 mod runner;
 mod tables;

@@ -20,6 +20,8 @@ mod flags;
 mod karte;
 #[path = "mutants.rs"]
 mod mutants;
+#[path = "object_store.rs"]
+mod object_store;
 #[path = "reporting.rs"]
 mod reporting;
 #[path = "runner.rs"]
