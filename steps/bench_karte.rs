@@ -19,7 +19,7 @@ use clap::Parser;
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
 use kensho::db::{Db, Engine, EngineServer, ProviderSource};
 use kensho::karte::service::{self, ImageKind, KarteError, PURGE_CHUNK, PurgeOptions};
-use kensho::karte::storage::{MemoryStore, ObjectStore};
+use kensho::karte::storage::{ObjectStore, StoreError, validate_key};
 use kensho::karte::time::{DAY_MS, WallClock};
 use sqlx::AssertSqlSafe;
 
@@ -348,4 +348,50 @@ async fn main() -> Result<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// An object store held in memory (for measurements, where the filesystem would
+/// dominate what is measured). Keys are checked as in every store.
+#[derive(Debug, Default)]
+struct MemoryStore {
+    objects: std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryStore {
+    fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    fn objects(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, Vec<u8>>> {
+        // A panic while holding the lock leaves the map itself intact.
+        self.objects.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl ObjectStore for MemoryStore {
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        validate_key(key)?;
+        self.objects().insert(key.to_string(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        validate_key(key)?;
+        Ok(self.objects().get(key).cloned())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        validate_key(key)?;
+        self.objects().remove(key);
+        Ok(())
+    }
+
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        validate_key(key)?;
+        Ok(self.objects().contains_key(key))
+    }
+
+    fn list(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.objects().keys().cloned().collect())
+    }
 }

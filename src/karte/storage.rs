@@ -225,61 +225,6 @@ impl ObjectStore for LocalStore {
     }
 }
 
-/// An object store held in memory (for measurements, where the filesystem would
-/// dominate what is measured). Keys are checked as in every store.
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    objects: std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>,
-}
-
-impl MemoryStore {
-    pub fn new() -> Self {
-        MemoryStore::default()
-    }
-
-    fn objects(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, Vec<u8>>> {
-        // A panic while holding the lock leaves the map itself intact.
-        self.objects.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// How many objects are stored.
-    pub fn len(&self) -> usize {
-        self.objects().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl ObjectStore for MemoryStore {
-    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StoreError> {
-        validate_key(key)?;
-        self.objects().insert(key.to_string(), bytes.to_vec());
-        Ok(())
-    }
-
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        validate_key(key)?;
-        Ok(self.objects().get(key).cloned())
-    }
-
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        validate_key(key)?;
-        self.objects().remove(key);
-        Ok(())
-    }
-
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        validate_key(key)?;
-        Ok(self.objects().contains_key(key))
-    }
-
-    fn list(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self.objects().keys().cloned().collect())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,21 +392,5 @@ mod tests {
             message.starts_with("object store could not create the folder of \"a/b\""),
             "{message}"
         );
-    }
-
-    #[test]
-    fn memory_store_keeps_checks_and_deletes_like_the_filesystem_one() {
-        let store = MemoryStore::new();
-        store.put("customers/1/a.img", b"one").unwrap();
-        store.put("customers/1/a.img", b"two").unwrap();
-        assert_eq!(
-            store.get("customers/1/a.img").unwrap(),
-            Some(b"two".to_vec())
-        );
-        assert!(store.put("../escape", b"x").is_err());
-        store.delete("customers/1/a.img").unwrap();
-        store.delete("customers/1/a.img").unwrap();
-        assert!(store.is_empty());
-        assert_eq!(store.list().unwrap(), Vec::<String>::new());
     }
 }
