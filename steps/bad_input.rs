@@ -20,7 +20,7 @@ use kensho::db::Db;
 use kensho::input::read_input;
 
 use crate::tables::{data_table, origin};
-use crate::world::ScenarioWorld;
+use crate::world::{ScenarioWorld, refused_exactly};
 
 /// What the bad-input steps of one scenario keep between steps.
 #[derive(Debug, Default)]
@@ -159,9 +159,7 @@ async fn seed_rows(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<
 async fn refused_with(w: &mut ScenarioWorld, message: String) -> Result<()> {
     match w.bad_input.outcome.take() {
         None => bail!("no step attempted an import in this scenario"),
-        Some(Ok(())) => bail!("it was accepted; expected the refusal {message:?}"),
-        Some(Err(got)) if got == message => Ok(()),
-        Some(Err(got)) => bail!("refused with the message\n  {got}\nexpected\n  {message}"),
+        Some(outcome) => refused_exactly("the import", outcome, &message),
     }
 }
 

@@ -123,19 +123,6 @@ async fn purge_with_slow_chunk(
     Ok(())
 }
 
-/// How many chunks (transactions) the last purge took.
-#[then(expr = "the purge took {int} chunk(s)")]
-async fn purge_chunks(w: &mut ScenarioWorld, chunks: usize) -> Result<()> {
-    let report = w.karte.last_purge.context("the purge has not run")?;
-    ensure!(
-        report.chunks == chunks,
-        "the purge took {} chunks ({} photos), expected {chunks}",
-        report.chunks,
-        report.photos
-    );
-    Ok(())
-}
-
 /// A consolidation core operation whose connection drops after its `n`-th
 /// statement save (per step: each company's statement, then the consolidated one;
 /// in memory: the one bulk save), on every database of the scenario.

@@ -15,7 +15,7 @@ use kensho::karte::service::{
 use kensho::karte::storage::{LocalStore, ObjectStore, StoreError};
 use kensho::karte::time::{DAY_MS, WallClock};
 
-use crate::world::ScenarioWorld;
+use crate::world::{ScenarioWorld, refused_exactly};
 
 /// The scenario's karte state: its clock, object store and the photos it made.
 #[derive(Debug, Default)]
@@ -470,14 +470,11 @@ async fn session_time_zone(w: &mut ScenarioWorld, offset: String) -> Result<()> 
 /// A session time zone an administrator may not set: the exact message.
 #[then(regex = r#"^setting the database session time zone to "([^"]*)" is refused: (.+)$"#)]
 async fn time_zone_refused(w: &mut ScenarioWorld, offset: String, expected: String) -> Result<()> {
-    match service::set_session_time_zone(w.db()?, &offset).await {
-        Ok(_) => bail!("the session time zone {offset:?} was accepted"),
-        Err(e) => ensure!(
-            e.to_string() == expected,
-            "the session time zone {offset:?} was refused with\n  {e}\nnot\n  {expected}"
-        ),
-    }
-    Ok(())
+    refused_exactly(
+        &format!("the session time zone {offset:?}"),
+        service::set_session_time_zone(w.db()?, &offset).await,
+        &expected,
+    )
 }
 
 /// A session time zone that is set on every connection of the servers; SQLite has
@@ -520,15 +517,11 @@ async fn memo_body_refused(
 ) -> Result<()> {
     let id = customer(w, &name)?;
     let body = memo_body(length, &made_of)?;
-    let expected = format!("memo for customer {id}: {reason}");
-    match service::add_memo(w.db()?, id, &body, w.karte.now_ms).await {
-        Ok(memo) => bail!("a memo of {length} {made_of} was written as memo {memo}"),
-        Err(e) => ensure!(
-            e.to_string() == expected,
-            "a memo of {length} {made_of} was refused with\n  {e}\nnot\n  {expected}"
-        ),
-    }
-    Ok(())
+    refused_exactly(
+        &format!("a memo of {length} {made_of}"),
+        service::add_memo(w.db()?, id, &body, w.karte.now_ms).await,
+        &format!("memo for customer {id}: {reason}"),
+    )
 }
 
 /// A memo accepted and read back exactly as written.
@@ -578,14 +571,7 @@ async fn photo_refused(
         w.karte.now_ms,
     )
     .await;
-    match saved {
-        Ok(photo) => bail!("the photo was saved as {photo} with the tags {tags:?}"),
-        Err(e) => ensure!(
-            e.to_string() == expected,
-            "the photo was refused with\n  {e}\nnot\n  {expected}"
-        ),
-    }
-    Ok(())
+    refused_exactly(&format!("the photo tagged {tags:?}"), saved, &expected)
 }
 
 /// A memo time that is not a date and time: the exact message, and no memo written.
@@ -664,10 +650,28 @@ async fn memos_in_utc(
     memos_match(w, &name, step, WallClock::utc, "UTC").await
 }
 
+/// The report of the last purge a step ran.
+fn last_purge(w: &ScenarioWorld) -> Result<PurgeReport> {
+    w.karte.last_purge.context("the purge has not run")
+}
+
+/// How many chunks (transactions) the last purge took.
+#[then(expr = "the purge took {int} chunk(s)")]
+async fn purge_chunks(w: &mut ScenarioWorld, chunks: usize) -> Result<()> {
+    let r = last_purge(w)?;
+    ensure!(
+        r.chunks == chunks,
+        "the purge took {} chunks ({} photos), expected {chunks}",
+        r.chunks,
+        r.photos
+    );
+    Ok(())
+}
+
 #[then(expr = "the purge removed {int} photo(s) and {int} customer(s)")]
 #[then(regex = r"^一括削除で写真(\d+)枚と顧客(\d+)名が完全に削除された$")]
 async fn purge_removed(w: &mut ScenarioWorld, photos: usize, customers: usize) -> Result<()> {
-    let r = w.karte.last_purge.context("the purge has not run")?;
+    let r = last_purge(w)?;
     ensure!(
         (r.photos, r.customers) == (photos, customers),
         "the purge removed {} photos and {} customers",
@@ -681,7 +685,7 @@ async fn purge_removed(w: &mut ScenarioWorld, photos: usize, customers: usize) -
 /// left queued by an earlier run.
 #[then(expr = "the purge deleted the bytes of {int} stored object(s)")]
 async fn purge_deleted_objects(w: &mut ScenarioWorld, objects: usize) -> Result<()> {
-    let r = w.karte.last_purge.context("the purge has not run")?;
+    let r = last_purge(w)?;
     ensure!(
         r.objects == objects,
         "the purge deleted the bytes of {} stored objects, expected {objects}",
@@ -709,14 +713,7 @@ async fn trash_refused(
         (_, "photo") => service::restore_photo(db, id).await,
         _ => service::restore_customer(db, id).await,
     };
-    match done {
-        Ok(()) => bail!("{action} {what} {id} succeeded"),
-        Err(e) => ensure!(
-            e.to_string() == expected,
-            "{action} {what} {id} was refused with\n  {e}\nnot\n  {expected}"
-        ),
-    }
-    Ok(())
+    refused_exactly(&format!("{action} {what} {id}"), done, &expected)
 }
 
 #[then(expr = "{string} still has {int} photo(s)")]

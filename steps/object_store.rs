@@ -11,7 +11,7 @@ use cucumber::{given, then};
 use kensho::karte::storage::{LocalStore, ObjectStore, StoreError};
 
 use crate::karte::store;
-use crate::world::ScenarioWorld;
+use crate::world::{ScenarioWorld, refused_exactly};
 
 /// A message as a scenario writes it: `<root>` stands for the store's folder.
 fn with_root(store: &LocalStore, message: &str) -> String {
@@ -106,37 +106,20 @@ async fn lists(w: &mut ScenarioWorld, expected: String) -> Result<()> {
 )]
 async fn fails(w: &mut ScenarioWorld, action: String, key: String, expected: String) -> Result<()> {
     let store = store(w)?;
-    let outcome = match action.as_str() {
-        "reading" => store.get(&key).map(|_| ()),
-        "deleting" => store.delete(&key),
-        "looking up" => store.exists(&key).map(|_| ()),
-        _ => store.put(&key, b"refused"),
-    };
-    refused(&store, outcome, &format!("{action} {key:?}"), &expected)
+    let what = format!("{action} {key:?}");
+    let expected = with_root(&store, &expected);
+    match action.as_str() {
+        "reading" => refused_exactly(&what, store.get(&key), &expected),
+        "deleting" => refused_exactly(&what, store.delete(&key), &expected),
+        "looking up" => refused_exactly(&what, store.exists(&key), &expected),
+        _ => refused_exactly(&what, store.put(&key, b"refused"), &expected),
+    }
 }
 
 #[then(expr = "listing the object store fails: {}")]
 async fn listing_fails(w: &mut ScenarioWorld, expected: String) -> Result<()> {
     let store = store(w)?;
-    let outcome = store.list().map(|_| ());
-    refused(&store, outcome, "listing", &expected)
-}
-
-fn refused(
-    store: &LocalStore,
-    outcome: Result<(), StoreError>,
-    what: &str,
-    expected: &str,
-) -> Result<()> {
-    let expected = with_root(store, expected);
-    match outcome {
-        Ok(()) => bail!("{what} succeeded, expected it to fail with\n  {expected}"),
-        Err(e) => ensure!(
-            e.to_string() == expected,
-            "{what} failed with\n  {e}\nnot\n  {expected}"
-        ),
-    }
-    Ok(())
+    refused_exactly("listing", store.list(), &with_root(&store, &expected))
 }
 
 /// A key of `length` characters, `a/` segments ending in `.jpg`.

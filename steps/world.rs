@@ -1,6 +1,6 @@
 //! The world of one scenario: its isolated database, and what the last step produced.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use kensho::billing::demonstration::NaivePolicy;
 use kensho::billing::{BatchOutcome, BillingRecord};
 use kensho::db::{Db, Engine, ScenarioDb};
@@ -98,5 +98,19 @@ impl ScenarioWorld {
         self.last_batch
             .as_ref()
             .context("no billing batch has run in this scenario yet")
+    }
+}
+
+/// An attempt that must be refused with exactly `expected`, the message the user
+/// sees; `what` names the attempt in the failure.
+pub fn refused_exactly<T: std::fmt::Debug, E: std::fmt::Display>(
+    what: &str,
+    outcome: std::result::Result<T, E>,
+    expected: &str,
+) -> Result<()> {
+    match outcome {
+        Ok(done) => bail!("{what} was accepted ({done:?}); expected the refusal\n  {expected}"),
+        Err(e) if e.to_string() == expected => Ok(()),
+        Err(e) => bail!("{what} was refused with\n  {e}\nnot\n  {expected}"),
     }
 }
