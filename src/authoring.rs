@@ -69,35 +69,7 @@ impl Shard {
     }
 }
 
-/// Edit distance (Levenshtein, by characters).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-/// The `n` candidates closest to `text`, closest first (ties in candidate order).
-pub fn closest<'a>(text: &str, candidates: &[&'a str], n: usize) -> Vec<&'a str> {
-    let mut scored: Vec<(usize, usize, &str)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (distance(text, c), i, *c))
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.2 == b.2);
-    scored.into_iter().take(n).map(|(_, _, c)| c).collect()
-}
+pub use kensho_shared::text::closest;
 
 /// Tags a feature, rule, scenario or examples block may carry: `@slow` (left out
 /// unless `--slow`), `@serial` (runs alone), `@fault` (fault-injection scenarios).
@@ -115,9 +87,9 @@ const TAGS_JA: [(&str, &str); 7] = [
 ];
 
 /// What is wrong with one tag (written with its `@`), or `None` if it is known:
-/// one of [`KNOWN_TAGS`] or `@differential(flag)` with a flag of
-/// [`crate::flags::KNOWN`].
-pub fn tag_problem(tag: &str) -> Option<String> {
+/// one of [`KNOWN_TAGS`] or `@differential(flag)` with one of `flags` (the flags
+/// the registered services declare).
+pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
     let known = || {
         let mut all: Vec<String> = KNOWN_TAGS.iter().map(|t| format!("@{t}")).collect();
         all.push("@differential(flag)".into());
@@ -149,12 +121,16 @@ pub fn tag_problem(tag: &str) -> Option<String> {
         .strip_prefix("differential(")
         .and_then(|f| f.strip_suffix(')'))
     {
-        if crate::flags::KNOWN.contains(&flag) {
+        if flags.contains(&flag) {
             return None;
         }
         return Some(format!(
             "unknown flag {flag:?} in {tag:?}; known flags: {}",
-            crate::flags::KNOWN.join(", ")
+            if flags.is_empty() {
+                "none (no registered service declares a flag)".to_string()
+            } else {
+                flags.join(", ")
+            }
         ));
     }
     if name.is_empty() {
@@ -197,7 +173,7 @@ pub fn tag_problem(tag: &str) -> Option<String> {
 /// doc strings), up to a `#` comment; `@a@b` is two tags. Gherkin itself takes
 /// `@slow,` for a tag named `slow,` and stops at a lone `@` with "unknown keyword"
 /// on another line; this check names the line and the tag.
-pub fn tag_problems(file: &str, text: &str) -> Vec<String> {
+pub fn tag_problems(file: &str, text: &str, flags: &[&str]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut in_docstring: Option<&str> = None;
     for (i, line) in text.lines().enumerate() {
@@ -224,7 +200,7 @@ pub fn tag_problems(file: &str, text: &str) -> Vec<String> {
                 None => vec![word.to_string()],
             };
             for tag in tags {
-                if let Some(problem) = tag_problem(&tag) {
+                if let Some(problem) = tag_problem(&tag, flags) {
                     problems.push(format!("{file}:{}: {problem}", i + 1));
                 }
             }
@@ -293,8 +269,6 @@ mod tests {
             closest("today was 2026-11-23", &known, 2)[0],
             "today is 2026-11-23"
         );
-        assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(distance("佐藤", "佐藤さん"), 2);
     }
 
     #[test]
@@ -303,13 +277,14 @@ mod tests {
             "@slow",
             "@serial",
             "@fault",
-            "@differential(consolidation.in_memory)",
+            "@differential(ledger.fast_path)",
         ] {
-            assert_eq!(tag_problem(ok), None, "{ok}");
+            assert_eq!(tag_problem(ok, &["ledger.fast_path"]), None, "{ok}");
         }
         let problems = tag_problems(
             "f.feature",
             "@slow @serial\nFeature: x\n  \"\"\"\n  @inside a doc string\n  \"\"\"\n  @ @slow, @シリアル @slwo # @comment\n  @differential(x) @slow@seriel\n",
+            &["ledger.fast_path"],
         );
         assert_eq!(
             problems,
@@ -318,7 +293,7 @@ mod tests {
                 "f.feature:6: \"@slow,\" is not a tag: tags are separated by spaces, not punctuation; closest known tag: @slow",
                 "f.feature:6: unknown tag \"@シリアル\"; tags are written in ASCII; closest known tag: @serial; the known tags are @slow, @serial, @fault, @differential(flag)",
                 "f.feature:6: unknown tag \"@slwo\"; closest known tag: @slow; the known tags are @slow, @serial, @fault, @differential(flag)",
-                "f.feature:7: unknown flag \"x\" in \"@differential(x)\"; known flags: consolidation.in_memory",
+                "f.feature:7: unknown flag \"x\" in \"@differential(x)\"; known flags: ledger.fast_path",
                 "f.feature:7: unknown tag \"@seriel\"; closest known tag: @serial; the known tags are @slow, @serial, @fault, @differential(flag)",
             ]
         );

@@ -1,5 +1,5 @@
 //! Property tests (fuzzing) of the parsers of user input: the CSV reader of the
-//! services' imports ([`crate::input::parse_csv`]), the generic table loader's
+//! services' imports ([`kensho_shared::input::parse_csv`]), the generic table loader's
 //! ([`crate::check::seed::table_from_csv`]) and the Gherkin data-table reader
 //! ([`crate::check::table::Table::from_raw`]).
 //!
@@ -21,7 +21,7 @@ use proptest::test_runner::{Config, TestError, TestRunner};
 
 use crate::check::seed::table_from_csv;
 use crate::check::table::Table;
-use crate::input::{InputError, parse_csv};
+use kensho_shared::input::{InputError, parse_csv};
 
 fn project(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -67,7 +67,7 @@ fn table_corpus() -> Vec<Vec<Vec<String>>> {
         .collect();
     for bytes in csv_corpus() {
         if let Ok(text) = std::str::from_utf8(&bytes)
-            && let Ok(records) = crate::input::records("corpus", text)
+            && let Ok(records) = kensho_shared::input::records("corpus", text)
         {
             corpus.push(records.into_iter().map(|r| r.fields).collect());
         }

@@ -1,22 +1,39 @@
 //! Kensho (検証): a scenario-testing and data-consistency harness.
 //!
-//! The services under test ([`billing`]) and the harness machinery ([`db`],
-//! [`check`], [`report`]) live side by side and never import each other;
-//! [`money`], [`input`], [`invariant`] (the declaration of business
-//! invariants, which each service states and the harness checks) and [`fault`]
-//! (lost connections, and the fault points scenarios inject them at) are shared.
+//! This crate is the harness a team adopts; it never names a service. A service
+//! plugs in through one [`Service`] registration (its migrations, invariants,
+//! flags, step definitions and features) added to a [`Suite`]; the runner
+//! ([`runner`]) runs every feature on every engine, each scenario in its own
+//! database, and writes the reports.
+//!
+//! - [`db`]: engines, providers (embedded SQLite, containers, given URLs) and the
+//!   isolated database of each scenario;
+//! - [`world`]: the World of one scenario, with each service's own state;
+//! - [`steps`]: the generic steps (tables, flags, invariants, commands, authoring);
+//! - [`check`]: tables, seeding and assertions, invariants, differential runs,
+//!   concurrency statistics;
+//! - [`command`]: running a program against the scenario's database;
+//! - [`report`] and [`reporting`]: JUnit, Cucumber JSON and HTML reports;
+//! - [`authoring`]: shards, tag checks, the dry run and the catalogue;
+//! - [`runner`]: options, engines, hooks, summary.
+//!
+//! What the harness and the services share (database handle and dialect, exact
+//! money, the strict input reader, invariant and flag declarations, fault points)
+//! is [`kensho_shared`], re-exported as [`shared`].
 
 pub mod authoring;
-pub mod billing;
 pub mod check;
-pub mod consolidation;
+pub mod command;
 pub mod db;
-pub mod fault;
-pub mod flags;
 #[cfg(test)]
 mod fuzz;
-pub mod input;
-pub mod invariant;
-pub mod karte;
-pub mod money;
 pub mod report;
+pub mod reporting;
+pub mod runner;
+pub mod service;
+pub mod steps;
+pub mod world;
+
+pub use kensho_shared as shared;
+pub use service::{Service, Suite};
+pub use world::{ScenarioWorld, Variant, refused_exactly};

@@ -12,15 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail, ensure};
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
-use kensho::billing::{self, Source, input};
 use kensho::check::differential;
 use kensho::check::seed::{seed, seed_from_csv};
-use kensho::consolidation::service::{self, Options};
 use kensho::db::Db;
-use kensho::input::read_input;
+use kensho::shared::input::read_input;
+use kensho_billing::{Source, input};
+use kensho_consolidation::service::{self, Options};
 
-use crate::tables::{data_table, origin};
-use crate::world::{ScenarioWorld, refused_exactly};
+use kensho::steps::tables::{data_table, origin};
+use kensho::{ScenarioWorld, refused_exactly};
 
 /// What the bad-input steps of one scenario keep between steps.
 #[derive(Debug, Default)]
@@ -62,7 +62,7 @@ impl BadInput {
     /// A message as shown in features: paths relative to the project, generated
     /// files under `$TMP`.
     fn shown(&self, message: &str) -> String {
-        let mut shown = message.replace(concat!(env!("CARGO_MANIFEST_DIR"), "/"), "");
+        let mut shown = message.replace(&crate::root_prefix(), "");
         if let Some(TempDir(dir)) = &self.temp {
             shown = shown.replace(&dir.display().to_string(), TMP);
         }
@@ -74,9 +74,8 @@ impl BadInput {
 fn resolve(w: &ScenarioWorld, file: &str) -> Result<PathBuf> {
     if let Some(name) = file.strip_prefix(&format!("{TMP}/")) {
         let dir = w
-            .bad_input
-            .temp
-            .as_ref()
+            .state_ref::<BadInput>()
+            .and_then(|b| b.temp.as_ref())
             .context("no step generated a file under $TMP in this scenario")?;
         return Ok(dir.0.join(name));
     }
@@ -84,11 +83,11 @@ fn resolve(w: &ScenarioWorld, file: &str) -> Result<PathBuf> {
         !file.starts_with('/') && !file.split('/').any(|p| p == ".."),
         "{file:?}: give a path inside the project, without .."
     );
-    Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(file))
+    Ok(crate::root().join(file))
 }
 
 fn project_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+    crate::root().join(path)
 }
 
 /// Imports `path` the way `what` names, on `db`; the error's own message is the
@@ -99,7 +98,7 @@ async fn import(db: &Db, what: &str, path: &Path, file: &str) -> Result<()> {
     let options = Options::default();
     match what {
         "the billing input" => {
-            billing::register_batch(db, &input::read_file(path)?, Source::OwnBatch).await?;
+            kensho_billing::register_batch(db, &input::read_file(path)?, Source::OwnBatch).await?;
         }
         "the companies" => service::set_up_group(db, path, &accounts).await?,
         "the chart of accounts" => service::set_up_group(db, &companies, path).await?,
@@ -136,7 +135,8 @@ async fn import(db: &Db, what: &str, path: &Path, file: &str) -> Result<()> {
 async fn import_file(w: &mut ScenarioWorld, file: String, what: String) -> Result<()> {
     let path = resolve(w, &file)?;
     let outcome = import(w.db()?, &what, &path, &file).await;
-    w.bad_input.outcome = Some(outcome.map_err(|e| w.bad_input.shown(&e.to_string())));
+    let shown = outcome.map_err(|e| w.state::<BadInput>().shown(&e.to_string()));
+    w.state::<BadInput>().outcome = Some(shown);
     Ok(())
 }
 
@@ -150,14 +150,14 @@ async fn seed_rows(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
-    w.bad_input.outcome = Some(outcome);
+    w.state::<BadInput>().outcome = Some(outcome);
     Ok(())
 }
 
 /// The exact message of the refusal.
 #[then(regex = r#"^it is refused with "(.*)"$"#)]
 async fn refused_with(w: &mut ScenarioWorld, message: String) -> Result<()> {
-    match w.bad_input.outcome.take() {
+    match w.state::<BadInput>().outcome.take() {
         None => bail!("no step attempted an import in this scenario"),
         Some(outcome) => refused_exactly("the import", outcome, &message),
     }
@@ -165,7 +165,7 @@ async fn refused_with(w: &mut ScenarioWorld, message: String) -> Result<()> {
 
 #[then("it is accepted")]
 async fn accepted(w: &mut ScenarioWorld) -> Result<()> {
-    match w.bad_input.outcome.take() {
+    match w.state::<BadInput>().outcome.take() {
         None => bail!("no step attempted an import in this scenario"),
         Some(Ok(())) => Ok(()),
         Some(Err(got)) => bail!("it was refused: {got}"),
@@ -200,7 +200,7 @@ async fn big_file(
     header: String,
     line: String,
 ) -> Result<()> {
-    let path = w.bad_input.temp_dir()?.join(&name);
+    let path = w.state::<BadInput>().temp_dir()?.join(&name);
     let size = mib * 1024 * 1024;
     let file = std::fs::File::create(&path).with_context(|| format!("creating {name}"))?;
     let mut out = std::io::BufWriter::new(file);
@@ -227,7 +227,7 @@ async fn big_file(
 /// A feature file under `$TMP` whose one scenario carries `tags` (on line 3).
 #[given(regex = r#"^a feature file "\$TMP/([^"/]+\.feature)" whose scenario is tagged "(.*)"$"#)]
 async fn tagged_feature(w: &mut ScenarioWorld, name: String, tags: String) -> Result<()> {
-    let path = w.bad_input.temp_dir()?.join(name);
+    let path = w.state::<BadInput>().temp_dir()?.join(name);
     std::fs::write(
         &path,
         format!(
@@ -247,10 +247,12 @@ async fn dry_run_reports(
     nothing: String,
 ) -> Result<()> {
     let path = resolve(w, &file)?;
-    let dry = crate::authoring::dry_run(&path, false, None)?;
-    let runner = crate::authoring::tag_problems(&path)?;
+    let suite = crate::suite();
+    let dry = kensho::steps::authoring::dry_run(&suite, &path, false, None)?;
+    let runner = kensho::steps::authoring::tag_problems(&suite, &path)?;
+    let bad_input = w.state::<BadInput>();
     let shown =
-        |list: &[String]| -> Vec<String> { list.iter().map(|p| w.bad_input.shown(p)).collect() };
+        |list: &[String]| -> Vec<String> { list.iter().map(|p| bad_input.shown(p)).collect() };
     let (dry_problems, runner_problems) = (shown(&dry.problems), shown(&runner));
     if !nothing.is_empty() {
         ensure!(

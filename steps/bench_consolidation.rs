@@ -6,15 +6,15 @@
 //! (options: `--companies 300 --accounts 1000`; servers as for the scenarios).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 use clap::Parser;
 use kensho::check::differential;
-use kensho::consolidation::service::{self, Options, Outcome};
 use kensho::db::{Engine, EngineServer, ProviderSource, ScenarioDb};
-use kensho::flags;
+use kensho::shared::flag;
+use kensho_consolidation::service::{self, Options, Outcome};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -78,10 +78,10 @@ async fn prepared(server: &EngineServer, dir: &Path, in_memory: bool) -> Result<
     let db = &scenario.db;
     service::set_up_group(db, &dir.join("companies.csv"), &dir.join("accounts.csv")).await?;
     // Load with the fast path, then set the strategy under test.
-    flags::set(db, flags::names::CONSOLIDATION_IN_MEMORY, true).await?;
+    flag::set(db, &kensho_consolidation::IN_MEMORY, true).await?;
     service::update_rates(db, &dir.join("rates-1.csv"), Options::default()).await?;
     service::import_trial_balances(db, &dir.join("trial-balances.csv"), Options::default()).await?;
-    flags::set(db, flags::names::CONSOLIDATION_IN_MEMORY, in_memory).await?;
+    flag::set(db, &kensho_consolidation::IN_MEMORY, in_memory).await?;
     Ok(scenario)
 }
 
@@ -94,14 +94,9 @@ async fn timed_update(db: &kensho::db::Db, dir: &Path) -> Result<(f64, Outcome)>
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG") {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .init();
-    }
+    kensho::runner::init_logging();
     let engines = Engine::parse_list(&args.engines)?;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho");
+    let root = kensho_steps::root().join("target/kensho");
     let dir = root.join("bench-consolidation");
     write_inputs(&dir, args.companies, args.accounts)?;
     println!(
@@ -118,8 +113,13 @@ async fn main() -> Result<()> {
     for engine in engines {
         let source =
             ProviderSource::resolve(engine, |k| std::env::var(k).ok(), root.join("sqlite"));
-        let server =
-            EngineServer::start(engine, &source, &format!("bench_{}", std::process::id())).await?;
+        let server = EngineServer::start(
+            engine,
+            &source,
+            &format!("bench_{}", std::process::id()),
+            kensho_steps::suite().migrator(engine)?,
+        )
+        .await?;
         let per_step = prepared(&server, &dir, false).await?;
         let in_memory = prepared(&server, &dir, true).await?;
         let (t_step, o_step) = timed_update(&per_step.db, &dir).await?;

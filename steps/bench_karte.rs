@@ -9,7 +9,6 @@
 //! `--strategies chunked,single --time-limit 600`; servers as for the scenarios).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,9 +17,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
 use kensho::db::{Db, Engine, EngineServer, ProviderSource};
-use kensho::karte::service::{self, ImageKind, KarteError, PURGE_CHUNK, PurgeOptions};
-use kensho::karte::storage::{ObjectStore, StoreError, validate_key};
-use kensho::karte::time::{DAY_MS, WallClock};
+use kensho_karte::service::{self, ImageKind, KarteError, PURGE_CHUNK, PurgeOptions};
+use kensho_karte::storage::{ObjectStore, StoreError, validate_key};
+use kensho_karte::time::{DAY_MS, WallClock};
 use sqlx::AssertSqlSafe;
 
 #[derive(Parser, Debug)]
@@ -210,11 +209,16 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
     let options = PurgeOptions {
         chunk: args.chunk,
         target: args.target_ms.map(Duration::from_millis),
-        replay_single_transaction: single,
         ..PurgeOptions::default()
     };
     let began = Instant::now();
-    let run = service::purge_with(&db, store.as_ref(), now, &options);
+    let run = async {
+        if single {
+            service::purge_as_in_the_incident(&db, store.as_ref(), now).await
+        } else {
+            service::purge_with(&db, store.as_ref(), now, &options).await
+        }
+    };
     let report = match args.time_limit {
         Some(limit) => tokio::time::timeout(Duration::from_secs(limit), run)
             .await
@@ -267,12 +271,7 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG") {
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .init();
-    }
+    kensho::runner::init_logging();
     let engines = Engine::parse_list(&args.engines)?;
     let mut strategies = Vec::new();
     for s in args.strategies.split(',').map(str::trim) {
@@ -283,7 +282,7 @@ async fn main() -> Result<()> {
         });
     }
     let now = WallClock::parse("2026-11-23 12:00")?.tokyo_to_utc_ms();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/kensho");
+    let root = kensho_steps::root().join("target/kensho");
     println!(
         "karte purge: {} expired photos, {} live, {} clients saving, chunk {}",
         args.expired, args.live, args.savers, args.chunk
@@ -292,8 +291,13 @@ async fn main() -> Result<()> {
     for engine in engines {
         let source =
             ProviderSource::resolve(engine, |k| std::env::var(k).ok(), root.join("sqlite"));
-        let server =
-            EngineServer::start(engine, &source, &format!("bench_{}", std::process::id())).await?;
+        let server = EngineServer::start(
+            engine,
+            &source,
+            &format!("bench_{}", std::process::id()),
+            kensho_steps::suite().migrator(engine)?,
+        )
+        .await?;
         for &single in &strategies {
             let strategy = if single { "single" } else { "chunked" };
             eprintln!("{engine} {strategy}:");

@@ -6,12 +6,12 @@ use std::str::FromStr;
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
-use kensho::billing::demonstration::{self, NaivePolicy};
-use kensho::billing::{self, BillingKey, BillingRecord, Source, Status, front, input};
 use kensho::check::table::{Table, compare_exact};
-use kensho::money::{self, Amount};
+use kensho::shared::money::{self, Amount};
+use kensho_billing::demonstration::{self, NaivePolicy};
+use kensho_billing::{BatchOutcome, BillingKey, BillingRecord, Source, Status, front, input};
 
-use crate::world::ScenarioWorld;
+use kensho::ScenarioWorld;
 
 /// A source as written in a step: "the own batch", "an ordinary user", "an administrator",
 /// or in Japanese: 自社バッチ, 転送バッチ, 一般ユーザー, 管理者.
@@ -104,15 +104,61 @@ fn table_in_english(mut table: Table) -> Table {
     table
 }
 
+/// What the billing steps of one scenario keep between steps.
+#[derive(Debug)]
+pub struct BillingState {
+    /// The billing period the scenario's front operations address (YYYY-MM).
+    pub period: String,
+    /// The outcome of the last billing batch run.
+    pub last_batch: Option<BatchOutcome>,
+    /// The billing table as noted by a step, to compare with later.
+    pub noted_records: Option<Vec<BillingRecord>>,
+    /// Set only by the suite's own teeth check: batch steps then use this naive
+    /// re-run policy, so the check can prove the main scenario fails without status
+    /// management. No option or variable reaches it.
+    pub forced_policy: Option<NaivePolicy>,
+}
+
+impl Default for BillingState {
+    fn default() -> Self {
+        BillingState {
+            period: "2026-11".into(),
+            last_batch: None,
+            noted_records: None,
+            forced_policy: None,
+        }
+    }
+}
+
+/// The scenario's billing state, as it stands.
+pub fn billing(w: &ScenarioWorld) -> &BillingState {
+    static NONE: std::sync::LazyLock<BillingState> =
+        std::sync::LazyLock::new(BillingState::default);
+    w.state_ref::<BillingState>().unwrap_or(&NONE)
+}
+
+/// The scenario's billing state, to change.
+pub fn billing_mut(w: &mut ScenarioWorld) -> &mut BillingState {
+    w.state::<BillingState>()
+}
+
+/// The last batch run's outcome.
+fn last_batch(w: &ScenarioWorld) -> Result<&BatchOutcome> {
+    billing(w)
+        .last_batch
+        .as_ref()
+        .context("no billing batch has run in this scenario yet")
+}
+
 /// A file named in a step, relative to the project folder.
 pub fn project_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+    crate::root().join(path)
 }
 
 fn key(w: &ScenarioWorld, person: &str) -> BillingKey {
     BillingKey {
         person: person.to_string(),
-        period: w.period.clone(),
+        period: billing(w).period.clone(),
     }
 }
 
@@ -128,7 +174,7 @@ fn step_table(step: &Step) -> Result<Table> {
 
 /// A table read from a CSV fixture (header line first), as the table loader reads it.
 fn csv_table(path: &str) -> Result<Table> {
-    let bytes = kensho::input::read_input(&project_file(path), path)?;
+    let bytes = kensho::shared::input::read_input(&project_file(path), path)?;
     Ok(kensho::check::seed::table_from_csv(&bytes, path)?)
 }
 
@@ -162,7 +208,7 @@ fn records_table(records: &[BillingRecord]) -> Table {
 }
 
 async fn active_records(w: &ScenarioWorld) -> Result<Vec<BillingRecord>> {
-    Ok(billing::records(w.db()?)
+    Ok(kensho_billing::records(w.db()?)
         .await?
         .into_iter()
         .filter(|r| r.status == Status::Active)
@@ -183,7 +229,7 @@ async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
         input::is_period(&period),
         "{period:?} is not a billing period; write YYYY-MM"
     );
-    w.period = period;
+    billing_mut(w).period = period;
     Ok(())
 }
 
@@ -202,12 +248,12 @@ async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
 #[when(regex = r"^(自社バッチ|転送バッチ)を請求ファイル「([^」]+)」で再実行する$")]
 async fn register_file(w: &mut ScenarioWorld, who: Who, path: String) -> Result<()> {
     let batch = input::read_file(&project_file(&path))?;
-    if let Some(policy) = w.forced_policy {
+    if let Some(policy) = billing(w).forced_policy {
         demonstration::rerun(w.db()?, &batch, who.0, policy).await?;
         return Ok(());
     }
-    let outcome = billing::register_batch(w.db()?, &batch, who.0).await?;
-    w.last_batch = Some(outcome);
+    let outcome = kensho_billing::register_batch(w.db()?, &batch, who.0).await?;
+    billing_mut(w).last_batch = Some(outcome);
     Ok(())
 }
 
@@ -223,8 +269,8 @@ async fn register_changed_file(
 ) -> Result<()> {
     let mut batch = input::read_file(&project_file(&lines_of))?;
     batch.name = project_file(&path).display().to_string();
-    let outcome = billing::register_batch(w.db()?, &batch, who.0).await?;
-    w.last_batch = Some(outcome);
+    let outcome = kensho_billing::register_batch(w.db()?, &batch, who.0).await?;
+    billing_mut(w).last_batch = Some(outcome);
     Ok(())
 }
 
@@ -342,7 +388,7 @@ async fn all_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
     assert_table(
         &expected,
-        &billing::records(w.db()?).await?,
+        &kensho_billing::records(w.db()?).await?,
         "billing table",
     )
     .await
@@ -390,8 +436,8 @@ async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
 /// The exact text a person reads in the warning log for `person`.
 #[then(expr = "the warning for {word} reads {string}")]
 async fn warning_reads(w: &mut ScenarioWorld, person: String, text: String) -> Result<()> {
-    let run_id = w.last_batch()?.run_id;
-    let warnings = billing::warnings(w.db()?, run_id).await?;
+    let run_id = last_batch(w)?.run_id;
+    let warnings = kensho_billing::warnings(w.db()?, run_id).await?;
     let found: Vec<&str> = warnings
         .iter()
         .filter(|warning| warning.key.person == person)
@@ -409,8 +455,8 @@ async fn warning_reads(w: &mut ScenarioWorld, person: String, text: String) -> R
 #[then("直近のバッチ実行が出した警告は過不足なく次のとおりである")]
 async fn warnings_exactly(w: &mut ScenarioWorld, step: &Step) -> Result<()> {
     let expected = step_table(step)?;
-    let run_id = w.last_batch()?.run_id;
-    let warnings = billing::warnings(w.db()?, run_id).await?;
+    let run_id = last_batch(w)?.run_id;
+    let warnings = kensho_billing::warnings(w.db()?, run_id).await?;
     for warning in &warnings {
         let says_why = format!("{} by {}", warning.reason.code(), warning.by.described());
         ensure!(
@@ -455,7 +501,7 @@ async fn batch_counts(
     unchanged: usize,
     skipped: usize,
 ) -> Result<()> {
-    let c = w.last_batch()?.counts;
+    let c = last_batch(w)?.counts;
     let actual = (c.inserted, c.replaced, c.unchanged, c.skipped);
     ensure!(
         actual == (inserted, replaced, unchanged, skipped),
@@ -473,7 +519,8 @@ async fn batch_counts(
 #[when("the billing table as it stands is noted")]
 #[when("現時点の請求テーブルを控えておく")]
 async fn note_table(w: &mut ScenarioWorld) -> Result<()> {
-    w.noted_records = Some(billing::records(w.db()?).await?);
+    let records = kensho_billing::records(w.db()?).await?;
+    billing_mut(w).noted_records = Some(records);
     Ok(())
 }
 
@@ -482,12 +529,32 @@ async fn note_table(w: &mut ScenarioWorld) -> Result<()> {
 #[then("請求テーブルは控えたときと完全に同じである")]
 async fn table_as_noted(w: &mut ScenarioWorld) -> Result<()> {
     let noted = w
-        .noted_records
-        .as_ref()
+        .state_ref::<BillingState>()
+        .and_then(|b| b.noted_records.as_ref())
         .context("no step noted the billing table")?;
-    let now = billing::records(w.db()?).await?;
+    let now = kensho_billing::records(w.db()?).await?;
     if &now != noted {
         bail!("the billing table changed:\n  noted: {noted:#?}\n  now:   {now:#?}");
     }
     Ok(())
 }
+
+/// 請求: the billing service's registration with the harness.
+pub static SERVICE: kensho::Service = kensho::Service {
+    name: "billing",
+    about: "請求 billing records with status management (seed 003)",
+    migrations: &kensho_billing::MIGRATIONS,
+    invariants: kensho_billing::INVARIANTS,
+    flags: &[],
+    features: &[
+        "features/billing/",
+        "features/fault/billing_",
+        "features/bad_input/billing_",
+        "features/bad_input/generic_tables",
+        "features/tables/",
+        "features/command/",
+    ],
+    steps: &[file!()],
+    amount_tables: &["billing_record"],
+    build: &["cargo build --quiet -p kensho-billing --bin billing-batch"],
+};

@@ -8,23 +8,27 @@ use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use kensho::check::differential;
 use kensho::check::table::{Table, compare_exact};
-use kensho::consolidation::model::{AccountCode, AccountKind, Line};
-use kensho::consolidation::service::{self, CONSOLIDATED, Options, Strategy};
-use kensho::money;
+use kensho::shared::money;
+use kensho_consolidation::model::{AccountCode, AccountKind, Line};
+use kensho_consolidation::service::{self, CONSOLIDATED, Options, Strategy};
 
 use crate::billing::StepAmount;
-use crate::runner::DIFFERENTIAL_STEP;
-use crate::world::ScenarioWorld;
+use kensho::ScenarioWorld;
+use kensho::runner::DIFFERENTIAL_STEP;
 
 fn project_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+    crate::root().join(path)
 }
 
-fn options(w: &ScenarioWorld) -> Options {
-    Options {
-        replay_net_income_defect: w.replay_net_income_defect,
-        ..Options::default()
-    }
+fn options(_w: &ScenarioWorld) -> Options {
+    Options::default()
+}
+
+/// What the consolidation steps of one scenario keep between steps.
+#[derive(Debug, Default)]
+pub struct ConsolidationState {
+    /// What the last consolidation import did, one outcome per variant.
+    pub outcomes: Vec<service::Outcome>,
 }
 
 /// "" or " [flag=on]": which database of a differential run a message is about.
@@ -133,7 +137,7 @@ async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
                 .map_err(|e| anyhow!("{e}{}", which(&v.label)))?,
         );
     }
-    w.consolidation_outcomes = outcomes;
+    w.state::<ConsolidationState>().outcomes = outcomes;
     Ok(())
 }
 
@@ -141,8 +145,9 @@ async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
 /// memory must take fewer than saving after each of the six steps.
 #[then("the in-memory run took fewer database round trips than the per-step run")]
 async fn fewer_round_trips(w: &mut ScenarioWorld) -> Result<()> {
+    let outcomes = &w.state::<ConsolidationState>().outcomes;
     let trips = |strategy: Strategy| {
-        w.consolidation_outcomes
+        outcomes
             .iter()
             .find(|o| o.strategy == strategy)
             .map(|o| o.round_trips)
@@ -344,3 +349,21 @@ async fn differential_identical(w: &mut ScenarioWorld) -> Result<()> {
     );
     Ok(())
 }
+
+/// 連結会計: the consolidation service's registration with the harness.
+pub static SERVICE: kensho::Service = kensho::Service {
+    name: "consolidation",
+    about: "連結会計 consolidated accounting, two strategies behind a flag (seed 002)",
+    migrations: &kensho_consolidation::MIGRATIONS,
+    invariants: kensho_consolidation::INVARIANTS,
+    flags: kensho_consolidation::FLAGS,
+    features: &[
+        "features/consolidation/",
+        "features/fault/consolidation_",
+        "features/bad_input/consolidation_",
+        "features/flags/",
+    ],
+    steps: &[file!()],
+    amount_tables: &["cons_statement_line"],
+    build: &[],
+};

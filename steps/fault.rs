@@ -5,14 +5,14 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use cucumber::{given, then, when};
-use kensho::billing::{self, BatchOptions, input};
 use kensho::check::differential;
-use kensho::consolidation::service::{self, Options};
-use kensho::fault::Fault;
-use kensho::karte::service::{self as karte, PurgeOptions};
+use kensho::shared::fault::Fault;
+use kensho_billing::{BatchOptions, input};
+use kensho_consolidation::service::{self, Options};
+use kensho_karte::service::{self as karte, PurgeOptions};
 
 use crate::billing::{Who, project_file};
-use crate::world::ScenarioWorld;
+use kensho::ScenarioWorld;
 
 /// A billing batch run in chunks of `chunk` lines that a fault interrupts: the
 /// connection of chunk `n`'s transaction drops after the chunk's writes, before its
@@ -39,7 +39,7 @@ async fn interrupted_batch(
         chunk,
         fault: Some(fault),
     };
-    match billing::register_batch_with(w.db()?, &batch, who.0, &options).await {
+    match kensho_billing::register_batch_with(w.db()?, &batch, who.0, &options).await {
         Ok(outcome) => bail!(
             "the batch run completed ({:?}) although it was to be interrupted",
             outcome.counts
@@ -71,15 +71,18 @@ async fn purge_loses_connection(w: &mut ScenarioWorld, chunk: usize, at: usize) 
         chunk,
         max_chunk: chunk,
         fault: Some(Fault::ConnectionLost { at }),
-        ..w.karte.purge_options()
+        ..crate::karte::karte(w).purge_options()
     };
     let store = crate::karte::store(w)?;
-    match karte::purge_with(w.db()?, &store, w.karte.now_ms, &options).await {
+    match karte::purge_with(w.db()?, &store, crate::karte::karte(w).now_ms, &options).await {
         Ok(report) => bail!(
             "the purge completed ({} photos) although its connection was to be lost",
             report.photos
         ),
-        Err(e) => w.karte.purge_error = Some(shown(w, e.to_string())),
+        Err(e) => {
+            let shown = shown(w, e.to_string());
+            crate::karte::karte_mut(w).purge_error = Some(shown)
+        }
     }
     Ok(())
 }
@@ -115,11 +118,12 @@ async fn purge_with_slow_chunk(
             at: stall,
             time: std::time::Duration::from_secs(secs),
         }),
-        ..w.karte.purge_options()
+        ..crate::karte::karte(w).purge_options()
     };
     let store = crate::karte::store(w)?;
-    let report = karte::purge_with(w.db()?, &store, w.karte.now_ms, &options).await?;
-    w.karte.last_purge = Some(report);
+    let report =
+        karte::purge_with(w.db()?, &store, crate::karte::karte(w).now_ms, &options).await?;
+    crate::karte::karte_mut(w).last_purge = Some(report);
     Ok(())
 }
 
@@ -136,7 +140,6 @@ async fn consolidation_loses_connection(
     saves: usize,
 ) -> Result<()> {
     let options = Options {
-        replay_net_income_defect: w.replay_net_income_defect,
         fault: Some(Fault::ConnectionLost { at: saves }),
     };
     let file = project_file(&path);

@@ -2,20 +2,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::{given, then, when};
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
 use kensho::db::Db;
-use kensho::karte::service::{
-    self, ImageKind, KarteError, PurgeOptions, PurgeReport, RETENTION_MS,
-};
-use kensho::karte::storage::{LocalStore, ObjectStore, StoreError};
-use kensho::karte::time::{DAY_MS, WallClock};
+use kensho_karte::service::{self, ImageKind, KarteError, PurgeOptions, PurgeReport, RETENTION_MS};
+use kensho_karte::storage::{LocalStore, ObjectStore, StoreError};
+use kensho_karte::time::{DAY_MS, WallClock};
 
-use crate::world::{ScenarioWorld, refused_exactly};
+use kensho::{ScenarioWorld, refused_exactly};
 
 /// The scenario's karte state: its clock, object store and the photos it made.
 #[derive(Debug, Default)]
@@ -41,25 +38,34 @@ pub struct KarteState {
     /// How the concurrency statistics count the last update that was held back by
     /// another transaction, with its message.
     pub blocked_update: Option<(ErrorKind, String)>,
-    /// Set only by the suite's incident replay check (seed 000): the purge runs as
-    /// the original single long transaction.
+    /// Set only by the suite's incident replay check (seed 000): "the purge runs"
+    /// runs the purge as it was in the incident, one long transaction.
     pub replay_long_purge: bool,
 }
 
 impl KarteState {
+    /// The options "the purge runs" uses.
     pub fn purge_options(&self) -> PurgeOptions {
-        PurgeOptions {
-            replay_single_transaction: self.replay_long_purge,
-            ..PurgeOptions::default()
-        }
+        PurgeOptions::default()
     }
+}
+
+/// The scenario's karte state, as it stands (the defaults before any karte step).
+pub fn karte(w: &ScenarioWorld) -> &KarteState {
+    static NONE: std::sync::LazyLock<KarteState> = std::sync::LazyLock::new(KarteState::default);
+    w.state_ref::<KarteState>().unwrap_or(&NONE)
+}
+
+/// The scenario's karte state, to change.
+pub fn karte_mut(w: &mut ScenarioWorld) -> &mut KarteState {
+    w.state::<KarteState>()
 }
 
 pub fn store(w: &ScenarioWorld) -> Result<LocalStore> {
     // One folder per engine and database: database names repeat across engines.
     let database = &w.variants()?[0].database;
     Ok(LocalStore::new(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        crate::root()
             .join("target/kensho/objects")
             .join(database.engine.name())
             .join(&database.name),
@@ -67,7 +73,7 @@ pub fn store(w: &ScenarioWorld) -> Result<LocalStore> {
 }
 
 fn customer(w: &ScenarioWorld, name: &str) -> Result<i64> {
-    w.karte
+    karte(w)
         .customers
         .get(name)
         .copied()
@@ -78,14 +84,13 @@ fn customer(w: &ScenarioWorld, name: &str) -> Result<i64> {
 #[given(regex = r"^today is (\d{4}-\d{2}-\d{2})$")]
 #[given(regex = r"^今日は(\d{4}-\d{2}-\d{2})である$")]
 async fn today(w: &mut ScenarioWorld, date: String) -> Result<()> {
-    w.karte.now_ms = WallClock::parse(&format!("{date} 12:00"))?.tokyo_to_utc_ms();
+    karte_mut(w).now_ms = WallClock::parse(&format!("{date} 12:00"))?.tokyo_to_utc_ms();
     Ok(())
 }
 
 /// The id of a customer's `n`-th photo (1-based, in the order they were made).
 fn nth_photo(w: &ScenarioWorld, name: &str, n: usize) -> Result<i64> {
-    let photos = w
-        .karte
+    let photos = karte(w)
         .photos
         .get(name)
         .ok_or_else(|| anyhow!("no customer {name:?} in this scenario"))?;
@@ -121,14 +126,14 @@ async fn customer_with_photos(
                 ImageKind::Photo,
                 &bytes,
                 &tags,
-                w.karte.now_ms,
+                karte(w).now_ms,
             )
             .await?,
             false,
         ));
     }
-    w.karte.customers.insert(name.clone(), id);
-    w.karte.photos.insert(name, photos);
+    karte_mut(w).customers.insert(name.clone(), id);
+    karte_mut(w).photos.insert(name, photos);
     Ok(())
 }
 
@@ -152,14 +157,15 @@ async fn photos_trashed(
     days: i64,
 ) -> Result<()> {
     let db = w.db()?.clone();
-    let at = w.karte.now_ms - days * DAY_MS;
-    let photos = w.karte.photos.get_mut(&name).context("no such customer")?;
+    let at = karte(w).now_ms - days * DAY_MS;
+    let state = karte_mut(w);
+    let photos = state.photos.get_mut(&name).context("no such customer")?;
     let mut done = 0;
     for (id, trashed) in photos.iter_mut().filter(|(_, t)| !*t).take(count) {
         service::trash_photo(&db, *id, at).await?;
         *trashed = true;
         if days * DAY_MS >= RETENTION_MS {
-            w.karte.expired.push(*id);
+            state.expired.push(*id);
         }
         done += 1;
     }
@@ -186,7 +192,7 @@ async fn photos_trashed_ja(
 #[given(regex = r"^顧客「([^」]+)」が(\d+)日前にゴミ箱に移された$")]
 async fn customer_trashed(w: &mut ScenarioWorld, name: String, days: i64) -> Result<()> {
     let id = customer(w, &name)?;
-    service::trash_customer(w.db()?, id, w.karte.now_ms - days * DAY_MS).await?;
+    service::trash_customer(w.db()?, id, karte(w).now_ms - days * DAY_MS).await?;
     Ok(())
 }
 
@@ -202,8 +208,7 @@ async fn customer_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
 #[when(regex = r"^ゴミ箱にある「([^」]+)」の写真を復元する$")]
 async fn photos_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
     let db = w.db()?.clone();
-    for (id, trashed) in w
-        .karte
+    for (id, trashed) in karte_mut(w)
         .photos
         .get_mut(&name)
         .context("no such customer")?
@@ -219,15 +224,15 @@ async fn photos_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
 #[when("the purge runs")]
 #[when("ゴミ箱の一括削除を実行する")]
 async fn purge_runs(w: &mut ScenarioWorld) -> Result<()> {
-    let (db, store, now) = (w.db()?, &store(w)?, w.karte.now_ms);
+    let (db, store, now) = (w.db()?, &store(w)?, karte(w).now_ms);
     // The service's own entry point with its default options; the incident
     // replay runs the purge as it was.
-    let report = if w.karte.replay_long_purge {
-        service::purge_with(db, store, now, &w.karte.purge_options()).await?
+    let report = if karte(w).replay_long_purge {
+        service::purge_as_in_the_incident(db, store, now).await?
     } else {
         service::purge(db, store, now).await?
     };
-    w.karte.last_purge = Some(report);
+    karte_mut(w).last_purge = Some(report);
     Ok(())
 }
 
@@ -236,10 +241,10 @@ async fn purge_runs(w: &mut ScenarioWorld) -> Result<()> {
 async fn purge_bounded(w: &mut ScenarioWorld, chunks: usize) -> Result<()> {
     let options = PurgeOptions {
         max_chunks: Some(chunks),
-        ..w.karte.purge_options()
+        ..karte(w).purge_options()
     };
-    let report = service::purge_with(w.db()?, &store(w)?, w.karte.now_ms, &options).await?;
-    w.karte.last_purge = Some(report);
+    let report = service::purge_with(w.db()?, &store(w)?, karte(w).now_ms, &options).await?;
+    karte_mut(w).last_purge = Some(report);
     Ok(())
 }
 
@@ -277,21 +282,21 @@ impl ObjectStore for RefusingDeletes {
 /// that error after committing its first chunk.
 #[when("the purge runs while the object storage refuses deletions")]
 async fn purge_store_down(w: &mut ScenarioWorld) -> Result<()> {
-    let options = w.karte.purge_options();
+    let options = karte(w).purge_options();
     let store = RefusingDeletes(store(w)?);
-    match service::purge_with(w.db()?, &store, w.karte.now_ms, &options).await {
+    match service::purge_with(w.db()?, &store, karte(w).now_ms, &options).await {
         Ok(report) => bail!(
             "the purge succeeded ({} photos) although no bytes could be deleted",
             report.photos
         ),
-        Err(e) => w.karte.purge_error = Some(e.to_string()),
+        Err(e) => karte_mut(w).purge_error = Some(e.to_string()),
     }
     Ok(())
 }
 
 #[then(expr = "the purge stopped with the error {string}")]
 async fn purge_stopped_with(w: &mut ScenarioWorld, expected: String) -> Result<()> {
-    let error = w.karte.purge_error.as_deref().context("no purge failed")?;
+    let error = karte(w).purge_error.as_deref().context("no purge failed")?;
     ensure!(
         error.contains(&expected),
         "the purge failed with {error:?}, which does not say {expected:?}"
@@ -305,8 +310,7 @@ async fn purge_stopped_with(w: &mut ScenarioWorld, expected: String) -> Result<(
 async fn partly_purged(w: &mut ScenarioWorld, count: usize, queued: usize) -> Result<()> {
     let db = w.db()?;
     let existing = service::photo_ids(db).await?;
-    let gone = w
-        .karte
+    let gone = karte(w)
         .expired
         .iter()
         .filter(|id| !existing.contains(id))
@@ -341,7 +345,7 @@ async fn photo_updated(w: &mut ScenarioWorld, name: String, n: usize, at: String
     let id = nth_photo(w, &name, n)?;
     let bytes = format!("image {n} of {name}, as updated at {at}").into_bytes();
     service::update_photo(w.db()?, &store(w)?, id, &bytes, wall_clock_ms(&at)?).await?;
-    w.karte.updated_bytes.insert(id, bytes);
+    karte_mut(w).updated_bytes.insert(id, bytes);
     Ok(())
 }
 
@@ -354,7 +358,7 @@ async fn update_held_back(w: &mut ScenarioWorld, name: String, n: usize) -> Resu
     let db = w.db()?.clone();
     let store = store(w)?;
     let bytes = format!("image {n} of {name}, held back").into_bytes();
-    let update = service::update_photo(&db, &store, id, &bytes, w.karte.now_ms);
+    let update = service::update_photo(&db, &store, id, &bytes, karte(w).now_ms);
     // The holder's statement: a row lock on the photo, or on SQLite any write (it
     // takes the database's write lock until the transaction ends).
     macro_rules! held_back {
@@ -378,7 +382,7 @@ async fn update_held_back(w: &mut ScenarioWorld, name: String, n: usize) -> Resu
     };
     match updated {
         Ok(()) => bail!("photo {id} was updated while another transaction held it"),
-        Err(e) => w.karte.blocked_update = Some((kind_of(&e), e.to_string())),
+        Err(e) => karte_mut(w).blocked_update = Some((kind_of(&e), e.to_string())),
     }
     Ok(())
 }
@@ -404,8 +408,7 @@ async fn blocked_update_counted(
         }
     }
     let expected = expected.with_context(|| format!("the table has no row for {engine}"))?;
-    let (kind, message) = w
-        .karte
+    let (kind, message) = karte(w)
         .blocked_update
         .as_ref()
         .context("no update was held back in this scenario")?;
@@ -419,7 +422,7 @@ async fn blocked_update_counted(
 #[then(regex = r#"^updating "([^"]+)"'s photo (\d+) is refused because it is in the trash$"#)]
 async fn update_refused(w: &mut ScenarioWorld, name: String, n: usize) -> Result<()> {
     let id = nth_photo(w, &name, n)?;
-    match service::update_photo(w.db()?, &store(w)?, id, b"refused", w.karte.now_ms).await {
+    match service::update_photo(w.db()?, &store(w)?, id, b"refused", karte(w).now_ms).await {
         Err(KarteError::InTrash(photo)) if photo == id => Ok(()),
         Err(e) => bail!("the update was refused, but with: {e}"),
         Ok(()) => bail!("photo {id} was updated although it is in the trash"),
@@ -441,8 +444,7 @@ async fn last_updated(w: &mut ScenarioWorld, name: String, n: usize, at: String)
 async fn holds_updated_bytes(w: &mut ScenarioWorld, name: String, n: usize) -> Result<()> {
     let id = nth_photo(w, &name, n)?;
     let row = service::photo(w.db()?, id).await?;
-    let expected = w
-        .karte
+    let expected = karte(w)
         .updated_bytes
         .get(&id)
         .context("that photo was not updated in this scenario")?;
@@ -519,7 +521,7 @@ async fn memo_body_refused(
     let body = memo_body(length, &made_of)?;
     refused_exactly(
         &format!("a memo of {length} {made_of}"),
-        service::add_memo(w.db()?, id, &body, w.karte.now_ms).await,
+        service::add_memo(w.db()?, id, &body, karte(w).now_ms).await,
         &format!("memo for customer {id}: {reason}"),
     )
 }
@@ -529,7 +531,7 @@ async fn memo_body_refused(
 async fn memo_body_kept(w: &mut ScenarioWorld, length: usize, name: String) -> Result<()> {
     let id = customer(w, &name)?;
     let body = memo_body(length, "characters")?;
-    service::add_memo(w.db()?, id, &body, w.karte.now_ms).await?;
+    service::add_memo(w.db()?, id, &body, karte(w).now_ms).await?;
     let memos = service::memos(w.db()?, id).await?;
     ensure!(
         memos.iter().any(|m| m.body == body),
@@ -568,7 +570,7 @@ async fn photo_refused(
         ImageKind::Photo,
         b"refused image",
         &tags,
-        w.karte.now_ms,
+        karte(w).now_ms,
     )
     .await;
     refused_exactly(&format!("the photo tagged {tags:?}"), saved, &expected)
@@ -652,7 +654,7 @@ async fn memos_in_utc(
 
 /// The report of the last purge a step ran.
 fn last_purge(w: &ScenarioWorld) -> Result<PurgeReport> {
-    w.karte.last_purge.context("the purge has not run")
+    karte(w).last_purge.context("the purge has not run")
 }
 
 /// How many chunks (transactions) the last purge took.
@@ -706,7 +708,7 @@ async fn trash_refused(
     expected: String,
 ) -> Result<()> {
     let db = w.db()?;
-    let now = w.karte.now_ms;
+    let now = karte(w).now_ms;
     let done = match (action.as_str(), what.as_str()) {
         ("moving", "photo") => service::trash_photo(db, id, now).await,
         ("moving", _) => service::trash_customer(db, id, now).await,
@@ -720,7 +722,7 @@ async fn trash_refused(
 #[then(regex = r"^「([^」]+)」の写真は(\d+)枚残っている$")]
 async fn still_has(w: &mut ScenarioWorld, name: String, count: usize) -> Result<()> {
     let existing = service::photo_ids(w.db()?).await?;
-    let mine = w.karte.photos.get(&name).context("no such customer")?;
+    let mine = karte(w).photos.get(&name).context("no such customer")?;
     let left = mine.iter().filter(|(id, _)| existing.contains(id)).count();
     ensure!(left == count, "{name} has {left} photos, expected {count}");
     Ok(())
@@ -769,7 +771,7 @@ async fn many_customers(
     );
     let db = w.db()?.clone();
     let store = store(w)?;
-    let at = w.karte.now_ms - days * DAY_MS;
+    let at = karte(w).now_ms - days * DAY_MS;
     for c in 0..customers {
         let name = format!("顧客{c:03}");
         let id = service::create_customer(&db, &name).await?;
@@ -783,20 +785,20 @@ async fn many_customers(
                 ImageKind::Photo,
                 &bytes,
                 &["顔"],
-                w.karte.now_ms,
+                karte(w).now_ms,
             )
             .await?;
             let in_trash = n < trashed;
             if in_trash {
                 service::trash_photo(&db, photo, at).await?;
                 if days * DAY_MS >= RETENTION_MS {
-                    w.karte.expired.push(photo);
+                    karte_mut(w).expired.push(photo);
                 }
             }
             list.push((photo, in_trash));
         }
-        w.karte.customers.insert(name.clone(), id);
-        w.karte.photos.insert(name, list);
+        karte_mut(w).customers.insert(name.clone(), id);
+        karte_mut(w).photos.insert(name, list);
     }
     Ok(())
 }
@@ -821,16 +823,22 @@ const MAX_CONCURRENT_STEP: Duration = Duration::from_secs(60);
 async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()> {
     let db = w.db()?.clone();
     let store = store(w)?;
-    let now = w.karte.now_ms;
-    let options = w.karte.purge_options();
-    let targets: Vec<i64> = w.karte.customers.values().copied().collect();
+    let now = karte(w).now_ms;
+    let options = karte(w).purge_options();
+    let replay = karte(w).replay_long_purge;
+    let targets: Vec<i64> = karte(w).customers.values().copied().collect();
     ensure!(!targets.is_empty(), "no customers to save photos for");
     let done = Cell::new(false);
     let recorder = RefCell::new(LatencyRecorder::new());
     let saved = RefCell::new(Vec::new());
     let began = Instant::now();
     let purge = async {
-        let result = service::purge_with(&db, &store, now, &options).await;
+        // The incident replay runs the purge as it was: one long transaction.
+        let result = if replay {
+            service::purge_as_in_the_incident(&db, &store, now).await
+        } else {
+            service::purge_with(&db, &store, now, &options).await
+        };
         done.set(true);
         result
     };
@@ -901,10 +909,10 @@ async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()>
     ));
     w.notes
         .extend(stats.to_string().lines().map(|l| format!("[{engine}] {l}")));
-    w.karte.last_purge = Some(report);
-    w.karte.stats = stats;
+    karte_mut(w).last_purge = Some(report);
+    karte_mut(w).stats = stats;
     let saved = saved.into_inner();
-    for (_, list) in w.karte.photos.iter_mut().take(1) {
+    for (_, list) in karte_mut(w).photos.iter_mut().take(1) {
         list.extend(saved.iter().map(|id| (*id, false)));
     }
     Ok(())
@@ -918,16 +926,15 @@ async fn purge_while_saving(w: &mut ScenarioWorld, clients: usize) -> Result<()>
 async fn purge_while_restoring(w: &mut ScenarioWorld, customers: usize) -> Result<()> {
     let db = w.db()?.clone();
     let store = store(w)?;
-    let now = w.karte.now_ms;
-    let options = w.karte.purge_options();
-    let mut to_restore: Vec<i64> = w
-        .karte
+    let now = karte(w).now_ms;
+    let options = karte(w).purge_options();
+    let mut to_restore: Vec<i64> = karte(w)
         .photos
         .values()
         .take(customers)
         .flatten()
         .map(|(id, _)| *id)
-        .filter(|id| w.karte.expired.contains(id))
+        .filter(|id| karte(w).expired.contains(id))
         .collect();
     ensure!(!to_restore.is_empty(), "no expired photos to restore");
     to_restore.sort_unstable_by(|a, b| b.cmp(a));
@@ -954,17 +961,17 @@ async fn purge_while_restoring(w: &mut ScenarioWorld, customers: usize) -> Resul
         won.len(),
         lost.len()
     );
-    w.karte.last_purge = Some(report);
-    w.karte.expired.retain(|id| !won.contains(id));
-    for list in w.karte.photos.values_mut() {
+    karte_mut(w).last_purge = Some(report);
+    karte_mut(w).expired.retain(|id| !won.contains(id));
+    for list in karte_mut(w).photos.values_mut() {
         for (id, trashed) in list.iter_mut() {
             if won.contains(id) {
                 *trashed = false;
             }
         }
     }
-    w.karte.restored_in_race = won;
-    w.karte.lost_in_race = lost;
+    karte_mut(w).restored_in_race = won;
+    karte_mut(w).lost_in_race = lost;
     Ok(())
 }
 
@@ -980,20 +987,19 @@ async fn purge_while_restoring(w: &mut ScenarioWorld, customers: usize) -> Resul
 async fn restore_between_choice_and_lock(w: &mut ScenarioWorld, name: String) -> Result<()> {
     let db = w.db()?.clone();
     let store = store(w)?;
-    let now = w.karte.now_ms;
-    let id = w
-        .karte
+    let now = karte(w).now_ms;
+    let id = karte(w)
         .photos
         .get(&name)
         .with_context(|| format!("no customer {name:?}"))?
         .iter()
         .map(|(id, _)| *id)
-        .find(|id| w.karte.expired.contains(id))
+        .find(|id| karte(w).expired.contains(id))
         .with_context(|| format!("{name} has no expired photo"))?;
-    let pause = kensho::fault::Pause::default();
+    let pause = kensho::shared::fault::Pause::default();
     let options = PurgeOptions {
         pause_before_lock: Some(pause.clone()),
-        ..w.karte.purge_options()
+        ..karte(w).purge_options()
     };
     let purge = {
         let db = db.clone();
@@ -1041,19 +1047,19 @@ async fn restore_between_choice_and_lock(w: &mut ScenarioWorld, name: String) ->
             "it commits while the purge waits between choosing and locking"
         }
     );
-    w.karte.last_purge = Some(report);
+    karte_mut(w).last_purge = Some(report);
     if committed_first {
-        w.karte.expired.retain(|e| *e != id);
-        for list in w.karte.photos.values_mut() {
+        karte_mut(w).expired.retain(|e| *e != id);
+        for list in karte_mut(w).photos.values_mut() {
             for (photo, trashed) in list.iter_mut() {
                 if *photo == id {
                     *trashed = false;
                 }
             }
         }
-        w.karte.restored_in_race = vec![id];
+        karte_mut(w).restored_in_race = vec![id];
     } else {
-        w.karte.lost_in_race = vec![id];
+        karte_mut(w).lost_in_race = vec![id];
     }
     Ok(())
 }
@@ -1063,7 +1069,7 @@ async fn restore_between_choice_and_lock(w: &mut ScenarioWorld, name: String) ->
 async fn restored_kept(w: &mut ScenarioWorld) -> Result<()> {
     let db = w.db()?;
     let store = store(w)?;
-    for &id in &w.karte.restored_in_race {
+    for &id in &karte(w).restored_in_race {
         let row = service::photo(db, id)
             .await
             .with_context(|| format!("photo {id} was restored, then purged"))?;
@@ -1077,19 +1083,19 @@ async fn restored_kept(w: &mut ScenarioWorld) -> Result<()> {
             row.object_key
         );
     }
-    let total = w.karte.restored_in_race.len() + w.karte.lost_in_race.len();
+    let total = karte(w).restored_in_race.len() + karte(w).lost_in_race.len();
     ensure!(total > 0, "no restore ran");
     Ok(())
 }
 
 #[then(expr = "every {word} succeeded")]
 async fn every_op_succeeded(w: &mut ScenarioWorld, op: String) -> Result<()> {
-    w.karte.stats.no_failures(&op).map_err(|e| anyhow!(e))
+    karte(w).stats.no_failures(&op).map_err(|e| anyhow!(e))
 }
 
 #[then(expr = "no {word} hit a deadlock")]
 async fn no_deadlock(w: &mut ScenarioWorld, op: String) -> Result<()> {
-    w.karte
+    karte(w)
         .stats
         .no_errors_of(&op, ErrorKind::Deadlock)
         .map_err(|e| anyhow!(e))
@@ -1097,7 +1103,7 @@ async fn no_deadlock(w: &mut ScenarioWorld, op: String) -> Result<()> {
 
 #[then(expr = "the p99 {word} latency is below {int} ms")]
 async fn p99_below(w: &mut ScenarioWorld, op: String, ms: u64) -> Result<()> {
-    w.karte
+    karte(w)
         .stats
         .p99_below(&op, Duration::from_millis(ms))
         .map_err(|e| anyhow!(e))
@@ -1108,8 +1114,7 @@ async fn p99_below(w: &mut ScenarioWorld, op: String, ms: u64) -> Result<()> {
 #[then("all expired trash is gone and nothing else")]
 async fn expired_gone_nothing_else(w: &mut ScenarioWorld) -> Result<()> {
     let existing = service::photo_ids(w.db()?).await?;
-    let still_there: Vec<&i64> = w
-        .karte
+    let still_there: Vec<&i64> = karte(w)
         .expired
         .iter()
         .filter(|id| existing.contains(id))
@@ -1119,13 +1124,12 @@ async fn expired_gone_nothing_else(w: &mut ScenarioWorld) -> Result<()> {
         "{} expired photos were not purged: {still_there:?}",
         still_there.len()
     );
-    let expected: Vec<i64> = w
-        .karte
+    let expected: Vec<i64> = karte(w)
         .photos
         .values()
         .flatten()
         .map(|(id, _)| *id)
-        .filter(|id| !w.karte.expired.contains(id))
+        .filter(|id| !karte(w).expired.contains(id))
         .collect();
     let lost: Vec<&i64> = expected
         .iter()
@@ -1138,3 +1142,22 @@ async fn expired_gone_nothing_else(w: &mut ScenarioWorld) -> Result<()> {
     );
     Ok(())
 }
+
+/// カルテ: the karte service's registration with the harness.
+pub static SERVICE: kensho::Service = kensho::Service {
+    name: "karte",
+    about: "カルテ medical-record photos, trash and chunked purge (seed 000)",
+    migrations: &kensho_karte::MIGRATIONS,
+    invariants: kensho_karte::INVARIANTS,
+    flags: &[],
+    features: &[
+        "features/karte/",
+        "features/fault/purge_",
+        "features/bad_input/karte_",
+        "features/bad_input/generic_tables",
+        "features/tables/",
+    ],
+    steps: &[file!(), "steps/object_store.rs"],
+    amount_tables: &[],
+    build: &[],
+};

@@ -8,10 +8,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail, ensure};
 use cucumber::{given, then};
-use kensho::karte::storage::{LocalStore, ObjectStore, StoreError};
+use kensho_karte::storage::{LocalStore, ObjectStore, StoreError};
 
 use crate::karte::store;
-use crate::world::{ScenarioWorld, refused_exactly};
+use kensho::{ScenarioWorld, refused_exactly};
 
 /// A message as a scenario writes it: `<root>` stands for the store's folder.
 fn with_root(store: &LocalStore, message: &str) -> String {

@@ -1,40 +1,18 @@
 //! `cargo test`'s scenario suite: every scenario on every available engine
 //! (PostgreSQL and MariaDB required when CI=true), then the teeth checks: the main
 //! billing scenario must fail under each of the article's naive re-run policies,
-//! and the incident replays must fail (seed 002: the net-income defect; seed 000:
-//! the purge as one long transaction, on MariaDB, which passes when chunked).
-
-#[path = "authoring.rs"]
-mod authoring;
-#[path = "bad_input.rs"]
-mod bad_input;
-#[path = "billing.rs"]
-mod billing;
-#[path = "consolidation.rs"]
-mod consolidation;
-#[path = "fault.rs"]
-mod fault;
-#[path = "flags.rs"]
-mod flags;
-#[path = "karte.rs"]
-mod karte;
-#[path = "mutants.rs"]
-mod mutants;
-#[path = "object_store.rs"]
-mod object_store;
-#[path = "reporting.rs"]
-mod reporting;
-#[path = "runner.rs"]
-mod runner;
-#[path = "tables.rs"]
-mod tables;
-#[path = "world.rs"]
-mod world;
+//! the seed 000 replay must fail (the purge as one long transaction, on MariaDB,
+//! which passes when chunked), and every semantic mutant (among them seed 002's
+//! second net-income line) must be killed by its scenario.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use kensho::billing::demonstration::NaivePolicy;
 use kensho::db::Engine;
+use kensho::runner::{self, RunOptions, Setup};
+use kensho_billing::demonstration::NaivePolicy;
+use kensho_steps::billing::BillingState;
+use kensho_steps::karte::KarteState;
 
 /// The scenario that must fail without status management.
 const MAIN_BILLING_SCENARIO: &str =
@@ -55,7 +33,7 @@ async fn check(
     label: &str,
     engine: Engine,
     name: &str,
-    internal: runner::Internal,
+    setup: Option<Setup>,
     expect: Expect,
 ) -> bool {
     let want = match expect {
@@ -66,12 +44,19 @@ async fn check(
     let argv = ["check", "--engines", engine.name(), "--name", name]
         .map(String::from)
         .to_vec();
-    let internal = runner::Internal {
+    let options = RunOptions {
         keep_failed: false,
         reports: false,
-        ..internal
+        setup,
     };
-    match runner::run(runner::Mode::Main, argv, internal).await {
+    match runner::run(
+        Arc::new(kensho_steps::suite()),
+        runner::Mode::Main,
+        argv,
+        options,
+    )
+    .await
+    {
         Ok(r) => {
             let (p, f) = r
                 .engines
@@ -101,15 +86,14 @@ async fn check(
 /// scenario run with the same counts of passed and failed ones. Without Chromium the
 /// check is NOT RUN, except in CI, where it fails.
 fn report_opens_in_chromium(report: &runner::Report) -> bool {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/kensho/reports/report.html");
+    let path = kensho_steps::root().join("target/kensho/reports/report.html");
     eprintln!("\nreport check: {} in headless Chromium", path.display());
-    let dom = match kensho::report::browser::dump_dom(&path) {
+    let dom = match xtask::browser::dump_dom(&path) {
         Ok(dom) => dom,
-        Err(kensho::report::browser::BrowserError::NotFound) if !runner::in_ci() => {
+        Err(xtask::browser::BrowserError::NotFound) if !runner::in_ci() => {
             eprintln!(
                 "report check: NOT RUN: {}",
-                kensho::report::browser::BrowserError::NotFound
+                xtask::browser::BrowserError::NotFound
             );
             return true;
         }
@@ -144,15 +128,16 @@ fn report_opens_in_chromium(report: &runner::Report) -> bool {
 
 /// docs/steps.md is what `--catalogue` generates now.
 fn catalogue_is_current() -> bool {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = kensho_steps::root();
     eprintln!("\ncatalogue check: docs/steps.md against the step definitions");
-    let generated = match authoring::catalogue(&root.join("features")) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("catalogue check: FAILED: {e:#}");
-            return false;
-        }
-    };
+    let generated =
+        match kensho::steps::authoring::catalogue(&kensho_steps::suite(), &root.join("features")) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("catalogue check: FAILED: {e:#}");
+                return false;
+            }
+        };
     match std::fs::read_to_string(root.join("docs/steps.md")) {
         Ok(committed) if committed == generated => {
             eprintln!("catalogue check: ok");
@@ -169,9 +154,12 @@ fn catalogue_is_current() -> bool {
 
 /// For 2, 3 and 4 shards: every scenario is in exactly one shard.
 fn shards_cover_the_suite() -> bool {
-    let features = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
+    let features = kensho_steps::root().join("features");
+    let suite = kensho_steps::suite();
     eprintln!("\nshard check: the shards of the suite are disjoint and cover it");
-    let select = |shard| authoring::dry_run(&features, true, shard).map(|d| d.scenarios);
+    let select = |shard| {
+        kensho::steps::authoring::dry_run(&suite, &features, true, shard).map(|d| d.scenarios)
+    };
     let all = match select(None) {
         Ok(mut all) => {
             all.sort();
@@ -218,12 +206,12 @@ fn shards_cover_the_suite() -> bool {
 /// Every semantic mutant (steps/mutants.rs) is killed by its named scenario.
 async fn semantic_mutants_are_killed() -> bool {
     eprintln!("\nsemantic mutants: each must be killed by its scenario");
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    match tokio::task::spawn_blocking(move || mutants::run_all(&root)).await {
+    let root = kensho_steps::root();
+    match tokio::task::spawn_blocking(move || xtask::mutants::run_all(&root)).await {
         Ok(Ok(verdicts)) => {
             let survivors: Vec<&str> = verdicts
                 .iter()
-                .filter(|(_, v)| *v != mutants::Verdict::Killed)
+                .filter(|(_, v)| *v != xtask::mutants::Verdict::Killed)
                 .map(|(m, _)| m.name)
                 .collect();
             if survivors.is_empty() {
@@ -249,9 +237,10 @@ async fn semantic_mutants_are_killed() -> bool {
 async fn main() -> ExitCode {
     runner::init_logging();
     let report = match runner::run(
+        Arc::new(kensho_steps::suite()),
         runner::Mode::Suite,
         std::env::args().collect(),
-        runner::Internal::default(),
+        RunOptions::default(),
     )
     .await
     {
@@ -296,25 +285,9 @@ async fn main() -> ExitCode {
                 ),
                 Engine::Sqlite,
                 MAIN_BILLING_SCENARIO,
-                runner::Internal {
-                    forced_policy: Some(policy),
-                    ..runner::Internal::default()
-                },
-                Expect::Fail,
-            )
-            .await,
-        );
-    }
-    if covers("consolidation") {
-        tally(
-            check(
-                "incident replay (seed 002): consolidation with the net-income defect",
-                Engine::Sqlite,
-                "^Recomputing a statement that already holds net income$",
-                runner::Internal {
-                    replay_net_income_defect: true,
-                    ..runner::Internal::default()
-                },
+                Some(Arc::new(move |w: &mut kensho::ScenarioWorld| {
+                    w.state::<BillingState>().forced_policy = Some(policy);
+                })),
                 Expect::Fail,
             )
             .await,
@@ -336,10 +309,9 @@ async fn main() -> ExitCode {
                     ),
                     Engine::MariaDb,
                     CONCURRENT_SAVES_SCENARIO,
-                    runner::Internal {
-                        replay_long_purge: replay,
-                        ..runner::Internal::default()
-                    },
+                    Some(Arc::new(move |w: &mut kensho::ScenarioWorld| {
+                        w.state::<KarteState>().replay_long_purge = replay;
+                    })),
                     expect,
                 )
                 .await,

@@ -1,4 +1,4 @@
-//! Checks the business invariants the services declare ([`crate::invariant`]) on a
+//! Checks the business invariants the services declare ([`kensho_shared::invariant`]) on a
 //! scenario's database: reads the tables a rule names (names checked against the
 //! schema first) and evaluates the rule in Rust, amounts as decimals.
 
@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::expect::{ExpectError, read_table};
 use super::table::{NULL, Table};
 use crate::db::Db;
-use crate::invariant::{Invariant, Rule};
+use kensho_shared::invariant::{Invariant, Rule};
 
 /// Most offending rows a violation lists.
 const SHOWN: usize = 20;

@@ -6,7 +6,7 @@
 //! one transaction, so a seed is written completely or not at all. Values are
 //! bound as parameters, never written into SQL: integers as `i64`, decimals exactly
 //! (`rust_decimal`, never floating point; canonical text on SQLite, as
-//! [`crate::money::to_storage_text`] stores amounts), text as written, and the
+//! [`kensho_shared::money::to_storage_text`] stores amounts), text as written, and the
 //! cell `NULL` as SQL NULL.
 
 use std::collections::HashMap;
@@ -23,8 +23,8 @@ use sqlx::sqlite::{Sqlite, SqliteArguments};
 use super::schema::{ColumnKind, Schema, SchemaError, is_plain_identifier, read_schema};
 use super::table::{NULL, Table};
 use crate::db::{Db, Engine};
-use crate::input::InputError;
-use crate::money::{AmountError, parse_amount, to_storage_text};
+use kensho_shared::input::InputError;
+use kensho_shared::money::{AmountError, parse_amount, to_storage_text};
 
 /// Why a seed was refused. Nothing of it was written.
 #[derive(Debug, thiserror::Error)]
@@ -387,8 +387,8 @@ fn plan(
 }
 
 /// Reads a CSV file's bytes (header line first) into a table, strictly, as
-/// [`crate::input`] reads every input file: UTF-8 (a leading byte-order mark is
-/// dropped), at most [`crate::input::MAX_INPUT_BYTES`], strict quoting, fields
+/// [`kensho_shared::input`] reads every input file: UTF-8 (a leading byte-order mark is
+/// dropped), at most [`kensho_shared::input::MAX_INPUT_BYTES`], strict quoting, fields
 /// trimmed, every line as long as the header, header names non-empty and unique,
 /// at least one data line. `NULL` stays the cell `NULL`. Errors name `origin`, the
 /// line and, where it applies, the column.
@@ -398,7 +398,7 @@ pub fn table_from_csv(bytes: &[u8], origin: &str) -> Result<Table, InputError> {
 
 /// [`table_from_csv`], with the line of the header (first) and of every row.
 fn csv_rows(bytes: &[u8], origin: &str) -> Result<(Table, Vec<usize>), InputError> {
-    let (header, rows) = crate::input::header_and_rows(origin, bytes, None)?;
+    let (header, rows) = kensho_shared::input::header_and_rows(origin, bytes, None)?;
     let lines = std::iter::once(header.line)
         .chain(rows.iter().map(|r| r.line))
         .collect();

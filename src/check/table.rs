@@ -9,7 +9,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::money::parse_amount;
+use kensho_shared::money::parse_amount;
 
 /// How a missing value is written in a table.
 pub const NULL: &str = "NULL";

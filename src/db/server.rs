@@ -22,10 +22,6 @@ use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 use super::redact::redact_url;
 use super::{Db, DbError, Engine, LOCK_WAIT, ProviderSource, container};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("src/db/migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("src/db/migrations/postgres");
-static MARIADB_MIGRATIONS: Migrator = sqlx::migrate!("src/db/migrations/mariadb");
-
 /// Connections per scenario database.
 const SCENARIO_POOL_SIZE: u32 = 5;
 /// How long to keep trying to log in to a server that has just started.
@@ -61,6 +57,8 @@ pub struct EngineServer {
     /// template another session is copying at the same moment.
     create_lock: tokio::sync::Mutex<()>,
     container: Mutex<Option<ContainerAsync<GenericImage>>>,
+    /// The schema every scenario database gets (the registered services').
+    migrator: Migrator,
 }
 
 /// A fresh, migrated database that belongs to one scenario.
@@ -70,6 +68,9 @@ pub struct ScenarioDb {
     pub name: String,
     /// Where a person finds it (URL without password, or file path).
     pub location: String,
+    /// How a program connects to it (`DATABASE_URL`): with credentials, so never
+    /// printed; [`ScenarioDb::location`] is the printable form.
+    pub url: String,
     pub db: Db,
     /// How long creating it took.
     pub created_in: Duration,
@@ -149,17 +150,19 @@ where
 
 impl EngineServer {
     /// Brings up the engine's server for a run: starts a container or connects to the
-    /// given URL, and prepares the template the scenario databases are made from.
+    /// given URL, and prepares the template the scenario databases are made from,
+    /// migrated by `migrator` (see [`crate::Suite::migrator`]).
     pub async fn start(
         engine: Engine,
         source: &ProviderSource,
         run_id: &str,
+        migrator: Migrator,
     ) -> Result<EngineServer, DbError> {
         let run_id = checked_identifier(run_id).to_string();
         let mut started = None;
         let admin_url = match source {
             ProviderSource::Embedded { dir } => {
-                return Self::start_sqlite(dir, &run_id, source.describe()).await;
+                return Self::start_sqlite(dir, &run_id, source.describe(), migrator).await;
             }
             ProviderSource::Url(url) => url.clone(),
             ProviderSource::Container(spec) => {
@@ -217,7 +220,7 @@ impl EngineServer {
                         "connecting to the template database",
                         &location,
                     ))?;
-                POSTGRES_MIGRATIONS
+                migrator
                     .run(&pool)
                     .await
                     .map_err(migrate_err(engine, &format!("template {template}")))?;
@@ -253,6 +256,7 @@ impl EngineServer {
             target,
             create_lock: tokio::sync::Mutex::new(()),
             container: Mutex::new(started),
+            migrator,
         })
     }
 
@@ -260,6 +264,7 @@ impl EngineServer {
         base_dir: &Path,
         run_id: &str,
         described: String,
+        migrator: Migrator,
     ) -> Result<EngineServer, DbError> {
         let engine = Engine::Sqlite;
         let dir = base_dir.join(run_id);
@@ -281,7 +286,7 @@ impl EngineServer {
             )
             .await
             .map_err(sql_err(engine, "creating the template database", &location))?;
-        SQLITE_MIGRATIONS
+        migrator
             .run(&pool)
             .await
             .map_err(migrate_err(engine, &location))?;
@@ -294,6 +299,7 @@ impl EngineServer {
             target: Target::Sqlite { dir, template },
             create_lock: tokio::sync::Mutex::new(()),
             container: Mutex::new(None),
+            migrator,
         })
     }
 
@@ -327,10 +333,11 @@ impl EngineServer {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let name = format!("kensho_{}_{n:05}", self.run_id);
         let name = checked_identifier(&name).to_string();
-        let (location, db) = match &self.target {
+        let (location, url, db) = match &self.target {
             Target::Sqlite { dir, template } => {
                 let path = dir.join(format!("{name}.sqlite"));
                 let location = path.display().to_string();
+                let url = format!("sqlite://{location}");
                 tokio::fs::copy(template, &path)
                     .await
                     .map_err(|source| DbError::Io {
@@ -350,7 +357,7 @@ impl EngineServer {
                     )
                     .await
                     .map_err(sql_err(engine, "opening", &location))?;
-                (location, Db::Sqlite(pool))
+                (location, url, Db::Sqlite(pool))
             }
             Target::Postgres {
                 admin,
@@ -378,7 +385,7 @@ impl EngineServer {
                     .connect_with(base.clone().database(&name))
                     .await
                     .map_err(sql_err(engine, "connecting", &location))?;
-                (location, Db::Postgres(pool))
+                (location, scenario_url(admin_url, &name), Db::Postgres(pool))
             }
             Target::MariaDb {
                 admin,
@@ -412,17 +419,18 @@ impl EngineServer {
                     .connect_with(base.clone().database(&name))
                     .await
                     .map_err(sql_err(engine, "connecting", &location))?;
-                MARIADB_MIGRATIONS
+                self.migrator
                     .run(&pool)
                     .await
                     .map_err(migrate_err(engine, &location))?;
-                (location, Db::MySql(pool))
+                (location, scenario_url(admin_url, &name), Db::MySql(pool))
             }
         };
         Ok(ScenarioDb {
             engine,
             name,
             location,
+            url,
             db,
             created_in: began.elapsed(),
         })
@@ -504,6 +512,17 @@ impl EngineServer {
             }
         }
         kept
+    }
+}
+
+/// The URL of database `name` on the server of `admin_url`, credentials included.
+fn scenario_url(admin_url: &str, name: &str) -> String {
+    match url::Url::parse(admin_url) {
+        Ok(mut url) => {
+            url.set_path(name);
+            url.to_string()
+        }
+        Err(_) => admin_url.to_string(),
     }
 }
 

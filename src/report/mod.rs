@@ -11,10 +11,8 @@
 //! - [`cucumber_json`]: the standard Cucumber JSON format for report tools;
 //! - [`html`]: one self-contained HTML page for reviewers and accountants.
 //!
-//! [`write_all`] writes the three into a directory; [`browser::dump_dom`]
-//! renders the HTML page in headless Chromium, to check what a reader sees.
+//! [`write_all`] writes the three into a directory.
 
-pub mod browser;
 mod cucumber;
 mod escape;
 mod html;

@@ -1,0 +1,10 @@
+-- 在庫 stock: the quantity of each article, and every change to it.
+CREATE TABLE stock_level (
+    sku      VARCHAR(32) NOT NULL PRIMARY KEY,
+    quantity BIGINT      NOT NULL CHECK (quantity >= 0)
+);
+CREATE TABLE stock_move (
+    id     BIGSERIAL   PRIMARY KEY,
+    sku    VARCHAR(32) NOT NULL,
+    delta  BIGINT      NOT NULL
+);

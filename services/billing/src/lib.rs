@@ -1,0 +1,298 @@
+//! 請求 billing batch with status management (seed 003).
+//!
+//! A billing record (請求レコード) carries a status (ステータス: active or logically
+//! deleted), the source of its initial registration (初期登録源泉分類) and the source
+//! of its last update (最終更新源泉分類). Sources are ranked (the article's
+//! generalisation): own batch < batch of data transferred from another system <
+//! ordinary user < administrator. A write may replace a record only if its source
+//! ranks at least as high as the record's last-update source, so human edits beat
+//! batches and a re-run batch never resurrects, overwrites or duplicates them.
+//!
+//! - [`batch`]: registration from a source file, in chunks, with warnings.
+//! - [`cli`]: the batch as a command-line program (`billing-batch import FILE`).
+//! - [`front`]: register, correct and delete from the front office.
+//! - [`input`]: strict parsing of the batch's CSV input.
+//! - [`demonstration`]: the article's two naive re-run policies, for scenarios that
+//!   show what status management prevents. Not reachable from configuration.
+
+pub mod batch;
+pub mod cli;
+pub mod demonstration;
+pub mod front;
+pub mod input;
+pub mod plan;
+mod store;
+
+use std::fmt;
+
+use kensho_shared::db::DbError;
+use kensho_shared::money::Amount;
+
+pub use batch::{BatchOptions, BatchOutcome, register_batch, register_batch_with};
+
+/// The billing tables for each engine (`migrations/<engine>/`).
+pub static MIGRATIONS: kensho_shared::db::Migrations = kensho_shared::migrations!();
+
+/// What must hold in the billing tables after any operation.
+pub const INVARIANTS: &[kensho_shared::invariant::Invariant] =
+    &[kensho_shared::invariant::Invariant {
+        service: "billing",
+        name: "at most one active billing record per person and billing period",
+        rule: kensho_shared::invariant::Rule::Unique {
+            table: "billing_record",
+            columns: &["person", "period"],
+            only_where: Some(("status", "1")),
+        },
+    }];
+pub use input::{BatchInput, BatchLine, InputError};
+
+/// Who wrote a record (源泉分類), in rising priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// A batch closed within this system (自システム内でクローズしたバッチ).
+    OwnBatch,
+    /// A batch reflecting data transferred from another system (他システムから転送されてきたデータを反映するバッチ).
+    TransferBatch,
+    /// An ordinary user at the front (通常利用者).
+    OrdinaryUser,
+    /// A user with administrator authority at the front (管理職権限の利用者).
+    Administrator,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [
+        Source::OwnBatch,
+        Source::TransferBatch,
+        Source::OrdinaryUser,
+        Source::Administrator,
+    ];
+
+    /// The one-letter code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::OwnBatch => "B",
+            Source::TransferBatch => "T",
+            Source::OrdinaryUser => "F",
+            Source::Administrator => "A",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.code() == code.trim())
+    }
+
+    /// The name people use, as written in scenarios.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::OwnBatch => "own batch",
+            Source::TransferBatch => "transfer batch",
+            Source::OrdinaryUser => "ordinary user",
+            Source::Administrator => "administrator",
+        }
+    }
+
+    /// Parses a label as written in scenarios (`own batch`, `ordinary user`, ...).
+    pub fn from_label(label: &str) -> Option<Source> {
+        let wanted = label.trim().to_ascii_lowercase();
+        let wanted = wanted
+            .strip_prefix("an ")
+            .or_else(|| wanted.strip_prefix("the "))
+            .unwrap_or(&wanted);
+        Source::ALL.into_iter().find(|s| s.label() == wanted)
+    }
+
+    /// Whether a person at the front (フロント) wrote it, rather than a batch.
+    pub fn is_front(self) -> bool {
+        matches!(self, Source::OrdinaryUser | Source::Administrator)
+    }
+
+    /// How the writer is named in a warning: "the front (ordinary user)".
+    pub fn described(self) -> String {
+        if self.is_front() {
+            format!("the front ({})", self.label())
+        } else {
+            format!("the {}", self.label())
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// ステータス of a billing record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// 0: 有効.
+    Active,
+    /// 1: 無効 (logically deleted, 論理削除).
+    Deleted,
+}
+
+impl Status {
+    pub fn code(self) -> i16 {
+        match self {
+            Status::Active => 0,
+            Status::Deleted => 1,
+        }
+    }
+
+    pub fn from_code(code: i16) -> Option<Status> {
+        match code {
+            0 => Some(Status::Active),
+            1 => Some(Status::Deleted),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Deleted => "deleted",
+        }
+    }
+}
+
+/// What identifies one bill: the person billed (対象者) and the billing period.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BillingKey {
+    pub person: String,
+    pub period: String,
+}
+
+impl fmt::Display for BillingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.person, self.period)
+    }
+}
+
+/// A row of the billing table (請求テーブル).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BillingRecord {
+    pub id: i64,
+    pub key: BillingKey,
+    pub amount: Amount,
+    pub status: Status,
+    pub initial_source: Source,
+    pub last_source: Source,
+}
+
+/// Why a batch left a record alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// The record was logically deleted by a higher source.
+    Deleted,
+    /// The record was registered by a lower source and then corrected by a higher one.
+    Corrected,
+    /// The record was registered by a higher source.
+    Registered,
+}
+
+impl SkipReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            SkipReason::Deleted => "deleted",
+            SkipReason::Corrected => "corrected",
+            SkipReason::Registered => "registered",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SkipReason> {
+        [
+            SkipReason::Deleted,
+            SkipReason::Corrected,
+            SkipReason::Registered,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+}
+
+/// A warning a batch leaves for each registration it skipped (警告ログ): queryable
+/// afterwards, it says why the line was not registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub run_id: i64,
+    /// Line of the input file (1 = header).
+    pub line: usize,
+    pub key: BillingKey,
+    pub reason: SkipReason,
+    /// The source whose write the batch did not override.
+    pub by: Source,
+    pub message: String,
+}
+
+/// Errors of the billing service.
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("no billing record for {0}")]
+    NotFound(BillingKey),
+    #[error(
+        "{key} already has an active billing record (id {id}); correct it instead of registering again"
+    )]
+    AlreadyActive { key: BillingKey, id: i64 },
+    #[error("the billing record for {key} is logically deleted; it cannot be {action}")]
+    Deleted {
+        key: BillingKey,
+        action: &'static str,
+    },
+    #[error(
+        "refused: the billing record for {key} was last updated by {last}, which outranks {attempted}; a lower source cannot undo a higher one"
+    )]
+    Outranked {
+        key: BillingKey,
+        last: Source,
+        attempted: Source,
+    },
+    #[error(
+        "{key} has {count} billing records; status management keeps one per person and period (was the table written by a naive re-run?)"
+    )]
+    Duplicates { key: BillingKey, count: usize },
+    #[error("billing table holds an unreadable row (id {id}): {what}")]
+    Corrupt { id: i64, what: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(
+        "billing: {0}; the transaction in progress rolled back: run the operation again (a batch run goes on where it stopped)"
+    )]
+    ConnectionLost(#[from] kensho_shared::fault::ConnectionLost),
+    #[error("billing: {0}; run the same input again to complete it")]
+    Aborted(#[from] kensho_shared::fault::Aborted),
+    #[error("billing: {action}: {source}")]
+    Sql {
+        action: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// Attaches the action to a database error, saying so when the connection was lost.
+pub(crate) fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> BillingError {
+    move |source| match kensho_shared::fault::classify(action, source) {
+        Ok(lost) => BillingError::ConnectionLost(lost),
+        Err(source) => BillingError::Sql { action, source },
+    }
+}
+
+/// All billing records, every status, ordered by person, period and id.
+pub async fn records(db: &kensho_shared::db::Db) -> Result<Vec<BillingRecord>, BillingError> {
+    store::dispatch!(db, store, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        store::list_records(&mut conn).await
+    })
+}
+
+/// The warnings of one batch run, in input order.
+pub async fn warnings(
+    db: &kensho_shared::db::Db,
+    run_id: i64,
+) -> Result<Vec<Warning>, BillingError> {
+    store::dispatch!(db, store, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        store::list_warnings(&mut conn, run_id).await
+    })
+}

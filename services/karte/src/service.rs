@@ -1,0 +1,925 @@
+//! The karte service on a database: customers, photos and handwritten-chart images
+//! (metadata in the database, bytes in an [`ObjectStore`]), tags, memos, the trash
+//! and its purge. Times are UTC epoch milliseconds from an injectable clock.
+//!
+//! - Saving writes the bytes first, outside any transaction, then one short
+//!   transaction for the row and its tags (pivot rows in tag-id order, so
+//!   concurrent saves lock in the same order); if the transaction fails the bytes
+//!   are removed, so no orphan remains.
+//! - Updating an image writes the new bytes under a new key first, then one short
+//!   transaction points the row at them and sets `updated_at`; the old bytes are
+//!   deleted after the commit.
+//! - The purge works in chunks by primary key, each one short transaction that
+//!   re-checks the 30-day condition inside the delete (a restore that commits first
+//!   wins); bytes are removed only after the rows' deletion commits.
+//! - Bytes whose row is gone are queued (`karte_object_deletion`) in the same
+//!   transaction that drops the row and leave the queue once deleted, so a purge or
+//!   update stopped between its commit and the byte deletion is finished by the next
+//!   purge run. A purge that stops part-way is completed by running it again.
+//! - Memo times are UTC epoch milliseconds from the caller's clock, shown in
+//!   Asia/Tokyo by [`super::time`]; the database never converts them.
+
+use super::storage::{ObjectStore, StoreError as ObjectError};
+use kensho_shared::db::Db;
+
+/// How long an item stays in the trash before the purge may remove it: 30 days.
+pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Photos in the purge's first transaction, by default.
+pub const PURGE_CHUNK: usize = 50;
+
+/// Most photos in one purge transaction, by default. The chunk's statements list
+/// its ids (`IN (...)`); MariaDB turns a list of 1,000 or more values into a join
+/// with a temporary table (`in_predicate_conversion_threshold`), which scans and
+/// locks far more than the listed rows and deadlocks with concurrent saves. 500
+/// keeps every list well under that.
+pub const PURGE_MAX_CHUNK: usize = 500;
+
+/// How long one purge transaction should take, by default, per engine: chunks grow
+/// while they take less than half of it and shrink when they take more. On
+/// PostgreSQL and MariaDB a chunk locks only the expired rows it deletes (no save
+/// waits for them), so it may run longer; on SQLite every writer waits for it.
+pub fn purge_target(engine: kensho_shared::db::Engine) -> std::time::Duration {
+    std::time::Duration::from_millis(match engine {
+        kensho_shared::db::Engine::Sqlite => 50,
+        kensho_shared::db::Engine::Postgres | kensho_shared::db::Engine::MariaDb => 1_000,
+    })
+}
+
+/// Queued object deletions finished per statement.
+const QUEUE_CHUNK: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KarteError {
+    #[error("karte: {action}: {source}")]
+    Sql {
+        action: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error(
+        "karte: {0}; the transaction in progress rolled back: run it again (the purge goes on where it stopped)"
+    )]
+    ConnectionLost(#[from] kensho_shared::fault::ConnectionLost),
+    #[error(transparent)]
+    Object(#[from] ObjectError),
+    #[error("no {what} with id {id}")]
+    NotFound { what: &'static str, id: i64 },
+    #[error("photo {0} is in the trash: restore it before updating it")]
+    InTrash(i64),
+    #[error("tag {0:?}: a tag is 1 to 64 characters")]
+    BadTag(String),
+    #[error("memo for customer {customer}: {reason}")]
+    BadMemo { customer: i64, reason: String },
+    #[error("time zone {0:?}: write it as an offset from UTC, +HH:MM or -HH:MM (e.g. +09:00)")]
+    BadTimeZone(String),
+}
+
+impl KarteError {
+    /// The database's error code and message, when the database refused the work
+    /// (for classifying lock waits, deadlocks and busy errors).
+    pub fn database_code(&self) -> Option<(Option<String>, String)> {
+        match self {
+            KarteError::Sql {
+                source: sqlx::Error::Database(e),
+                ..
+            } => Some((e.code().map(|c| c.into_owned()), e.message().to_string())),
+            _ => None,
+        }
+    }
+}
+
+/// Attaches the action to a database error, saying so when the connection was lost.
+fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> KarteError {
+    move |source| match kensho_shared::fault::classify(action, source) {
+        Ok(lost) => KarteError::ConnectionLost(lost),
+        Err(source) => KarteError::Sql { action, source },
+    }
+}
+
+/// What kind of image a photo row holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageKind {
+    /// 写真.
+    Photo,
+    /// 手書きカルテ画像.
+    Record,
+}
+
+impl ImageKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ImageKind::Photo => "photo",
+            ImageKind::Record => "record",
+        }
+    }
+}
+
+/// What one purge run removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub photos: usize,
+    pub customers: usize,
+    /// Stored objects deleted (the purged photos' and any left queued before).
+    pub objects: usize,
+    pub chunks: usize,
+    /// Whether the run stopped at [`PurgeOptions::max_chunks`] with work left.
+    pub stopped_early: bool,
+}
+
+/// How the purge runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurgeOptions {
+    /// Photos in the first transaction (and the least a later one takes).
+    pub chunk: usize,
+    /// Most photos in one transaction (see [`PURGE_MAX_CHUNK`]).
+    pub max_chunk: usize,
+    /// How long one transaction should hold its locks: the chunk doubles while a
+    /// transaction takes under half of this, and halves when one takes longer.
+    /// `None`: [`purge_target`] of the engine.
+    pub target: Option<std::time::Duration>,
+    /// Stop after this many chunks (a bounded run; the next run goes on).
+    pub max_chunks: Option<usize>,
+    /// Fault injection, for fault scenarios only (point `n`: chunk `n`, after its
+    /// deletes and before its commit). See [`kensho_shared::fault`].
+    #[doc(hidden)]
+    pub fault: Option<kensho_shared::fault::Fault>,
+    /// Race scenarios only: the first chunk waits here after choosing its photos and
+    /// before locking them. See [`kensho_shared::fault::Pause`].
+    #[doc(hidden)]
+    pub pause_before_lock: Option<kensho_shared::fault::Pause>,
+}
+
+impl Default for PurgeOptions {
+    fn default() -> Self {
+        PurgeOptions {
+            chunk: PURGE_CHUNK,
+            max_chunk: PURGE_MAX_CHUNK,
+            target: None,
+            max_chunks: None,
+            fault: None,
+            pause_before_lock: None,
+        }
+    }
+}
+
+/// A photo row's metadata.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PhotoRow {
+    pub id: i64,
+    #[sqlx(rename = "customer_id")]
+    pub customer: i64,
+    pub object_key: String,
+    pub updated_at: i64,
+    pub trashed_at: Option<i64>,
+}
+
+/// A text memo (テキストメモ) and when it was recorded (UTC ms).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Memo {
+    pub id: i64,
+    pub body: String,
+    pub recorded_at: i64,
+}
+
+/// Longest memo, in characters.
+pub const MEMO_MAX_CHARS: usize = 2000;
+
+macro_rules! dialect {
+    ($module:ident, $db:ty, $conn:ty, gate: $gate:expr, lock: $lock:literal, share: $share:literal, read_committed: $rc:expr, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
+        pub mod $module {
+            use sqlx::{QueryBuilder, Row};
+
+            use super::{KarteError, sql};
+
+            pub type Conn = $conn;
+
+            /// The write gate's guard (SQLite only).
+            pub type Gate = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+            #[allow(unused_variables)]
+            async fn gate(pool: &sqlx::Pool<$db>) -> Gate {
+                $gate(pool).await
+            }
+
+            pub async fn insert_returning_id(
+                conn: &mut Conn,
+                mut qb: QueryBuilder<$db>,
+            ) -> Result<i64, KarteError> {
+                qb.push(" RETURNING id");
+                let row = qb
+                    .build()
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(sql("inserting"))?;
+                row.try_get::<i64, _>(0).map_err(sql("inserting"))
+            }
+
+            pub async fn execute(
+                conn: &mut Conn,
+                mut qb: QueryBuilder<$db>,
+            ) -> Result<u64, KarteError> {
+                Ok(qb
+                    .build()
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(sql("writing"))?
+                    .rows_affected())
+            }
+
+            /// Every row of the query, decoded as `T` (a tuple or a row struct).
+            pub async fn fetch<T>(
+                conn: &mut Conn,
+                mut qb: QueryBuilder<$db>,
+            ) -> Result<Vec<T>, KarteError>
+            where
+                T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            {
+                qb.build_query_as::<T>()
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(sql("reading"))
+            }
+
+            pub async fn fetch_pairs(
+                conn: &mut Conn,
+                qb: QueryBuilder<$db>,
+            ) -> Result<Vec<(i64, String)>, KarteError> {
+                fetch(conn, qb).await
+            }
+
+            pub async fn fetch_strings(
+                conn: &mut Conn,
+                qb: QueryBuilder<$db>,
+            ) -> Result<Vec<String>, KarteError> {
+                Ok(fetch::<(String,)>(conn, qb)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect())
+            }
+
+            pub async fn fetch_longs(
+                conn: &mut Conn,
+                qb: QueryBuilder<$db>,
+            ) -> Result<Vec<i64>, KarteError> {
+                Ok(fetch::<(i64,)>(conn, qb)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect())
+            }
+
+            /// A write transaction (on SQLite one that takes the write lock at once,
+            /// after queueing at the database's write gate; the gate is held until
+            /// the returned guard drops, after the commit).
+            pub async fn begin(
+                pool: &sqlx::Pool<$db>,
+            ) -> Result<(Gate, sqlx::Transaction<'static, $db>), KarteError> {
+                let gate: Gate = gate(pool).await;
+                let tx = match BEGIN {
+                    Some(begin) => pool.begin_with(begin).await,
+                    None => pool.begin().await,
+                }
+                .map_err(sql("starting a transaction"))?;
+                Ok((gate, tx))
+            }
+
+            /// A write transaction in READ COMMITTED where the engine's default is
+            /// stricter (MariaDB: REPEATABLE READ takes gap and next-key locks, so a
+            /// purge chunk would lock rows and gaps it does not delete and deadlock
+            /// with saves; READ COMMITTED locks only the rows it changes).
+            pub async fn begin_read_committed(
+                pool: &sqlx::Pool<$db>,
+            ) -> Result<(Gate, sqlx::Transaction<'static, $db>), KarteError> {
+                let read_committed: Option<&'static str> = $rc;
+                let Some(set) = read_committed else {
+                    return begin(pool).await;
+                };
+                let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+                sqlx::query(set)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(sql("setting the isolation level"))?;
+                let tx = sqlx::Transaction::begin(conn, None)
+                    .await
+                    .map_err(sql("starting a transaction"))?;
+                Ok((None, tx))
+            }
+
+            pub fn new(sql_text: &str) -> QueryBuilder<$db> {
+                QueryBuilder::<$db>::new(sql_text)
+            }
+
+            pub const LOCK: &str = $lock;
+            /// A shared row lock (none on SQLite, where the transaction locks all).
+            pub const SHARE: &str = $share;
+            /// SQLite takes the write lock when the transaction starts, so a writer
+            /// waits (busy_timeout) instead of failing on a lock upgrade.
+            pub const BEGIN: Option<&str> = if LOCK.is_empty() {
+                Some("BEGIN IMMEDIATE")
+            } else {
+                None
+            };
+            pub const TAG_INSERT: &str = $tag_insert;
+            pub const TAG_CONFLICT: &str = $tag_conflict;
+        }
+    };
+}
+
+dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection,
+    gate: |pool: &sqlx::SqlitePool| futures::FutureExt::map(kensho_shared::db::sqlite_write_gate(pool).lock_owned(), Some),
+    lock: "", share: "", read_committed: None,
+    tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
+dialect!(postgres, sqlx::Postgres, sqlx::PgConnection,
+    gate: |_| std::future::ready(None), lock: " FOR UPDATE", share: " FOR SHARE", read_committed: None,
+    tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
+dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection,
+    gate: |_| std::future::ready(None), lock: " FOR UPDATE", share: " LOCK IN SHARE MODE",
+    read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+    tag_insert: "INSERT IGNORE INTO karte_tag (name) ", tag_conflict: "");
+
+macro_rules! dispatch {
+    ($db:expr, $d:ident, $pool:ident => $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => {
+                use self::sqlite as $d;
+                $body
+            }
+            Db::Postgres($pool) => {
+                use self::postgres as $d;
+                $body
+            }
+            Db::MySql($pool) => {
+                use self::mariadb as $d;
+                $body
+            }
+        }
+    };
+}
+
+/// Registers a customer (顧客); returns its id.
+pub async fn create_customer(db: &Db, name: &str) -> Result<i64, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("INSERT INTO karte_customer (name) VALUES (");
+        qb.push_bind(name.to_string()).push(")");
+        d::insert_returning_id(&mut conn, qb).await
+    })
+}
+
+/// A fresh object key under `prefix`: keys are never reused, so an update's new
+/// bytes never overwrite the bytes a committed row still points at.
+fn object_key(prefix: &str, now_ms: i64) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{prefix}/{now_ms}-{}-{}.img",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Saves a new image with its tags; returns the photo id.
+pub async fn save_photo(
+    db: &Db,
+    store: &dyn ObjectStore,
+    customer: i64,
+    kind: ImageKind,
+    bytes: &[u8],
+    tags: &[&str],
+    now_ms: i64,
+) -> Result<i64, KarteError> {
+    let key = object_key(&format!("customers/{customer}"), now_ms);
+    store.put(&key, bytes)?;
+    let result = save_row(db, customer, kind, &key, tags, now_ms).await;
+    if result.is_err() {
+        let _ = store.delete(&key);
+    }
+    result
+}
+
+async fn save_row(
+    db: &Db,
+    customer: i64,
+    kind: ImageKind,
+    key: &str,
+    tags: &[&str],
+    now_ms: i64,
+) -> Result<i64, KarteError> {
+    for tag in tags {
+        if tag.is_empty() || tag.chars().count() > 64 {
+            return Err(KarteError::BadTag(tag.to_string()));
+        }
+    }
+    let mut names: Vec<&str> = tags.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    dispatch!(db, d, pool => {
+        // New tags first, each in a statement of its own, outside the photo's
+        // transaction: two saves adding the same new tags in one transaction each
+        // deadlock on the tag index (MariaDB, INSERT IGNORE). Tags are a vocabulary;
+        // one left unused by a failed save does no harm.
+        if !names.is_empty() {
+            let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+            let mut qb = d::new("SELECT name FROM karte_tag WHERE name IN (");
+            let mut list = qb.separated(", ");
+            for t in &names {
+                list.push_bind(t.to_string());
+            }
+            qb.push(")");
+            let known = d::fetch_strings(&mut conn, qb).await?;
+            for t in names.iter().filter(|t| !known.iter().any(|k| k == *t)) {
+                let mut qb = d::new(d::TAG_INSERT);
+                qb.push("VALUES (").push_bind(t.to_string()).push(")").push(d::TAG_CONFLICT);
+                d::execute(&mut conn, qb).await?;
+            }
+        }
+        let (_gate, mut tx) = d::begin(pool).await?;
+        let mut qb = d::new("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
+        qb.push_bind(customer).push(", ").push_bind(kind.code()).push(", ").push_bind(key.to_string()).push(", ").push_bind(now_ms).push(")");
+        let id = d::insert_returning_id(&mut tx, qb).await?;
+        if !names.is_empty() {
+            let tags = &names;
+            let mut qb = d::new("SELECT id FROM karte_tag WHERE name IN (");
+            let mut list = qb.separated(", ");
+            for t in tags {
+                list.push_bind(t.to_string());
+            }
+            qb.push(") ORDER BY id");
+            let tag_ids = d::fetch_longs(&mut tx, qb).await?;
+            // Pivot rows in tag-id order: concurrent saves take their locks in one order.
+            let mut qb = d::new("INSERT INTO karte_photo_tag (photo_id, tag_id) ");
+            qb.push_values(&tag_ids, |mut b, tag| {
+                b.push_bind(id).push_bind(*tag);
+            });
+            d::execute(&mut tx, qb).await?;
+        }
+        tx.commit().await.map_err(sql("committing"))?;
+        Ok(id)
+    })
+}
+
+async fn set_trashed(
+    db: &Db,
+    table: &'static str,
+    id: i64,
+    trashed_at: Option<i64>,
+) -> Result<(), KarteError> {
+    let what = if table == "karte_photo" {
+        "photo"
+    } else {
+        "customer"
+    };
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("UPDATE ");
+        qb.push(table).push(" SET trashed_at = ").push_bind(trashed_at).push(" WHERE id = ").push_bind(id);
+        if d::execute(&mut conn, qb).await? == 0 {
+            return Err(KarteError::NotFound { what, id });
+        }
+        Ok(())
+    })
+}
+
+/// Moves a photo to the trash (ゴミ箱).
+pub async fn trash_photo(db: &Db, photo: i64, now_ms: i64) -> Result<(), KarteError> {
+    set_trashed(db, "karte_photo", photo, Some(now_ms)).await
+}
+
+/// Brings a photo back from the trash (復元).
+pub async fn restore_photo(db: &Db, photo: i64) -> Result<(), KarteError> {
+    set_trashed(db, "karte_photo", photo, None).await
+}
+
+/// Moves a customer (and so all their photos) to the trash.
+pub async fn trash_customer(db: &Db, customer: i64, now_ms: i64) -> Result<(), KarteError> {
+    set_trashed(db, "karte_customer", customer, Some(now_ms)).await
+}
+
+/// Brings a customer back from the trash.
+pub async fn restore_customer(db: &Db, customer: i64) -> Result<(), KarteError> {
+    set_trashed(db, "karte_customer", customer, None).await
+}
+
+/// Replaces a photo's bytes (画像の更新): the new bytes go under a new key first;
+/// one short transaction points the row at them, sets `updated_at` to `now_ms` and
+/// queues the old key; the old bytes are deleted after the commit. If the
+/// transaction fails, the new bytes are removed. A photo in the trash is refused.
+pub async fn update_photo(
+    db: &Db,
+    store: &dyn ObjectStore,
+    photo: i64,
+    bytes: &[u8],
+    now_ms: i64,
+) -> Result<(), KarteError> {
+    let key = object_key(&format!("photos/{photo}"), now_ms);
+    store.put(&key, bytes)?;
+    let old_key = match replace_object_key(db, photo, &key, now_ms).await {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = store.delete(&key);
+            return Err(e);
+        }
+    };
+    // After the commit; if this fails the queue keeps the key for the next purge.
+    if store.delete(&old_key).is_ok() {
+        let _ = dequeue_deleted(db, std::slice::from_ref(&old_key)).await;
+    }
+    Ok(())
+}
+
+async fn replace_object_key(
+    db: &Db,
+    photo: i64,
+    key: &str,
+    now_ms: i64,
+) -> Result<String, KarteError> {
+    dispatch!(db, d, pool => {
+        let (_gate, mut tx) = d::begin(pool).await?;
+        let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
+        qb.push_bind(photo).push(" AND trashed_at IS NULL").push(d::LOCK);
+        let Some((_, old_key)) = d::fetch_pairs(&mut tx, qb).await?.pop() else {
+            let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
+            qb.push_bind(photo);
+            return Err(if d::fetch_pairs(&mut tx, qb).await?.is_empty() {
+                KarteError::NotFound { what: "photo", id: photo }
+            } else {
+                KarteError::InTrash(photo)
+            });
+        };
+        let mut qb = d::new("UPDATE karte_photo SET object_key = ");
+        qb.push_bind(key.to_string()).push(", updated_at = ").push_bind(now_ms).push(" WHERE id = ").push_bind(photo);
+        d::execute(&mut tx, qb).await?;
+        let mut qb = d::new("INSERT INTO karte_object_deletion (object_key, queued_at) ");
+        qb.push_values([&old_key], |mut b, k| {
+            b.push_bind(k.to_string()).push_bind(now_ms);
+        });
+        d::execute(&mut tx, qb).await?;
+        tx.commit().await.map_err(sql("committing"))?;
+        Ok(old_key)
+    })
+}
+
+/// Removes keys whose bytes are deleted from the deletion queue.
+async fn dequeue_deleted(db: &Db, keys: &[String]) -> Result<(), KarteError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("DELETE FROM karte_object_deletion WHERE object_key IN (");
+        let mut list = qb.separated(", ");
+        for key in keys {
+            list.push_bind(key.clone());
+        }
+        qb.push(")");
+        d::execute(&mut conn, qb).await?;
+        Ok(())
+    })
+}
+
+/// Deletes the bytes of every queued key (left by a purge or update that stopped
+/// after its commit), then the keys; returns how many.
+pub async fn finish_queued_deletions(
+    db: &Db,
+    store: &dyn ObjectStore,
+) -> Result<usize, KarteError> {
+    let mut done = 0;
+    loop {
+        let keys: Vec<String> = dispatch!(db, d, pool => {
+            let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+            let mut qb = d::new("SELECT object_key FROM karte_object_deletion ORDER BY object_key LIMIT ");
+            qb.push(QUEUE_CHUNK);
+            d::fetch_strings(&mut conn, qb).await?
+        });
+        if keys.is_empty() {
+            return Ok(done);
+        }
+        for key in &keys {
+            store.delete(key)?;
+        }
+        dequeue_deleted(db, &keys).await?;
+        done += keys.len();
+    }
+}
+
+/// Keys waiting in the deletion queue.
+pub async fn queued_deletions(db: &Db) -> Result<Vec<String>, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        d::fetch_strings(&mut conn, d::new("SELECT object_key FROM karte_object_deletion ORDER BY object_key")).await
+    })
+}
+
+/// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`, with
+/// the default [`PurgeOptions`].
+pub async fn purge(
+    db: &Db,
+    store: &dyn ObjectStore,
+    now_ms: i64,
+) -> Result<PurgeReport, KarteError> {
+    purge_with(db, store, now_ms, &PurgeOptions::default()).await
+}
+
+/// The purge condition of a photo row `p`, as SQL with the cutoff bound twice.
+macro_rules! expired {
+    ($qb:expr, $cutoff:expr) => {{
+        $qb.push("(p.trashed_at <= ").push_bind($cutoff);
+        $qb.push(" OR p.customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ")
+            .push_bind($cutoff)
+            .push("))");
+    }};
+}
+
+/// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`:
+/// photos in the trash, and customers in the trash with all their photos (rows,
+/// tag rows, memos, stored bytes). First it finishes deletions queued by an earlier
+/// run; then chunks of photos by id, each a short transaction that re-checks the
+/// condition while deleting and queues the keys; after each commit the bytes are
+/// deleted and the keys leave the queue. Chunks start at
+/// [`PurgeOptions::chunk`] photos and adapt to [`PurgeOptions::target`]. Progress is
+/// logged per chunk.
+pub async fn purge_with(
+    db: &Db,
+    store: &dyn ObjectStore,
+    now_ms: i64,
+    options: &PurgeOptions,
+) -> Result<PurgeReport, KarteError> {
+    let cutoff = now_ms - RETENTION_MS;
+    let mut report = PurgeReport {
+        objects: finish_queued_deletions(db, store).await?,
+        ..PurgeReport::default()
+    };
+    let least = options.chunk.max(1);
+    let most = options.max_chunk.max(least);
+    let mut chunk = least;
+    let target = options.target.unwrap_or_else(|| purge_target(db.engine()));
+    let mut after = 0_i64;
+    loop {
+        if options.max_chunks.is_some_and(|max| report.chunks >= max) {
+            report.stopped_early = true;
+            return Ok(report);
+        }
+        let began: std::time::Instant;
+        let deleted: (Option<i64>, Vec<(i64, String)>) = dispatch!(db, d, pool => {
+            let (_gate, mut tx) = d::begin_read_committed(pool).await?;
+            // The chunk's size adapts to how long it holds the database, not to how
+            // long it queued for it.
+            began = std::time::Instant::now();
+            // Candidates by a plain read (no locks, so no range or gap locks that
+            // would hold back saves).
+            let mut qb = d::new("SELECT p.id FROM karte_photo p WHERE p.id > ");
+            qb.push_bind(after).push(" AND ");
+            expired!(qb, cutoff);
+            qb.push(" ORDER BY p.id LIMIT ").push(chunk);
+            let candidates = d::fetch_longs(&mut tx, qb).await?;
+            if let (0, Some(pause)) = (report.chunks, &options.pause_before_lock) {
+                pause.hold().await;
+            }
+            let mut rows: Vec<(i64, String)> = Vec::new();
+            if !candidates.is_empty() {
+                // Lock exactly the candidate rows, by primary key, and re-check the
+                // condition on what is now current: a restore that committed first
+                // wins. Their customers are read with a shared lock only (saves
+                // take the same to check their customer exists).
+                let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in &candidates {
+                    list.push_bind(*id);
+                }
+                qb.push(") ORDER BY id").push(d::LOCK);
+                let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
+                let mut qb = d::new("SELECT id FROM karte_customer WHERE trashed_at <= ");
+                qb.push_bind(cutoff).push(" AND id IN (");
+                let mut list = qb.separated(", ");
+                for photo in &locked {
+                    list.push_bind(photo.customer);
+                }
+                qb.push(")").push(d::SHARE);
+                let customers_expired = d::fetch_longs(&mut tx, qb).await?;
+                rows = locked
+                    .into_iter()
+                    .filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.contains(&p.customer))
+                    .map(|p| (p.id, p.object_key))
+                    .collect();
+            }
+            if !rows.is_empty() {
+                for table in ["DELETE FROM karte_photo_tag WHERE photo_id IN (", "DELETE FROM karte_photo WHERE id IN ("] {
+                    let mut qb = d::new(table);
+                    let mut list = qb.separated(", ");
+                    for (id, _) in &rows {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    d::execute(&mut tx, qb).await?;
+                }
+                let mut qb = d::new("INSERT INTO karte_object_deletion (object_key, queued_at) ");
+                qb.push_values(&rows, |mut b, (_, key)| {
+                    b.push_bind(key.clone()).push_bind(now_ms);
+                });
+                d::execute(&mut tx, qb).await?;
+            }
+            kensho_shared::fault::in_transaction(options.fault, report.chunks + 1, &mut *tx, "committing a purge chunk").await?;
+            tx.commit().await.map_err(sql("committing a purge chunk"))?;
+            (candidates.last().copied(), rows)
+        });
+        let took = began.elapsed();
+        let (Some(last), deleted) = deleted else {
+            break;
+        };
+        report.chunks += 1;
+        report.photos += deleted.len();
+        after = last;
+        // Bytes go only after the rows' deletion has committed.
+        let keys: Vec<String> = deleted.into_iter().map(|(_, key)| key).collect();
+        for key in &keys {
+            store.delete(key)?;
+        }
+        // Then the keys leave the queue, in a statement of their own: a purge
+        // transaction that also emptied the queue would hold the queue's gap locks
+        // (MariaDB) while it works, and photo updates queue keys there.
+        dequeue_deleted(db, &keys).await?;
+        report.objects += keys.len();
+        if took < target / 2 {
+            chunk = (chunk * 2).min(most);
+        } else if took > target {
+            chunk = (chunk / 2).max(least);
+        }
+        tracing::info!(
+            photos = report.photos,
+            chunks = report.chunks,
+            next_chunk = chunk,
+            took_ms = took.as_millis() as u64,
+            "purge progress"
+        );
+    }
+    report.customers = purge_customers(db, cutoff).await?;
+    Ok(report)
+}
+
+/// Deletes customers in the trash since `cutoff` or earlier that have no photo left,
+/// with their memos.
+async fn purge_customers(db: &Db, cutoff: i64) -> Result<usize, KarteError> {
+    Ok(dispatch!(db, d, pool => {
+        let (_gate, mut tx) = d::begin(pool).await?;
+        let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
+        qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = c.id))");
+        d::execute(&mut tx, qb).await?;
+        let mut qb = d::new("DELETE FROM karte_customer WHERE trashed_at <= ");
+        qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = karte_customer.id)");
+        let n = d::execute(&mut tx, qb).await? as usize;
+        tx.commit().await.map_err(sql("committing"))?;
+        n
+    }))
+}
+
+/// The purge as it ran in the incident (seed 000), kept as the baseline that the
+/// benchmark and the incident replay compare [`purge_with`] against: one
+/// transaction locks every expired photo, deletes them row by row and calls the
+/// object store inside the transaction, so it holds its locks for as long as all of
+/// that takes. Not for production use.
+pub async fn purge_as_in_the_incident(
+    db: &Db,
+    store: &dyn ObjectStore,
+    now_ms: i64,
+) -> Result<PurgeReport, KarteError> {
+    let cutoff = now_ms - RETENTION_MS;
+    let mut report = PurgeReport::default();
+    dispatch!(db, d, pool => {
+        let (_gate, mut tx) = d::begin(pool).await?;
+        let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE ");
+        expired!(qb, cutoff);
+        qb.push(" ORDER BY p.id").push(d::LOCK);
+        let rows = d::fetch_pairs(&mut tx, qb).await?;
+        for (id, key) in &rows {
+            for table in ["DELETE FROM karte_photo_tag WHERE photo_id = ", "DELETE FROM karte_photo WHERE id = "] {
+                let mut qb = d::new(table);
+                qb.push_bind(*id);
+                d::execute(&mut tx, qb).await?;
+            }
+            store.delete(key)?;
+            report.photos += 1;
+            report.objects += 1;
+        }
+        let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
+        qb.push_bind(cutoff).push(")");
+        d::execute(&mut tx, qb).await?;
+        let mut qb = d::new("DELETE FROM karte_customer WHERE trashed_at <= ");
+        qb.push_bind(cutoff);
+        report.customers = d::execute(&mut tx, qb).await? as usize;
+        tx.commit().await.map_err(sql("committing the purge"))?;
+    });
+    report.chunks = 1;
+    Ok(report)
+}
+
+/// A photo's row, in any trash state.
+pub async fn photo(db: &Db, photo: i64) -> Result<PhotoRow, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id = ");
+        qb.push_bind(photo);
+        d::fetch::<PhotoRow>(&mut conn, qb).await?.pop().ok_or(KarteError::NotFound { what: "photo", id: photo })
+    })
+}
+
+/// Records a text memo for a customer at `now_ms` (UTC ms, from the caller's clock).
+pub async fn add_memo(db: &Db, customer: i64, body: &str, now_ms: i64) -> Result<i64, KarteError> {
+    let bad = |reason: &str| KarteError::BadMemo {
+        customer,
+        reason: reason.to_string(),
+    };
+    if body.trim().is_empty() {
+        return Err(bad("the memo is empty"));
+    }
+    if body.chars().count() > MEMO_MAX_CHARS {
+        return Err(bad(&format!(
+            "the memo is longer than {MEMO_MAX_CHARS} characters"
+        )));
+    }
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("INSERT INTO karte_memo (customer_id, body, recorded_at) VALUES (");
+        qb.push_bind(customer).push(", ").push_bind(body.to_string()).push(", ").push_bind(now_ms).push(")");
+        d::insert_returning_id(&mut conn, qb).await
+    })
+}
+
+/// A customer's memos, oldest first.
+pub async fn memos(db: &Db, customer: i64) -> Result<Vec<Memo>, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let mut qb = d::new("SELECT id, body, recorded_at FROM karte_memo WHERE customer_id = ");
+        qb.push_bind(customer).push(" ORDER BY recorded_at, id");
+        d::fetch::<Memo>(&mut conn, qb).await
+    })
+}
+
+/// Sets the session time zone of every connection the pool may hold to `offset`
+/// (`+HH:MM` / `-HH:MM`), as an administrator's configuration change would. SQLite
+/// has no session time zone: returns `false` and changes nothing.
+pub async fn set_session_time_zone(db: &Db, offset: &str) -> Result<bool, KarteError> {
+    let valid = offset.len() == 6
+        && matches!(offset.as_bytes()[0], b'+' | b'-')
+        && offset.as_bytes()[3] == b':'
+        && offset[1..3].parse::<u8>().is_ok_and(|h| h <= 14)
+        && offset[4..6].parse::<u8>().is_ok_and(|m| m < 60)
+        && offset[1..3]
+            .bytes()
+            .chain(offset[4..6].bytes())
+            .all(|b| b.is_ascii_digit());
+    if !valid {
+        return Err(KarteError::BadTimeZone(offset.to_string()));
+    }
+    macro_rules! every_connection {
+        ($pool:expr, $sql:expr) => {{
+            let n = $pool.options().get_max_connections() as usize;
+            let mut held = Vec::with_capacity(n);
+            for _ in 0..n {
+                held.push($pool.acquire().await.map_err(sql("connecting"))?);
+            }
+            for conn in &mut held {
+                sqlx::query(sqlx::AssertSqlSafe($sql.clone()))
+                    .execute(&mut **conn)
+                    .await
+                    .map_err(sql("setting the session time zone"))?;
+            }
+        }};
+    }
+    match db {
+        Db::Sqlite(_) => return Ok(false),
+        // Validated above: the offset is plain digits and signs.
+        Db::Postgres(pool) => every_connection!(
+            pool,
+            format!("SET TIME ZONE INTERVAL '{offset}' HOUR TO MINUTE")
+        ),
+        Db::MySql(pool) => every_connection!(pool, format!("SET time_zone = '{offset}'")),
+    }
+    Ok(true)
+}
+
+/// Photo ids that exist (any trash state), ascending.
+pub async fn photo_ids(db: &Db) -> Result<Vec<i64>, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        d::fetch_longs(&mut conn, d::new("SELECT id FROM karte_photo ORDER BY id")).await
+    })
+}
+
+/// Object keys the photo rows point at.
+pub async fn object_keys(db: &Db) -> Result<Vec<String>, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        d::fetch_strings(&mut conn, d::new("SELECT object_key FROM karte_photo ORDER BY object_key")).await
+    })
+}
+
+/// Tag rows whose photo does not exist (must be none).
+pub async fn orphan_tag_rows(db: &Db) -> Result<usize, KarteError> {
+    dispatch!(db, d, pool => {
+        let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
+        let qb = d::new("SELECT t.photo_id FROM karte_photo_tag t WHERE NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.id = t.photo_id)");
+        Ok(d::fetch_longs(&mut conn, qb).await?.len())
+    })
+}

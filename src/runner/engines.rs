@@ -1,0 +1,119 @@
+//! Which engines a run uses, which of them must be there, and bringing up their
+//! servers (all at once).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+use super::options::{KenshoArgs, Mode, in_ci};
+use crate::db::{Engine, EngineServer, ProviderSource};
+use crate::service::Suite;
+
+/// The engines a run asks for, and those whose absence is an error.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// Engines to run on.
+    pub selected: BTreeSet<Engine>,
+    /// Engines that must be there.
+    pub required: BTreeSet<Engine>,
+}
+
+/// `--engines`, `--require`, the mode and `CI` decide the engines.
+pub fn select(args: &KenshoArgs, mode: Mode) -> Result<Selection> {
+    let explicit = args
+        .engines
+        .as_deref()
+        .map(Engine::parse_list)
+        .transpose()?;
+    let mut required: BTreeSet<Engine> = explicit.iter().flatten().copied().collect();
+    if let Some(list) = &args.require {
+        required.extend(Engine::parse_list(list)?);
+    }
+    if mode == Mode::Suite && in_ci() {
+        required.extend([Engine::Postgres, Engine::MariaDb]);
+    }
+    let mut selected: BTreeSet<Engine> = match (&explicit, mode) {
+        (Some(list), _) => list.iter().copied().collect(),
+        (None, Mode::Main) => [Engine::Sqlite].into(),
+        (None, Mode::Suite) => Engine::ALL.into(),
+    };
+    selected.extend(required.iter().copied());
+    Ok(Selection { selected, required })
+}
+
+/// The servers that came up, and the engines that did not (with the reason).
+pub struct Started {
+    /// One server per engine that runs.
+    pub servers: BTreeMap<Engine, EngineServer>,
+    /// Engines left out, and why.
+    pub not_run: Vec<(Engine, String)>,
+}
+
+/// Brings up a server per selected engine, each migrated with the suite's schema.
+/// A required engine that does not come up is an error (after the others are shut).
+pub async fn start(
+    suite: &Suite,
+    selection: &Selection,
+    mode: Mode,
+    run_id: &str,
+    sqlite_dir: &Path,
+) -> Result<Started> {
+    let starts = selection.selected.iter().map(|&engine| {
+        let source =
+            ProviderSource::resolve(engine, |k| std::env::var(k).ok(), sqlite_dir.to_path_buf());
+        let migrator = suite.migrator(engine);
+        async move {
+            eprintln!("kensho: {engine}: starting ({})", source.describe());
+            let began = Instant::now();
+            let result = match migrator {
+                Ok(migrator) => EngineServer::start(engine, &source, run_id, migrator)
+                    .await
+                    .map_err(anyhow::Error::from),
+                Err(e) => Err(e.into()),
+            };
+            (engine, result, began.elapsed())
+        }
+    });
+    let mut servers = BTreeMap::new();
+    let mut not_run = Vec::new();
+    let mut missing_required = Vec::new();
+    for (engine, result, took) in futures::future::join_all(starts).await {
+        match result {
+            Ok(server) => {
+                eprintln!(
+                    "kensho: {engine}: ready in {:.1} s: {}",
+                    took.as_secs_f64(),
+                    server.describe()
+                );
+                servers.insert(engine, server);
+            }
+            Err(e) if selection.required.contains(&engine) => {
+                missing_required.push(format!("{e:#}"))
+            }
+            Err(e) => not_run.push((engine, format!("{e:#}"))),
+        }
+    }
+    if !missing_required.is_empty() {
+        for server in servers.into_values() {
+            server.finish(false).await;
+        }
+        bail!(
+            "required engine(s) unavailable:\n  {}\n(required because {})",
+            missing_required.join("\n  "),
+            if mode == Mode::Suite && in_ci() {
+                "CI=true requires postgres and mariadb"
+            } else {
+                "they were asked for by --engines/--require"
+            }
+        );
+    }
+    for (engine, reason) in &not_run {
+        eprintln!("kensho: {engine}: NOT RUN: {reason}");
+    }
+    if servers.is_empty() {
+        bail!("no engine is available to run scenarios on");
+    }
+    Ok(Started { servers, not_run })
+}

@@ -1,0 +1,197 @@
+//! The features a run takes: every feature copied once per engine, `@slow` and
+//! shard selection, and the closing steps the runner appends.
+
+use std::path::{Path, PathBuf};
+
+use cucumber::gherkin;
+use cucumber::parser::{self, Parser};
+use futures::stream::{self, LocalBoxStream, StreamExt};
+
+use crate::authoring::Shard;
+use crate::db::Engine;
+
+/// The step every `@differential(flag)` scenario ends with.
+pub const DIFFERENTIAL_STEP: &str = "the differential runs hold identical tables";
+
+/// The step every scenario ends with: the services' business invariants.
+pub const INVARIANTS_STEP: &str = "the business invariants hold";
+
+/// The flag of a `@differential(flag)` tag on the scenario or its feature.
+pub fn differential_flag(
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+) -> Option<String> {
+    scenario.tags.iter().chain(&feature.tags).find_map(|tag| {
+        tag.strip_prefix("differential(")?
+            .strip_suffix(')')
+            .map(str::to_string)
+    })
+}
+
+/// Feeds every feature once per engine: the copy's name ends in `[engine]` and it
+/// carries the engine's name as a tag (so `--tags @postgres` selects one engine).
+pub struct PerEngine {
+    /// The project root (feature paths are shown relative to it).
+    pub root: PathBuf,
+    /// The engines every feature is copied for.
+    pub engines: Vec<Engine>,
+    /// Keep `@slow` scenarios (dropped otherwise).
+    pub slow: bool,
+    /// Only this part of the suite.
+    pub shard: Option<Shard>,
+    /// Only the feature files under these paths (`--service`, or a mutant run's
+    /// selection).
+    pub only: Option<Vec<String>>,
+}
+
+/// In a mutant run (`KENSHO_MUTANT_RUN`, set by `cargo run --bin mutation`), the
+/// feature files that exercise the mutated service: `KENSHO_MUTANT_FEATURES`, a
+/// comma-separated list of path prefixes relative to the crate (`features/karte/`).
+pub fn mutant_run_features() -> Option<Vec<String>> {
+    std::env::var_os("KENSHO_MUTANT_RUN")?;
+    let list = std::env::var("KENSHO_MUTANT_FEATURES").ok()?;
+    Some(
+        list.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect(),
+    )
+}
+
+impl<I: AsRef<Path>> Parser<I> for PerEngine {
+    type Cli = <parser::Basic as Parser<I>>::Cli;
+    type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
+
+    fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
+        let (root, engines, slow, shard, only) =
+            (self.root, self.engines, self.slow, self.shard, self.only);
+        parser::Basic::new()
+            .parse(input, cli)
+            .flat_map(move |parsed| {
+                let copies: Vec<_> = match parsed {
+                    Ok(feature)
+                        if only.as_ref().is_some_and(|only| {
+                            let path = relative_path(&root, &feature);
+                            !only.iter().any(|prefix| path.starts_with(prefix.as_str()))
+                        }) =>
+                    {
+                        Vec::new()
+                    }
+                    Ok(mut feature) => {
+                        prepare(&root, &mut feature, slow, shard);
+                        engines
+                            .iter()
+                            .map(|engine| {
+                                let mut copy = feature.clone();
+                                copy.name = format!("{} [{}]", feature.name, engine.name());
+                                copy.tags.push(engine.name().to_string());
+                                Ok(copy)
+                            })
+                            .collect()
+                    }
+                    Err(e) => vec![Err(e)],
+                };
+                stream::iter(copies)
+            })
+            .boxed_local()
+    }
+}
+
+/// The scenarios of `feature` this run takes, with their closing steps: `@slow`
+/// ones only if `slow`, only those of `shard` if given.
+pub fn prepare(root: &Path, feature: &mut gherkin::Feature, slow: bool, shard: Option<Shard>) {
+    if !slow {
+        drop_slow(feature);
+    }
+    if let Some(shard) = shard {
+        let path = relative_path(root, feature);
+        let keep = |s: &gherkin::Scenario| shard.contains(&scenario_key(&path, s));
+        feature.scenarios.retain(keep);
+        for rule in &mut feature.rules {
+            rule.scenarios.retain(keep);
+        }
+    }
+    add_closing_steps(feature);
+}
+
+/// A feature's file, relative to the project root.
+pub fn relative_path(root: &Path, feature: &gherkin::Feature) -> String {
+    feature
+        .path
+        .as_deref()
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .unwrap_or_else(|| feature.name.clone())
+}
+
+/// What decides a scenario's shard: its file, line and name (not the engine, so
+/// every engine's copy of a scenario runs in the same shard).
+pub fn scenario_key(path: &str, scenario: &gherkin::Scenario) -> String {
+    format!("{path}:{}\u{0}{}", scenario.position.line, scenario.name)
+}
+
+/// Leaves out the scenarios tagged `@slow` (on the scenario, its rule or feature).
+fn drop_slow(feature: &mut gherkin::Feature) {
+    let slow = |tags: &[String]| tags.iter().any(|t| t == "slow");
+    if slow(&feature.tags) {
+        feature.scenarios.clear();
+        feature.rules.clear();
+        return;
+    }
+    feature.scenarios.retain(|s| !slow(&s.tags));
+    feature.rules.retain(|r| !slow(&r.tags));
+    for rule in &mut feature.rules {
+        rule.scenarios.retain(|s| !slow(&s.tags));
+    }
+}
+
+/// Ends every `@differential(flag)` scenario with [`DIFFERENTIAL_STEP`], and every
+/// scenario with [`INVARIANTS_STEP`].
+fn add_closing_steps(feature: &mut gherkin::Feature) {
+    let feature_tagged = feature.tags.iter().any(|t| t.starts_with("differential("));
+    let scenarios = feature.scenarios.iter_mut().chain(
+        feature
+            .rules
+            .iter_mut()
+            .flat_map(|r| r.scenarios.iter_mut()),
+    );
+    for scenario in scenarios {
+        let differential =
+            feature_tagged || scenario.tags.iter().any(|t| t.starts_with("differential("));
+        let Some(last) = scenario.steps.last() else {
+            continue;
+        };
+        let closing = |text: &str| {
+            let mut check = last.clone();
+            check.keyword = "Then ".into();
+            check.ty = gherkin::StepType::Then;
+            check.value = text.into();
+            check.docstring = None;
+            check.table = None;
+            check
+        };
+        let mut added = Vec::new();
+        if differential {
+            added.push(closing(DIFFERENTIAL_STEP));
+        }
+        added.push(closing(INVARIANTS_STEP));
+        scenario.steps.extend(added);
+    }
+}
+
+/// The engine a feature copy runs on (written by [`PerEngine`] as the copy's
+/// name suffix and tag; read back only here).
+pub fn engine_of(feature: &gherkin::Feature) -> Option<Engine> {
+    split_engine(&feature.name).1
+}
+
+/// A copy's name without its engine suffix, and the engine.
+pub fn split_engine(name: &str) -> (&str, Option<Engine>) {
+    match name.rsplit_once(" [") {
+        Some((base, suffix)) => match suffix.strip_suffix(']').map(Engine::parse) {
+            Some(Ok(engine)) => (base, Some(engine)),
+            _ => (name, None),
+        },
+        None => (name, None),
+    }
+}

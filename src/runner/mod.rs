@@ -1,0 +1,371 @@
+//! The scenario runner: chooses engines, brings up their servers, runs every feature
+//! once per engine (each scenario in its own database), and prints a summary per
+//! engine. A suite's main job and its `cargo test` target both call [`run`] with
+//! the [`Suite`] of their services.
+//!
+//! - [`options`]: the command line and what only test code sets;
+//! - [`features`]: the per-engine copies of every feature, and the engine of a copy;
+//! - [`engines`]: which engines run, and bringing up their servers;
+//! - [`summary`]: the counts of a run and the closing summary.
+
+pub mod engines;
+pub mod features;
+pub mod options;
+pub mod summary;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, bail};
+use clap::Parser as _;
+use cucumber::event::ScenarioFinished;
+use cucumber::writer::Stats as _;
+use cucumber::{World as _, WriterExt as _, cli, writer};
+
+pub use features::{DIFFERENTIAL_STEP, INVARIANTS_STEP};
+pub use options::{KenshoArgs, Mode, RunOptions, Setup, in_ci};
+pub use summary::{EngineStats, Report};
+
+use crate::db::Engine;
+use crate::reporting;
+use crate::service::Suite;
+use crate::world::{ScenarioWorld, Variant};
+use features::{PerEngine, differential_flag, engine_of, relative_path};
+
+fn run_id() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{}_{}", std::process::id(), secs % 1_000_000)
+}
+
+/// Parses `argv` (cucumber's options plus [`KenshoArgs`]) and runs every selected
+/// feature of `suite` on every selected engine.
+pub async fn run(
+    suite: Arc<Suite>,
+    mode: Mode,
+    argv: Vec<String>,
+    options: RunOptions,
+) -> Result<Report> {
+    suite.validate()?;
+    let RunOptions {
+        keep_failed,
+        reports,
+        setup,
+    } = options;
+    let run_started = SystemTime::now();
+    let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
+    let args = opts.custom.clone();
+    let root = suite.root().to_path_buf();
+    let features_dir = args
+        .features
+        .clone()
+        .unwrap_or_else(|| root.join("features"));
+    let reports_dir = args
+        .reports
+        .clone()
+        .unwrap_or_else(|| root.join("target/kensho/reports"));
+    if args.services {
+        for service in suite.services() {
+            println!("{}\t{}", service.name, service.features.join(","));
+        }
+        return Ok(Report::default());
+    }
+    if args.catalogue {
+        print!(
+            "{}",
+            crate::steps::authoring::catalogue(&suite, &features_dir)?
+        );
+        return Ok(Report::default());
+    }
+    if args.dry_run {
+        let dry = crate::steps::authoring::dry_run(&suite, &features_dir, args.slow, args.shard)?;
+        eprint!("{dry}");
+        return Ok(Report {
+            failed: !dry.problems.is_empty() || dry.scenarios.is_empty(),
+            ..Report::default()
+        });
+    }
+
+    // Unknown or malformed tags would silently select or drop scenarios.
+    let tags = crate::steps::authoring::tag_problems(&suite, &features_dir)?;
+    if !tags.is_empty() {
+        bail!(
+            "the feature files carry tags Kensho does not know (nothing ran):\n  {}",
+            tags.join("\n  ")
+        );
+    }
+    // `--service` narrows to the features of named services; a mutant run to its
+    // own selection.
+    let only = match &args.service {
+        Some(list) => {
+            let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+            for name in &names {
+                if suite.find(name).is_none() {
+                    let known: Vec<&str> = suite.services().iter().map(|s| s.name).collect();
+                    bail!(
+                        "--service {name:?}: no such service; registered: {}",
+                        known.join(", ")
+                    );
+                }
+            }
+            Some(suite.features_of(&names))
+        }
+        None => features::mutant_run_features(),
+    };
+
+    build_programs(&suite).await?;
+    let selection = engines::select(&args, mode)?;
+    let id = run_id();
+    let engines::Started { servers, not_run } = engines::start(
+        &suite,
+        &selection,
+        mode,
+        &id,
+        &root.join("target/kensho/sqlite"),
+    )
+    .await?;
+    let mut report = Report {
+        not_run,
+        ..Report::default()
+    };
+    let engines: Vec<Engine> = servers.keys().copied().collect();
+
+    let servers = Rc::new(servers);
+    let stats: Rc<RefCell<BTreeMap<Engine, EngineStats>>> = Rc::default();
+    let kept: Rc<RefCell<Vec<String>>> = Rc::default();
+    let (servers_before, stats_before) = (servers.clone(), stats.clone());
+    let (servers_after, stats_after, kept_after) = (servers.clone(), stats.clone(), kept.clone());
+    let collected: reporting::Shared = Rc::default();
+    let collected_after = collected.clone();
+    let (suite_before, suite_after) = (suite.clone(), suite.clone());
+    let (root_before, root_collector) = (root.clone(), root.clone());
+
+    let writer = ScenarioWorld::cucumber::<PathBuf>()
+        .with_parser(PerEngine {
+            root: root.clone(),
+            engines,
+            slow: args.slow,
+            shard: args.shard,
+            only,
+        })
+        .max_concurrent_scenarios(16)
+        .with_writer(
+            writer::Basic::stdout()
+                .summarized()
+                .tee::<ScenarioWorld, _>(
+                    reporting::Collector::new(collected.clone(), root_collector)
+                        .discard_stats_writes()
+                        .discard_arbitrary_writes(),
+                ),
+        )
+        .before(move |feature, _rule, scenario, world| {
+            let servers = servers_before.clone();
+            let stats = stats_before.clone();
+            let suite = suite_before.clone();
+            let root = root_before.clone();
+            let setup = setup.clone();
+            Box::pin(async move {
+                world.suite = Some(suite.clone());
+                if let Some(setup) = &setup {
+                    setup(world);
+                }
+                let Some(engine) = engine_of(feature) else {
+                    world.setup_error = Some(format!("feature {:?} names no engine", feature.name));
+                    return;
+                };
+                world.engine = Some(engine);
+                world.feature_file = relative_path(&root, feature);
+                let settings: Vec<(String, Option<(String, bool)>)> =
+                    match differential_flag(feature, scenario) {
+                        Some(flag) => [false, true]
+                            .into_iter()
+                            .map(|on| {
+                                (
+                                    format!("{flag}={}", if on { "on" } else { "off" }),
+                                    Some((flag.clone(), on)),
+                                )
+                            })
+                            .collect(),
+                        None => vec![(String::new(), None)],
+                    };
+                for (label, flag) in settings {
+                    let database = match servers[&engine].create_scenario_db().await {
+                        Ok(database) => database,
+                        Err(e) => {
+                            world.setup_error = Some(e.to_string());
+                            return;
+                        }
+                    };
+                    stats
+                        .borrow_mut()
+                        .entry(engine)
+                        .or_default()
+                        .count_database(database.created_in);
+                    if let Some((name, on)) = flag {
+                        let known = suite.flags();
+                        let set = match kensho_shared::flag::check_known(&name, &known) {
+                            Ok(flag) => kensho_shared::flag::set(&database.db, flag, on).await,
+                            Err(e) => Err(e),
+                        };
+                        if let Err(e) = set {
+                            world.setup_error = Some(format!("@differential: {e}"));
+                        }
+                    }
+                    world.databases.push(Variant { label, database });
+                }
+            })
+        })
+        .after(move |feature, _rule, scenario, finished, world| {
+            let servers = servers_after.clone();
+            let stats = stats_after.clone();
+            let kept = kept_after.clone();
+            let collected = collected_after.clone();
+            let suite = suite_after.clone();
+            Box::pin(async move {
+                let Some(engine) = engine_of(feature) else {
+                    return;
+                };
+                let passed = matches!(finished, ScenarioFinished::StepPassed);
+                {
+                    let mut stats = stats.borrow_mut();
+                    let s = stats.entry(engine).or_default();
+                    if passed { s.passed += 1 } else { s.failed += 1 }
+                }
+                let Some(world) = world else { return };
+                if reports {
+                    let mut tables = Vec::new();
+                    for variant in &world.databases {
+                        tables.extend(
+                            reporting::amount_tables(
+                                &variant.database.db,
+                                &variant.label,
+                                &suite.amount_tables(),
+                            )
+                            .await,
+                        );
+                    }
+                    collected.borrow_mut().keep_extras(
+                        &feature.name,
+                        scenario.position.line,
+                        std::mem::take(&mut world.notes),
+                        tables,
+                    );
+                }
+                for Variant { label, database } in world.databases.drain(..) {
+                    if passed || !keep_failed {
+                        if let Err(e) = servers[&engine].drop_scenario_db(database).await {
+                            eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+                        }
+                    } else {
+                        database.db.close().await;
+                        kept.borrow_mut().push(format!(
+                            "[{engine}] {:?} (line {}){}: kept database {}",
+                            scenario.name,
+                            scenario.position.line,
+                            if label.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" [{label}]")
+                            },
+                            database.location
+                        ));
+                    }
+                }
+            })
+        })
+        .fail_on_skipped()
+        .with_cli(opts)
+        .run(features_dir)
+        .await;
+
+    if reports {
+        let collected = std::mem::take(&mut *collected.borrow_mut());
+        let report = collected.into_report(format!("Kensho run {id}"), run_started);
+        reporting::write(&reports_dir, &report);
+    }
+    let servers = Rc::try_unwrap(servers)
+        .map_err(|_| anyhow::anyhow!("engine servers still in use after the run"))?;
+    report.engines = stats.borrow().clone();
+    let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
+    report.failed = writer.execution_has_failed()
+        || report.engines.values().any(|s| s.failed > 0)
+        || total == 0;
+    summary::print(&report, &servers, &kept.borrow());
+    for (engine, server) in servers {
+        let keep = keep_failed && report.engines.get(&engine).is_some_and(|s| s.failed > 0);
+        if let Some(container) = server.finish(keep).await {
+            eprintln!(
+                "  [{engine}] container {container} kept for inspection of the databases above; the next run removes it (or: docker rm -f {container})"
+            );
+        }
+    }
+    Ok(report)
+}
+
+/// Runs every service's build commands (once, from the project root) before the
+/// scenarios; a failure stops the run with the command's output.
+async fn build_programs(suite: &Suite) -> Result<()> {
+    for service in suite.services() {
+        for line in service.build {
+            eprintln!("kensho: {}: building: {line}", service.name);
+            let outcome = crate::command::run(
+                line,
+                suite.root(),
+                &[],
+                &[],
+                std::time::Duration::from_secs(BUILD_LIMIT_SECS),
+            )
+            .await?;
+            if outcome.code != Some(0) {
+                bail!(
+                    "{}: the build command failed (nothing ran):\n{}",
+                    service.name,
+                    outcome.summary()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Longest a service's build command may take: a cold build of a Rust program
+/// and its dependencies on a 2-core machine takes a few minutes.
+const BUILD_LIMIT_SECS: u64 = 900;
+
+/// A suite's `main`: runs `suite` as [`Mode::Main`] on the process's arguments
+/// and turns the outcome into the exit code (0 all passed, 1 a failure, 2 the run
+/// could not start).
+pub async fn main(suite: Suite, mode: Mode) -> std::process::ExitCode {
+    init_logging();
+    match run(
+        Arc::new(suite),
+        mode,
+        std::env::args().collect(),
+        RunOptions::default(),
+    )
+    .await
+    {
+        Ok(report) if !report.failed => std::process::ExitCode::SUCCESS,
+        Ok(_) => std::process::ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("kensho: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// Sets up logging (`KENSHO_LOG`, default warnings only).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,141 @@
+//! Generic table steps: QA seeds and asserts any table of the scenario's database
+//! from a feature file, without Rust. Table and column names are checked against
+//! the database's schema before any SQL is built; seeding is all-or-nothing.
+//! Also the closing step every scenario gets: the services' business invariants.
+
+/// This file, as step locations name it.
+pub const FILE: &str = file!();
+
+use anyhow::{Context, Result, anyhow, bail};
+use cucumber::gherkin::Step;
+use cucumber::{given, then};
+use kensho_shared::input::read_input;
+
+use crate::check::expect::{Expectation, assert_table};
+use crate::check::invariants;
+use crate::check::seed::{seed, seed_from_csv};
+use crate::check::table::Table;
+use crate::world::ScenarioWorld;
+
+/// `file:line` of a step, for error messages.
+pub fn origin(w: &ScenarioWorld, step: &Step) -> String {
+    format!("{}:{}", w.feature_file, step.position.line)
+}
+
+/// The step's data table, parsed (header row first), or an error naming the step.
+pub fn data_table(w: &ScenarioWorld, step: &Step) -> Result<Table> {
+    let raw = &step
+        .table
+        .as_ref()
+        .with_context(|| format!("{}: the step needs a data table", origin(w, step)))?
+        .rows;
+    Table::from_raw(raw).map_err(|e| anyhow!("{}: {e}", origin(w, step)))
+}
+
+/// Seeds every database of the scenario (each variant of a differential run).
+async fn seed_all(w: &ScenarioWorld, table: &str, rows: &Table, origin: &str) -> Result<()> {
+    for variant in w.variants()? {
+        seed(&variant.database.db, table, rows, origin).await?;
+    }
+    Ok(())
+}
+
+/// `Given the table billing_record contains:` with a data table (header = columns).
+#[given(regex = r"^the table (\S+) contains:$")]
+async fn table_contains(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    let rows = data_table(w, step)?;
+    seed_all(w, &table, &rows, &origin(w, step)).await
+}
+
+/// `Given the table billing_record is loaded from "billing/records.csv"` (a CSV
+/// fixture under `fixtures/`, header = columns).
+#[given(regex = r#"^the table (\S+) is loaded from "([^"]+)"$"#)]
+async fn table_loaded(w: &mut ScenarioWorld, table: String, file: String) -> Result<()> {
+    if file.split('/').any(|part| part == "..") || file.starts_with('/') {
+        bail!("fixture {file:?}: give a path inside fixtures/, without ..");
+    }
+    let path = w.suite()?.root().join("fixtures").join(&file);
+    let origin = format!("fixtures/{file}");
+    let bytes = read_input(&path, &origin)?;
+    for variant in w.variants()? {
+        seed_from_csv(&variant.database.db, &table, &bytes, &origin).await?;
+    }
+    Ok(())
+}
+
+async fn expect(w: &ScenarioWorld, table: &str, step: &Step, how: Expectation) -> Result<()> {
+    let expected = data_table(w, step)?;
+    for variant in w.variants()? {
+        if let Err(e) = assert_table(&variant.database.db, table, &expected, how).await {
+            let label = if variant.label.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", variant.label)
+            };
+            bail!("{}{label}: {e}", origin(w, step));
+        }
+    }
+    Ok(())
+}
+
+/// Exactly these rows (on the columns of the header; order-insensitive).
+#[then(regex = r"^the table (\S+) has exactly:$")]
+async fn has_exactly(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    expect(w, &table, step, Expectation::Exactly).await
+}
+
+/// At least these rows.
+#[then(regex = r"^the table (\S+) includes:$")]
+async fn includes(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    expect(w, &table, step, Expectation::Includes).await
+}
+
+/// None of these rows.
+#[then(regex = r"^the table (\S+) has none of:$")]
+async fn has_none_of(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
+    expect(w, &table, step, Expectation::Excludes).await
+}
+
+/// Closing step of every scenario (added by the runner): every declared business
+/// invariant holds on every database of the scenario.
+#[then("the business invariants hold")]
+async fn invariants_hold(w: &mut ScenarioWorld) -> Result<()> {
+    let declared = w.suite()?.invariants();
+    let mut report = Vec::new();
+    for variant in w.variants()? {
+        for violation in invariants::check(&variant.database.db, &declared).await? {
+            let label = if variant.label.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", variant.label)
+            };
+            report.push(format!("{label}{violation}"));
+        }
+    }
+    if !report.is_empty() {
+        bail!("{}", report.join("\n"));
+    }
+    Ok(())
+}
+
+/// Seeding must be refused with an error that contains `naming`, and write nothing
+/// (the table name is quoted so that unsafe names can be tried).
+#[then(regex = r#"^seeding the table "([^"]*)" is refused, naming "([^"]+)":$"#)]
+async fn seeding_refused(
+    w: &mut ScenarioWorld,
+    table: String,
+    naming: String,
+    step: &Step,
+) -> Result<()> {
+    let rows = data_table(w, step)?;
+    for variant in w.variants()? {
+        match seed(&variant.database.db, &table, &rows, &origin(w, step)).await {
+            Ok(n) => bail!("seeding {table:?} was accepted ({n} rows written)"),
+            Err(e) if e.to_string().contains(&naming) => {}
+            Err(e) => {
+                bail!("seeding {table:?} was refused, but the error does not name {naming:?}: {e}")
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Kensho's test tooling, kept out of the harness and the services: what the
+//! scenario suite's `cargo test` target (`steps/suite.rs`, through a
+//! dev-dependency) and the `xtask` binary (`cargo xtask mutation`) use.
+//!
+//! - [`browser`]: renders a page in headless Chromium and returns its DOM, for
+//!   the check that the HTML report shows what a reader must see;
+//! - [`mutants`]: the semantic mutants, each an edit of a service's code and the
+//!   scenario that must kill it, tried in a copy of the tree ([`mutants::Lab`]).
+//!
+//! Nothing here links the harness or a service: the mutants' lab builds the
+//! suite's main job with cargo and runs it by its command line.
+
+#![warn(missing_docs)]
+
+pub mod browser;
+pub mod mutants;
