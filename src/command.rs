@@ -478,8 +478,8 @@ mod tests {
     #[test]
     fn words_are_separated_by_spaces() {
         assert_eq!(
-            words("  billing-batch import\tb.csv  "),
-            ["billing-batch", "import", "b.csv"]
+            words("  ledger-import run\tb.csv  "),
+            ["ledger-import", "run", "b.csv"]
         );
         assert_eq!(
             words("a *.csv $HOME ~ |"),

@@ -43,7 +43,7 @@ pub struct Service {
     /// The feature flags it reads (switchable in scenarios and `@differential`).
     pub flags: &'static [Flag],
     /// Feature files or folders that exercise it, relative to the project root
-    /// (prefixes: `features/fault/billing_` takes every file whose path starts so).
+    /// (prefixes: `features/fault/ledger_` takes every file whose path starts so).
     pub features: &'static [&'static str],
     /// The source files of its step definitions (`file!()` there).
     pub steps: &'static [&'static str],

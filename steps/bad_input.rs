@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result, bail, ensure};
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
-use kensho::check::differential;
 use kensho::check::seed::{seed, seed_from_csv};
 use kensho::db::Db;
 use kensho::shared::input::read_input;
@@ -170,22 +169,6 @@ async fn accepted(w: &mut ScenarioWorld) -> Result<()> {
         Some(Ok(())) => Ok(()),
         Some(Err(got)) => bail!("it was refused: {got}"),
     }
-}
-
-/// How many rows a table holds now (read with every other table).
-#[then(regex = r"^the table (\S+) holds (\d+) rows?$")]
-async fn table_holds(w: &mut ScenarioWorld, table: String, rows: usize) -> Result<()> {
-    let now = differential::dump(w.db()?).await?;
-    let held = now
-        .get(&table)
-        .with_context(|| format!("no table {table:?} in the database"))?
-        .rows
-        .len();
-    ensure!(
-        held == rows,
-        "the table {table} holds {held} rows, not {rows}"
-    );
-    Ok(())
 }
 
 /// A file of exactly `mib` MiB under `$TMP`: `header`, then `line` repeated (the

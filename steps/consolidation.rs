@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
-use kensho::check::differential;
 use kensho::check::table::{Table, compare_exact};
 use kensho::shared::money;
 use kensho_consolidation::model::{AccountCode, AccountKind, Line};
@@ -14,7 +13,6 @@ use kensho_consolidation::service::{self, CONSOLIDATED, Options, Strategy};
 
 use crate::billing::StepAmount;
 use kensho::ScenarioWorld;
-use kensho::runner::DIFFERENTIAL_STEP;
 
 fn project_file(path: &str) -> PathBuf {
     crate::root().join(path)
@@ -326,27 +324,6 @@ async fn consolidated_snapshot(w: &mut ScenarioWorld, name: String) -> Result<()
             );
         }
     }
-    Ok(())
-}
-
-/// Added by the runner at the end of every `@differential(flag)` scenario: the two
-/// databases must hold identical tables.
-#[then(expr = "the differential runs hold identical tables")]
-async fn differential_identical(w: &mut ScenarioWorld) -> Result<()> {
-    let variants = w.variants()?;
-    ensure!(
-        variants.len() == 2,
-        "'{DIFFERENTIAL_STEP}' belongs to @differential(flag) scenarios"
-    );
-    let a = differential::dump(&variants[0].database.db).await?;
-    let b = differential::dump(&variants[1].database.db).await?;
-    let differences = differential::compare(&variants[0].label, &a, &variants[1].label, &b);
-    ensure!(
-        differences.is_empty(),
-        "the differential runs differ in {} place(s):\n{}",
-        differences.len(),
-        differential::listed(&differences, 20)
-    );
     Ok(())
 }
 

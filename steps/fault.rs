@@ -4,8 +4,7 @@
 //! `fault` options (see `kensho::fault`); nothing else reaches them.
 
 use anyhow::{Context, Result, bail, ensure};
-use cucumber::{given, then, when};
-use kensho::check::differential;
+use cucumber::{then, when};
 use kensho::shared::fault::Fault;
 use kensho_billing::{BatchOptions, input};
 use kensho_consolidation::service::{self, Options};
@@ -177,43 +176,6 @@ async fn stopped_with(w: &mut ScenarioWorld, expected: String) -> Result<()> {
         ensure!(
             error.contains(&expected),
             "the operation failed with {error:?}, which does not say {expected:?}"
-        );
-    }
-    Ok(())
-}
-
-/// Every table of every database of the scenario, to compare with later.
-#[given("every table as it stands is noted")]
-async fn note_every_table(w: &mut ScenarioWorld) -> Result<()> {
-    let mut dumps = Vec::new();
-    for v in w.variants()? {
-        dumps.push(differential::dump(&v.database.db).await?);
-    }
-    w.noted_tables = dumps;
-    Ok(())
-}
-
-/// Every table holds exactly the rows and values noted: nothing written, nothing
-/// lost.
-#[then("every table is exactly as noted")]
-async fn every_table_as_noted(w: &mut ScenarioWorld) -> Result<()> {
-    ensure!(
-        !w.noted_tables.is_empty(),
-        "no step noted the tables in this scenario"
-    );
-    for (v, noted) in w.variants()?.iter().zip(&w.noted_tables) {
-        let now = differential::dump(&v.database.db).await?;
-        let differences = differential::compare("noted", noted, "now", &now);
-        ensure!(
-            differences.is_empty(),
-            "the tables changed in {} place(s){}:\n{}",
-            differences.len(),
-            if v.label.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", v.label)
-            },
-            differential::listed(&differences, 20)
         );
     }
     Ok(())

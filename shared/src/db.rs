@@ -352,7 +352,7 @@ where
 
 /// `url` as it may be shown: the password of its user-info part, and the value of
 /// any query parameter whose name contains "password", replaced by `***`.
-fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let url = url.trim();
     let Some((scheme, rest)) = url.split_once("://") else {
         return redact_query(url);
@@ -394,8 +394,8 @@ mod connect_tests {
     #[test]
     fn urls_are_shown_without_passwords() {
         assert_eq!(
-            redact_url("postgres://qa:s3cret@db.internal:5432/billing"),
-            "postgres://qa:***@db.internal:5432/billing"
+            redact_url("postgres://qa:s3cret@db.internal:5432/ledger"),
+            "postgres://qa:***@db.internal:5432/ledger"
         );
         assert_eq!(
             redact_url("mysql://root@127.0.0.1:3306/x"),
@@ -406,7 +406,7 @@ mod connect_tests {
             "postgres://h/db?user=qa&password=***&sslmode=disable"
         );
         assert!(!redact_url("mariadb://u:p@ss:w0rd@host/db").contains("w0rd"));
-        assert_eq!(redact_url("sqlite:billing.db"), "sqlite:billing.db");
+        assert_eq!(redact_url("sqlite:ledger.db"), "sqlite:ledger.db");
     }
 
     #[tokio::test]
@@ -421,7 +421,7 @@ mod connect_tests {
             "{err}"
         );
         assert!(!err.contains("tiger"), "{err}");
-        let err = Db::connect("billing.db").await.unwrap_err().to_string();
+        let err = Db::connect("ledger.db").await.unwrap_err().to_string();
         assert!(err.contains("no scheme"), "{err}");
     }
 

@@ -439,8 +439,8 @@ mod tests {
             .to_string()
     }
 
-    /// The billing table after seed 003's steps 1–5, as a database holds it.
-    fn billing() -> Table {
+    /// A table after a batch re-run (seed 003's steps 1–5), as a database holds it.
+    fn ledger() -> Table {
         table(&[
             &["person", "amount", "status"],
             &["A", "10000.0000", "0"],
@@ -461,7 +461,7 @@ mod tests {
         ]);
         check(
             &expected,
-            &billing(),
+            &ledger(),
             Expectation::Exactly,
             &key(&["person"]),
         )
@@ -478,7 +478,7 @@ mod tests {
             &["E", "5000", "NULL"],
         ]);
         assert_eq!(
-            mismatch(&expected, &billing(), Expectation::Exactly, &["person"]),
+            mismatch(&expected, &ledger(), Expectation::Exactly, &["person"]),
             "the table does not hold exactly the expected rows:\n\
              \x20 missing (expected, not found):\n\
              \x20   | person | amount     | status |\n\
@@ -491,7 +491,7 @@ mod tests {
         );
         // Without the key in the header (or without a key), rows are not paired.
         let expected = table(&[&["amount", "status"], &["80000", "0"]]);
-        let shown = mismatch(&expected, &billing(), Expectation::Exactly, &["person"]);
+        let shown = mismatch(&expected, &ledger(), Expectation::Exactly, &["person"]);
         assert_eq!(
             shown,
             "the table does not hold exactly the expected rows:\n\
@@ -528,7 +528,7 @@ mod tests {
         let expected = table(&[&["person", "amount"], &["D", "30,000"], &["A", "10000.00"]]);
         check(
             &expected,
-            &billing(),
+            &ledger(),
             Expectation::Includes,
             &key(&["person"]),
         )
@@ -541,7 +541,7 @@ mod tests {
         assert_eq!(
             mismatch(
                 &expected,
-                &billing(),
+                &ledger(),
                 Expectation::Includes,
                 &["person", "period"]
             ),
@@ -560,7 +560,7 @@ mod tests {
         let expected = table(&[&["person", "status"], &["B", "0"], &["E", "0"]]);
         check(
             &expected,
-            &billing(),
+            &ledger(),
             Expectation::Excludes,
             &key(&["person"]),
         )
@@ -572,7 +572,7 @@ mod tests {
             &["A", "0.00"],
         ]);
         assert_eq!(
-            mismatch(&expected, &billing(), Expectation::Excludes, &["person"]),
+            mismatch(&expected, &ledger(), Expectation::Excludes, &["person"]),
             "the table holds rows that should be absent:\n\
              \x20 present (found, should be absent):\n\
              \x20   | person | status |\n\
@@ -606,12 +606,7 @@ mod tests {
 
     #[test]
     fn an_expected_column_the_table_lacks_is_named() {
-        let err = mismatch(
-            &table(&[&["amonut"]]),
-            &billing(),
-            Expectation::Exactly,
-            &[],
-        );
+        let err = mismatch(&table(&[&["amonut"]]), &ledger(), Expectation::Exactly, &[]);
         assert!(err.contains("no column \"amonut\""), "{err}");
     }
 
@@ -629,7 +624,7 @@ mod tests {
             .await
             .unwrap();
         sqlx::query(
-            "CREATE TABLE billing_record (person TEXT NOT NULL PRIMARY KEY, \
+            "CREATE TABLE ledger_entry (person TEXT NOT NULL PRIMARY KEY, \
              amount DECIMAL(19,4) NOT NULL, status INTEGER, note TEXT)",
         )
         .execute(&pool)
@@ -646,10 +641,10 @@ mod tests {
             &["C", "75,000", "0", "NULL"],
             &["A", "10000.50", "NULL", "x"],
         ]);
-        seed(&db, "billing_record", &rows, "features/b.feature:3")
+        seed(&db, "ledger_entry", &rows, "features/b.feature:3")
             .await
             .unwrap();
-        let read = read_table(&db, "billing_record", &[]).await.unwrap();
+        let read = read_table(&db, "ledger_entry", &[]).await.unwrap();
         assert_eq!(
             read,
             table(&[
@@ -663,16 +658,16 @@ mod tests {
             &["A", "10,000.50"],
             &["C", "75000.00"],
         ]);
-        assert_table(&db, "billing_record", &expected, Expectation::Exactly)
+        assert_table(&db, "ledger_entry", &expected, Expectation::Exactly)
             .await
             .unwrap();
         let expected = table(&[&["person", "amount"], &["C", "80000"]]);
-        let err = assert_table(&db, "billing_record", &expected, Expectation::Includes)
+        let err = assert_table(&db, "ledger_entry", &expected, Expectation::Includes)
             .await
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "table billing_record: the table does not include every expected row:\n\
+            "table ledger_entry: the table does not include every expected row:\n\
              \x20 changed (paired on person):\n\
              \x20   row (C): column amount expected 80000, found 75000\n"
         );
@@ -681,25 +676,23 @@ mod tests {
     #[tokio::test]
     async fn injection_attempts_in_names_are_refused_before_any_sql() {
         let db = sqlite().await;
-        let err = read_table(&db, "billing_record; DROP TABLE billing_record", &[])
+        let err = read_table(&db, "ledger_entry; DROP TABLE ledger_entry", &[])
             .await
             .unwrap_err();
         assert!(
             matches!(err, ExpectError::Schema(SchemaError::UnknownTable { .. })),
             "{err}"
         );
-        let columns = key(&["person FROM billing_record; DROP TABLE billing_record; --"]);
-        let err = read_table(&db, "billing_record", &columns)
-            .await
-            .unwrap_err();
+        let columns = key(&["person FROM ledger_entry; DROP TABLE ledger_entry; --"]);
+        let err = read_table(&db, "ledger_entry", &columns).await.unwrap_err();
         assert!(
             err.to_string().starts_with(
-                "no column \"person FROM billing_record; DROP TABLE billing_record; --\" in table billing_record"
+                "no column \"person FROM ledger_entry; DROP TABLE ledger_entry; --\" in table ledger_entry"
             ),
             "{err}"
         );
         assert_eq!(
-            read_table(&db, "billing_record", &key(&["person"]))
+            read_table(&db, "ledger_entry", &key(&["person"]))
                 .await
                 .unwrap()
                 .rows

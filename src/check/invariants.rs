@@ -256,12 +256,12 @@ mod tests {
             dangling(
                 &photos,
                 &customers,
-                "karte_photo",
+                "album_photo",
                 "customer_id",
-                "karte_customer",
+                "album_owner",
                 "id"
             ),
-            vec!["karte_photo.customer_id = 2 (2 rows): no karte_customer with id = 2"]
+            vec!["album_photo.customer_id = 2 (2 rows): no album_owner with id = 2"]
         );
     }
 

@@ -454,9 +454,9 @@ mod tests {
             .await
             .unwrap();
         for sql in [
-            "CREATE TABLE karte_photo (id INTEGER PRIMARY KEY, customer_id BIGINT NOT NULL, \
+            "CREATE TABLE album_photo (id INTEGER PRIMARY KEY, customer_id BIGINT NOT NULL, \
              object_key VARCHAR(200) NOT NULL DEFAULT 'x', price DECIMAL(19,4), taken DATE)",
-            "CREATE TABLE karte_photo_tag (tag_id BIGINT NOT NULL, photo_id BIGINT NOT NULL, \
+            "CREATE TABLE album_photo_tag (tag_id BIGINT NOT NULL, photo_id BIGINT NOT NULL, \
              PRIMARY KEY (photo_id, tag_id))",
             "CREATE TABLE note (body TEXT)",
         ] {
@@ -471,7 +471,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_catalog_gives_kinds_nullability_defaults_and_key_order() {
         let schema = read_schema(&sqlite().await).await.unwrap();
-        let photo = schema.table("karte_photo").unwrap();
+        let photo = schema.table("album_photo").unwrap();
         let shape: Vec<(&str, ColumnKind, bool, bool)> = photo
             .columns
             .iter()
@@ -488,7 +488,7 @@ mod tests {
             ]
         );
         assert_eq!(photo.primary_key, vec!["id"]);
-        let tag = schema.table("karte_photo_tag").unwrap();
+        let tag = schema.table("album_photo_tag").unwrap();
         assert_eq!(tag.primary_key, vec!["photo_id", "tag_id"]);
         assert!(schema.table("note").unwrap().primary_key.is_empty());
         assert!(!tag.column("tag_id").unwrap().has_default);
@@ -497,20 +497,20 @@ mod tests {
     #[tokio::test]
     async fn unknown_names_are_errors_naming_the_closest_known_names() {
         let schema = read_schema(&sqlite().await).await.unwrap();
-        let err = schema.table("karte_photo; DROP TABLE note").unwrap_err();
+        let err = schema.table("album_photo; DROP TABLE note").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "no table \"karte_photo; DROP TABLE note\" in the database; \
-             the closest tables are karte_photo, karte_photo_tag, note"
+            "no table \"album_photo; DROP TABLE note\" in the database; \
+             the closest tables are album_photo, album_photo_tag, note"
         );
         let err = schema
-            .table("karte_photo")
+            .table("album_photo")
             .unwrap()
             .column("custmer_id")
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "no column \"custmer_id\" in table karte_photo; \
+            "no column \"custmer_id\" in table album_photo; \
              the closest columns are customer_id, id, price"
         );
         assert!(
@@ -525,8 +525,8 @@ mod tests {
     #[test]
     fn only_plain_identifiers_are_quoted() {
         assert_eq!(
-            quote_identifier(Engine::Postgres, "table", "billing_record").unwrap(),
-            "\"billing_record\""
+            quote_identifier(Engine::Postgres, "table", "ledger_entry").unwrap(),
+            "\"ledger_entry\""
         );
         assert_eq!(
             quote_identifier(Engine::MariaDb, "column", "kind").unwrap(),

@@ -458,7 +458,7 @@ mod tests {
             .await
             .unwrap();
         for sql in [
-            "CREATE TABLE billing_record (id INTEGER PRIMARY KEY, person TEXT NOT NULL, \
+            "CREATE TABLE ledger_entry (id INTEGER PRIMARY KEY, person TEXT NOT NULL, \
              amount DECIMAL(19,4) NOT NULL, status INTEGER NOT NULL DEFAULT 0, note TEXT)",
             "CREATE TABLE statement_line (company VARCHAR(32) NOT NULL, account VARCHAR(64) NOT NULL, \
              amount TEXT NOT NULL, PRIMARY KEY (company, account))",
@@ -484,7 +484,7 @@ mod tests {
     async fn stored(db: &Db) -> Vec<(i64, String, String, i64, Option<String>)> {
         let Db::Sqlite(p) = db else { unreachable!() };
         sqlx::query_as(
-            "SELECT id, person, CAST(amount AS TEXT), status, note FROM billing_record ORDER BY id",
+            "SELECT id, person, CAST(amount AS TEXT), status, note FROM ledger_entry ORDER BY id",
         )
         .fetch_all(p)
         .await
@@ -501,7 +501,7 @@ mod tests {
             &["3", "D", "-30000.25", ""],
         ]);
         assert_eq!(
-            seed(&db, "billing_record", &rows, "features/b.feature:5")
+            seed(&db, "ledger_entry", &rows, "features/b.feature:5")
                 .await
                 .unwrap(),
             3
@@ -525,7 +525,7 @@ mod tests {
     }
 
     async fn refused(db: &Db, rows: &Table) -> String {
-        let err = seed(db, "billing_record", rows, "features/b.feature:12")
+        let err = seed(db, "ledger_entry", rows, "features/b.feature:12")
             .await
             .unwrap_err()
             .to_string();
@@ -542,36 +542,36 @@ mod tests {
             |middle: [&str; 4]| table(&[&header, &good, &middle, &["9", "E", "5", "0"]]);
         assert_eq!(
             refused(&db, &with_middle(["2", "B", "abc", "0"])).await,
-            "features/b.feature:12: seeding table billing_record, row 2, column amount: \
+            "features/b.feature:12: seeding table ledger_entry, row 2, column amount: \
              \"abc\" is not a decimal amount (write digits with an optional '-' and '.' decimal point, \
              e.g. 80000 or 80,000 or 1234.50); no row was written"
         );
         assert_eq!(
             refused(&db, &with_middle(["2", "B", "1", "x1"])).await,
-            "features/b.feature:12: seeding table billing_record, row 2, column status: \
+            "features/b.feature:12: seeding table ledger_entry, row 2, column status: \
              \"x1\" is not an integer (write digits with an optional leading '-'); no row was written"
         );
         assert_eq!(
             refused(&db, &with_middle(["2", "NULL", "1", "0"])).await,
-            "features/b.feature:12: seeding table billing_record, row 2, column person: \
+            "features/b.feature:12: seeding table ledger_entry, row 2, column person: \
              NULL in a NOT NULL column; no row was written"
         );
         assert_eq!(
             refused(&db, &with_middle(["1", "B", "1", "0"])).await,
-            "features/b.feature:12: seeding table billing_record, row 2, column id: \
+            "features/b.feature:12: seeding table ledger_entry, row 2, column id: \
              duplicate primary key (1), already given by row 1; no row was written"
         );
         let unknown = table(&[&["id", "person", "amonut"], &["1", "A", "1"]]);
         assert_eq!(
             refused(&db, &unknown).await,
-            "features/b.feature:12: seeding table billing_record, header, column amonut: \
-             no column \"amonut\" in table billing_record; the closest columns are amount, note, \
+            "features/b.feature:12: seeding table ledger_entry, header, column amonut: \
+             no column \"amonut\" in table ledger_entry; the closest columns are amount, note, \
              status; no row was written"
         );
         let missing = table(&[&["id", "person"], &["1", "A"]]);
         assert_eq!(
             refused(&db, &missing).await,
-            "features/b.feature:12: seeding table billing_record, header, column amount: \
+            "features/b.feature:12: seeding table ledger_entry, header, column amount: \
              the column is required (NOT NULL without a default) but the rows do not give it; \
              add a column \"amount\"; no row was written"
         );

@@ -1,23 +1,8 @@
-//! Database URLs as they may be shown: never with a password.
+//! Database URLs as they may be shown: never with a password (in the user info or
+//! in a query parameter such as `password` or `sslpassword`). One implementation,
+//! in the shared layer, for the harness and for the services' programs.
 
-/// Returns `url` with any password replaced by `***`. Text that is not a URL is
-/// returned without its user-info part, so nothing secret leaks either way.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("***"));
-            }
-            parsed.to_string()
-        }
-        Err(_) => match (url.find("://"), url.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                format!("{}://***@{}", &url[..scheme_end], &url[at + 1..])
-            }
-            _ => url.to_string(),
-        },
-    }
-}
+pub use kensho_shared::db::redact_url;
 
 #[cfg(test)]
 mod tests {
@@ -25,13 +10,14 @@ mod tests {
 
     #[test]
     fn passwords_never_appear() {
-        let shown = redact_url("postgres://qa:s3cret@db.internal:5432/billing");
-        assert_eq!(shown, "postgres://qa:***@db.internal:5432/billing");
+        let shown = redact_url("postgres://qa:s3cret@db.internal:5432/ledger");
+        assert_eq!(shown, "postgres://qa:***@db.internal:5432/ledger");
         assert!(!redact_url("mysql://root:hunter2@127.0.0.1:3306").contains("hunter2"));
         assert_eq!(
             redact_url("mysql://root@127.0.0.1:3306/x"),
             "mysql://root@127.0.0.1:3306/x"
         );
         assert!(!redact_url("not a url://u:pw@host").contains("pw@"));
+        assert!(!redact_url("postgres://u@h/db?sslpassword=x1&password=x2").contains("x"));
     }
 }

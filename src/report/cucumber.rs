@@ -2,7 +2,7 @@
 //!
 //! An array of features, each with its scenarios as `elements` of type
 //! `scenario`. Each scenario run carries its engine twice: in the name
-//! (`Name [postgres] [consolidation.in_memory=on]`) and as a tag
+//! (`Name [postgres] [ledger.fast_path=on]`) and as a tag
 //! `@engine-postgres`, so that tools can filter the runs of one engine.
 
 use serde::Serialize;
@@ -191,16 +191,13 @@ mod tests {
         let features = json.as_array().expect("an array of features");
         assert_eq!(features.len(), 2);
         let first = &features[0];
-        assert_eq!(first["uri"], "features/consolidation/net_income.feature");
+        assert_eq!(first["uri"], "features/ledger/net_income.feature");
         assert_eq!(first["id"], "連結財務諸表");
         assert_eq!(first["keyword"], "Feature");
         assert_eq!(first["name"], "連結財務諸表");
         assert_eq!(first["description"], "当期純利益は1計算書に1行だけ。");
         assert_eq!(first["line"], 2);
-        assert_eq!(
-            first["tags"],
-            json!([{"name": "@consolidation", "line": 1}])
-        );
+        assert_eq!(first["tags"], json!([{"name": "@ledger", "line": 1}]));
         assert_eq!(first["elements"].as_array().unwrap().len(), 3);
         assert_eq!(features[1]["elements"].as_array().unwrap().len(), 2);
     }
@@ -213,11 +210,11 @@ mod tests {
         assert_eq!(scenario["keyword"], "Scenario");
         assert_eq!(
             scenario["name"],
-            "当期純利益の再計算 [postgres] [consolidation.in_memory=on]"
+            "当期純利益の再計算 [postgres] [ledger.fast_path=on]"
         );
         assert_eq!(
             scenario["id"],
-            "連結財務諸表;当期純利益の再計算-[postgres]-[consolidation.in_memory=on]"
+            "連結財務諸表;当期純利益の再計算-[postgres]-[ledger.fast_path=on]"
         );
         assert_eq!(scenario["line"], 4);
         assert_eq!(
@@ -250,11 +247,11 @@ mod tests {
             json!({"status": "skipped", "duration": 0})
         );
 
-        let billing = &json[1]["elements"][0]["steps"];
-        assert_eq!(billing[0]["keyword"], "Given ");
-        assert_eq!(billing[0]["doc_string"]["value"], "A,100\nB,200");
-        assert!(billing[0].get("rows").is_none());
-        assert_eq!(billing[1]["result"]["status"], "undefined");
+        let invoices = &json[1]["elements"][0]["steps"];
+        assert_eq!(invoices[0]["keyword"], "Given ");
+        assert_eq!(invoices[0]["doc_string"]["value"], "A,100\nB,200");
+        assert!(invoices[0].get("rows").is_none());
+        assert_eq!(invoices[1]["result"]["status"], "undefined");
     }
 
     #[test]

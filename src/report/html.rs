@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(page.matches("class=\"scenario failed\"").count(), 1);
         assert_eq!(page.matches("class=\"scenario undefined\"").count(), 1);
         assert!(page.contains(
-            "<article class=\"scenario failed\" id=\"s-0-2\" data-engine=\"postgres\" data-variant=\"consolidation.in_memory=on\" data-status=\"failed\">"
+            "<article class=\"scenario failed\" id=\"s-0-2\" data-engine=\"postgres\" data-variant=\"ledger.fast_path=on\" data-status=\"failed\">"
         ));
         assert!(page.contains(
             "<article class=\"scenario undefined\" id=\"s-1-0\" data-engine=\"sqlite\" data-status=\"undefined\">"

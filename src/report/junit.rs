@@ -2,7 +2,7 @@
 //!
 //! One `<testsuite>` per feature, one `<testcase>` per scenario run. The test
 //! case name carries the engine and the variant (`Name [postgres]
-//! [consolidation.in_memory=on]`) so that the runs of one scenario on several
+//! [ledger.fast_path=on]`) so that the runs of one scenario on several
 //! engines stay apart in the CI's test list.
 
 use std::fmt::Write;
@@ -168,11 +168,11 @@ mod tests {
     fn junit_case_names_carry_engine_and_variant() {
         let xml = junit_xml(&sample::run());
         assert!(xml.contains(
-            "<testcase classname=\"連結財務諸表\" name=\"当期純利益の再計算 [postgres] [consolidation.in_memory=on]\" time=\"1.234\" file=\"features/consolidation/net_income.feature\" line=\"4\">"
+            "<testcase classname=\"連結財務諸表\" name=\"当期純利益の再計算 [postgres] [ledger.fast_path=on]\" time=\"1.234\" file=\"features/ledger/net_income.feature\" line=\"4\">"
         ));
         assert!(xml.contains("name=\"再実行 [sqlite]\" time=\"0.004\""));
         assert!(xml.contains("<property name=\"engine\" value=\"postgres\"/>"));
-        assert!(xml.contains("<property name=\"variant\" value=\"consolidation.in_memory=on\"/>"));
+        assert!(xml.contains("<property name=\"variant\" value=\"ledger.fast_path=on\"/>"));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct RunReport {
 pub struct FeatureReport {
     pub name: String,
     /// Path of the feature file, relative to the project (e.g.
-    /// `features/consolidation/net_income.feature`).
+    /// `features/ledger/net_income.feature`).
     pub path: String,
     /// Free text under the feature line.
     pub description: String,
@@ -63,7 +63,7 @@ pub struct ScenarioReport {
     /// Database engine: `sqlite`, `postgres` or `mariadb`.
     pub engine: String,
     /// State of the runtime flags this run was made with, e.g.
-    /// `consolidation.in_memory=on`; `None` when the scenario has one variant.
+    /// `ledger.fast_path=on`; `None` when the scenario has one variant.
     pub variant: Option<String>,
     /// Line of the scenario in its feature file.
     pub line: usize,
@@ -72,7 +72,7 @@ pub struct ScenarioReport {
     pub steps: Vec<StepReport>,
     pub duration_ms: u64,
     /// Free lines the scenario reported, e.g. latency statistics or the
-    /// warnings a billing re-run left.
+    /// warnings a batch re-run left.
     pub notes: Vec<String>,
     /// Amount tables the scenario produced or compared.
     pub tables: Vec<ResultTable>,
@@ -121,7 +121,7 @@ impl StepStatus {
 /// scenario expected.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResultTable {
-    /// What the table is, e.g. "請求 billing records after step 5".
+    /// What the table is, e.g. "請求 invoices after step 5".
     pub title: String,
     pub columns: Vec<String>,
     pub rows: Vec<(RowMark, Vec<String>)>,
@@ -205,7 +205,7 @@ impl ScenarioReport {
 
     /// Name that tells the runs of one scenario apart: the scenario name, the
     /// engine and the variant, e.g. `Net income once [postgres]
-    /// [consolidation.in_memory=on]`.
+    /// [ledger.fast_path=on]`.
     pub fn display_name(&self) -> String {
         let mut name = format!("{} [{}]", self.name, self.engine);
         if let Some(variant) = &self.variant {
@@ -444,7 +444,7 @@ mod tests {
         let names: Vec<_> = run.scenarios().map(|s| s.display_name()).collect();
         assert_eq!(
             names[0],
-            "当期純利益の再計算 [sqlite] [consolidation.in_memory=off]"
+            "当期純利益の再計算 [sqlite] [ledger.fast_path=off]"
         );
         assert_eq!(names[3], "再実行 [sqlite]");
     }

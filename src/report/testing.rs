@@ -25,7 +25,7 @@ pub mod sample {
         }
     }
 
-    fn consolidation(engine: &str, variant: &str, failed: bool) -> ScenarioReport {
+    fn fast_path(engine: &str, variant: &str, failed: bool) -> ScenarioReport {
         let mut steps = vec![
             StepReport {
                 table: Some(vec![
@@ -106,7 +106,7 @@ pub mod sample {
     }
 
     /// Three runs of `連結財務諸表` (one failing on postgres with the flag
-    /// on) and two of a billing feature (one undefined, one with a hostile
+    /// on) and two of an invoice feature (one undefined, one with a hostile
     /// name): 3 passed, 1 failed, 1 undefined.
     pub fn run() -> RunReport {
         RunReport {
@@ -116,19 +116,19 @@ pub mod sample {
             features: vec![
                 FeatureReport {
                     name: "連結財務諸表".into(),
-                    path: "features/consolidation/net_income.feature".into(),
+                    path: "features/ledger/net_income.feature".into(),
                     description: "当期純利益は1計算書に1行だけ。".into(),
                     line: 2,
-                    tags: vec!["consolidation".into()],
+                    tags: vec!["ledger".into()],
                     scenarios: vec![
-                        consolidation("sqlite", "consolidation.in_memory=off", false),
-                        consolidation("postgres", "consolidation.in_memory=off", false),
-                        consolidation("postgres", "consolidation.in_memory=on", true),
+                        fast_path("sqlite", "ledger.fast_path=off", false),
+                        fast_path("postgres", "ledger.fast_path=off", false),
+                        fast_path("postgres", "ledger.fast_path=on", true),
                     ],
                 },
                 FeatureReport {
                     name: "請求バッチ".into(),
-                    path: "features/billing/rerun.feature".into(),
+                    path: "features/invoices/rerun.feature".into(),
                     description: String::new(),
                     line: 1,
                     tags: vec![],
@@ -142,7 +142,7 @@ pub mod sample {
                             steps: vec![
                                 StepReport {
                                     docstring: Some("A,100\nB,200".into()),
-                                    ..step("Given", "the billing CSV", 8, StepStatus::Passed, 4)
+                                    ..step("Given", "the invoice CSV", 8, StepStatus::Passed, 4)
                                 },
                                 step("When", "the batch runs twice", 12, StepStatus::Undefined, 0),
                             ],

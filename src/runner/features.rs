@@ -46,7 +46,7 @@ pub struct PerEngine {
 
 /// In a mutant run (`KENSHO_MUTANT_RUN`, set by `cargo run --bin mutation`), the
 /// feature files that exercise the mutated service: `KENSHO_MUTANT_FEATURES`, a
-/// comma-separated list of path prefixes relative to the crate (`features/karte/`).
+/// comma-separated list of path prefixes relative to the project (`features/ledger/`).
 pub fn mutant_run_features() -> Option<Vec<String>> {
     std::env::var_os("KENSHO_MUTANT_RUN")?;
     let list = std::env::var("KENSHO_MUTANT_FEATURES").ok()?;

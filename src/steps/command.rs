@@ -68,7 +68,7 @@ async fn run_everywhere(w: &mut ScenarioWorld, line: &str, limit: Duration) -> R
     Ok(())
 }
 
-/// `When the command "billing-batch import fixtures/billing/step1.csv" runs`
+/// `When the command "ledger-import run fixtures/ledger/step1.csv" runs`
 /// (within [`DEFAULT_LIMIT`]).
 #[when(regex = r#"^the command "(.+)" runs$"#)]
 async fn command_runs(w: &mut ScenarioWorld, line: String) -> Result<()> {

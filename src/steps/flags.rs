@@ -22,7 +22,7 @@ fn on(word: &str) -> bool {
     word == "on"
 }
 
-/// `Then the feature flag "consolidation.in_memory" is off` (as an operation
+/// `Then the feature flag "ledger.fast_path" is off` (as an operation
 /// starting now would read it).
 #[then(regex = r#"^the feature flag "([^"]+)" is (on|off)$"#)]
 async fn flag_is(w: &mut ScenarioWorld, name: String, state: String) -> Result<()> {
@@ -37,7 +37,7 @@ async fn flag_is(w: &mut ScenarioWorld, name: String, state: String) -> Result<(
     Ok(())
 }
 
-/// `When the feature flag "consolidation.in_memory" is switched on`.
+/// `When the feature flag "ledger.fast_path" is switched on`.
 #[when(regex = r#"^the feature flag "([^"]+)" is switched (on|off)$"#)]
 async fn switch_flag(w: &mut ScenarioWorld, name: String, state: String) -> Result<()> {
     set(w, &name, on(&state)).await

@@ -1,10 +1,12 @@
 //! The generic steps every suite has, whatever its services: tables
-//! ([`tables`]), feature flags ([`flags`]), commands ([`command`]) and the closing
-//! checks the runner appends (business invariants, differential runs). Authoring
+//! ([`tables`]), feature flags ([`flags`]), commands ([`command`]), whole-database
+//! comparisons ([`differential`]: differential runs, tables noted and compared) and
+//! the closing checks the runner appends (business invariants, differential runs). Authoring
 //! aids (dry run, catalogue) live in [`authoring`].
 
 pub mod authoring;
 pub mod command;
+pub mod differential;
 pub mod flags;
 pub mod tables;
 

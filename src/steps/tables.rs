@@ -40,14 +40,14 @@ async fn seed_all(w: &ScenarioWorld, table: &str, rows: &Table, origin: &str) ->
     Ok(())
 }
 
-/// `Given the table billing_record contains:` with a data table (header = columns).
+/// `Given the table ledger_entry contains:` with a data table (header = columns).
 #[given(regex = r"^the table (\S+) contains:$")]
 async fn table_contains(w: &mut ScenarioWorld, table: String, step: &Step) -> Result<()> {
     let rows = data_table(w, step)?;
     seed_all(w, &table, &rows, &origin(w, step)).await
 }
 
-/// `Given the table billing_record is loaded from "billing/records.csv"` (a CSV
+/// `Given the table ledger_entry is loaded from "ledger/entries.csv"` (a CSV
 /// fixture under `fixtures/`, header = columns).
 #[given(regex = r#"^the table (\S+) is loaded from "([^"]+)"$"#)]
 async fn table_loaded(w: &mut ScenarioWorld, table: String, file: String) -> Result<()> {
@@ -100,7 +100,16 @@ async fn has_none_of(w: &mut ScenarioWorld, table: String, step: &Step) -> Resul
 /// invariant holds on every database of the scenario.
 #[then("the business invariants hold")]
 async fn invariants_hold(w: &mut ScenarioWorld) -> Result<()> {
-    let declared = w.suite()?.invariants();
+    let expected = w
+        .state_ref::<ExpectedViolations>()
+        .map(|e| e.0.clone())
+        .unwrap_or_default();
+    let declared: Vec<_> = w
+        .suite()?
+        .invariants()
+        .into_iter()
+        .filter(|i| !expected.iter().any(|name| name == i.name))
+        .collect();
     let mut report = Vec::new();
     for variant in w.variants()? {
         for violation in invariants::check(&variant.database.db, &declared).await? {
@@ -115,6 +124,42 @@ async fn invariants_hold(w: &mut ScenarioWorld) -> Result<()> {
     if !report.is_empty() {
         bail!("{}", report.join("\n"));
     }
+    Ok(())
+}
+
+/// Invariants a scenario shows broken on purpose (by a defect it demonstrates);
+/// the closing check leaves them out, and checks every other.
+#[derive(Debug, Default)]
+pub struct ExpectedViolations(pub Vec<String>);
+
+/// `Then the business invariant "NAME" is violated`: a scenario that shows what a
+/// defect does names the invariant the defect breaks. The step fails unless that
+/// invariant is violated on every database of the scenario; the closing check then
+/// leaves only it out.
+#[then(regex = r#"^the business invariant "([^"]+)" is violated$"#)]
+async fn invariant_violated(w: &mut ScenarioWorld, name: String) -> Result<()> {
+    let declared = w.suite()?.invariants();
+    let Some(invariant) = declared.iter().find(|i| i.name == name) else {
+        let names: Vec<&str> = declared.iter().map(|i| i.name).collect();
+        bail!(
+            "no business invariant is named {name:?}; the declared ones are: {}",
+            names.join("; ")
+        );
+    };
+    for variant in w.variants()? {
+        let violations = invariants::check(&variant.database.db, &[*invariant]).await?;
+        if violations.is_empty() {
+            bail!(
+                "the business invariant {name:?} holds{}; the scenario expects it violated",
+                if variant.label.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", variant.label)
+                }
+            );
+        }
+    }
+    w.state::<ExpectedViolations>().0.push(name);
     Ok(())
 }
 

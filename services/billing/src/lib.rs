@@ -41,7 +41,8 @@ pub const INVARIANTS: &[kensho_shared::invariant::Invariant] =
         rule: kensho_shared::invariant::Rule::Unique {
             table: "billing_record",
             columns: &["person", "period"],
-            only_where: Some(("status", "1")),
+            // Status::Active's code: the rule is about the records in force.
+            only_where: Some(("status", "0")),
         },
     }];
 pub use input::{BatchInput, BatchLine, InputError};
@@ -295,4 +296,26 @@ pub async fn warnings(
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         store::list_warnings(&mut conn, run_id).await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kensho_shared::invariant::Rule;
+
+    /// The declared invariant counts the active records (a declaration that named
+    /// the deleted ones' code would let two active records per key pass).
+    #[test]
+    fn the_invariant_is_about_active_records() {
+        let Rule::Unique {
+            only_where: Some((column, value)),
+            ..
+        } = INVARIANTS[0].rule
+        else {
+            panic!("the billing invariant is a uniqueness rule over some records");
+        };
+        assert_eq!(column, "status");
+        assert_eq!(value, Status::Active.code().to_string());
+        assert_ne!(value, Status::Deleted.code().to_string());
+    }
 }
