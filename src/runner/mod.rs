@@ -6,15 +6,17 @@
 //! - [`options`]: the command line and what only test code sets;
 //! - [`features`]: the per-engine copies of every feature, and the engine of a copy;
 //! - [`engines`]: which engines run, and bringing up their servers;
+//! - `hooks`: before each scenario its databases (one per differential setting),
+//!   after it the report's tables and dropping or keeping the databases;
 //! - [`summary`]: the counts of a run and the closing summary.
 
 pub mod engines;
 pub mod features;
+mod hooks;
 pub mod options;
 pub mod summary;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -22,7 +24,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::Parser as _;
-use cucumber::event::ScenarioFinished;
 use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
 
@@ -33,8 +34,8 @@ pub use summary::{EngineStats, Report};
 use crate::db::Engine;
 use crate::reporting;
 use crate::service::Suite;
-use crate::world::{ScenarioWorld, Variant};
-use features::{PerEngine, differential_flag, engine_of, relative_path};
+use crate::world::ScenarioWorld;
+use features::PerEngine;
 
 fn run_id() -> String {
     let secs = SystemTime::now()
@@ -136,15 +137,18 @@ pub async fn run(
     };
     let engines: Vec<Engine> = servers.keys().copied().collect();
 
-    let servers = Rc::new(servers);
-    let stats: Rc<RefCell<BTreeMap<Engine, EngineStats>>> = Rc::default();
-    let kept: Rc<RefCell<Vec<String>>> = Rc::default();
-    let (servers_before, stats_before) = (servers.clone(), stats.clone());
-    let (servers_after, stats_after, kept_after) = (servers.clone(), stats.clone(), kept.clone());
-    let collected: reporting::Shared = Rc::default();
-    let collected_after = collected.clone();
-    let (suite_before, suite_after) = (suite.clone(), suite.clone());
-    let (root_before, root_collector) = (root.clone(), root.clone());
+    let hooks = Rc::new(hooks::Hooks {
+        suite: suite.clone(),
+        root: root.clone(),
+        servers,
+        stats: RefCell::default(),
+        kept: RefCell::default(),
+        collected: Rc::default(),
+        setup,
+        keep_failed,
+        reports,
+    });
+    let (before, after) = (hooks.clone(), hooks.clone());
 
     let writer = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine {
@@ -159,144 +163,38 @@ pub async fn run(
             writer::Basic::stdout()
                 .summarized()
                 .tee::<ScenarioWorld, _>(
-                    reporting::Collector::new(collected.clone(), root_collector)
+                    reporting::Collector::new(hooks.collected.clone(), root.clone())
                         .discard_stats_writes()
                         .discard_arbitrary_writes(),
                 ),
         )
         .before(move |feature, _rule, scenario, world| {
-            let servers = servers_before.clone();
-            let stats = stats_before.clone();
-            let suite = suite_before.clone();
-            let root = root_before.clone();
-            let setup = setup.clone();
-            Box::pin(async move {
-                world.suite = Some(suite.clone());
-                if let Some(setup) = &setup {
-                    setup(world);
-                }
-                let Some(engine) = engine_of(feature) else {
-                    world.setup_error = Some(format!("feature {:?} names no engine", feature.name));
-                    return;
-                };
-                world.engine = Some(engine);
-                world.feature_file = relative_path(&root, feature);
-                let settings: Vec<(String, Option<(String, bool)>)> =
-                    match differential_flag(feature, scenario) {
-                        Some(flag) => [false, true]
-                            .into_iter()
-                            .map(|on| {
-                                (
-                                    format!("{flag}={}", if on { "on" } else { "off" }),
-                                    Some((flag.clone(), on)),
-                                )
-                            })
-                            .collect(),
-                        None => vec![(String::new(), None)],
-                    };
-                for (label, flag) in settings {
-                    let database = match servers[&engine].create_scenario_db().await {
-                        Ok(database) => database,
-                        Err(e) => {
-                            world.setup_error = Some(e.to_string());
-                            return;
-                        }
-                    };
-                    stats
-                        .borrow_mut()
-                        .entry(engine)
-                        .or_default()
-                        .count_database(database.created_in);
-                    if let Some((name, on)) = flag {
-                        let known = suite.flags();
-                        let set = match kensho_shared::flag::check_known(&name, &known) {
-                            Ok(flag) => kensho_shared::flag::set(&database.db, flag, on).await,
-                            Err(e) => Err(e),
-                        };
-                        if let Err(e) = set {
-                            world.setup_error = Some(format!("@differential: {e}"));
-                        }
-                    }
-                    world.databases.push(Variant { label, database });
-                }
-            })
+            let hooks = before.clone();
+            Box::pin(async move { hooks.before(feature, scenario, world).await })
         })
         .after(move |feature, _rule, scenario, finished, world| {
-            let servers = servers_after.clone();
-            let stats = stats_after.clone();
-            let kept = kept_after.clone();
-            let collected = collected_after.clone();
-            let suite = suite_after.clone();
-            Box::pin(async move {
-                let Some(engine) = engine_of(feature) else {
-                    return;
-                };
-                let passed = matches!(finished, ScenarioFinished::StepPassed);
-                {
-                    let mut stats = stats.borrow_mut();
-                    let s = stats.entry(engine).or_default();
-                    if passed { s.passed += 1 } else { s.failed += 1 }
-                }
-                let Some(world) = world else { return };
-                if reports {
-                    let mut tables = Vec::new();
-                    for variant in &world.databases {
-                        tables.extend(
-                            reporting::amount_tables(
-                                &variant.database.db,
-                                &variant.label,
-                                &suite.amount_tables(),
-                            )
-                            .await,
-                        );
-                    }
-                    collected.borrow_mut().keep_extras(
-                        &feature.name,
-                        scenario.position.line,
-                        std::mem::take(&mut world.notes),
-                        tables,
-                    );
-                }
-                for Variant { label, database } in world.databases.drain(..) {
-                    if passed || !keep_failed {
-                        if let Err(e) = servers[&engine].drop_scenario_db(database).await {
-                            eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
-                        }
-                    } else {
-                        database.db.close().await;
-                        kept.borrow_mut().push(format!(
-                            "[{engine}] {:?} (line {}){}: kept database {}",
-                            scenario.name,
-                            scenario.position.line,
-                            if label.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" [{label}]")
-                            },
-                            database.location
-                        ));
-                    }
-                }
-            })
+            let hooks = after.clone();
+            Box::pin(async move { hooks.after(feature, scenario, finished, world).await })
         })
         .fail_on_skipped()
         .with_cli(opts)
         .run(features_dir)
         .await;
 
+    let hooks = Rc::try_unwrap(hooks)
+        .map_err(|_| anyhow::anyhow!("the scenario hooks are still in use after the run"))?;
     if reports {
-        let collected = std::mem::take(&mut *collected.borrow_mut());
+        let collected = std::mem::take(&mut *hooks.collected.borrow_mut());
         let report = collected.into_report(format!("Kensho run {id}"), run_started);
         reporting::write(&reports_dir, &report);
     }
-    let servers = Rc::try_unwrap(servers)
-        .map_err(|_| anyhow::anyhow!("engine servers still in use after the run"))?;
-    report.engines = stats.borrow().clone();
+    let servers = hooks.servers;
+    report.engines = hooks.stats.into_inner();
     let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
     report.failed = writer.execution_has_failed()
         || report.engines.values().any(|s| s.failed > 0)
         || total == 0;
-    summary::print(&report, &servers, &kept.borrow());
+    summary::print(&report, &servers, &hooks.kept.into_inner());
     for (engine, server) in servers {
         let keep = keep_failed && report.engines.get(&engine).is_some_and(|s| s.failed > 0);
         if let Some(container) = server.finish(keep).await {

@@ -5,7 +5,9 @@
 //! - [`browser`]: renders a page in headless Chromium and returns its DOM, for
 //!   the check that the HTML report shows what a reader must see;
 //! - [`mutants`]: the semantic mutants, each an edit of a service's code and the
-//!   scenario that must kill it, tried in a copy of the tree ([`mutants::Lab`]).
+//!   scenario that must kill it, tried in a copy of the tree ([`mutants::Lab`]);
+//! - [`imports`]: the import graph of the workspace's files, which must have no
+//!   circle (its test checks the workspace).
 //!
 //! Nothing here links the harness or a service: the mutants' lab builds the
 //! suite's main job with cargo and runs it by its command line.
@@ -13,4 +15,5 @@
 #![warn(missing_docs)]
 
 pub mod browser;
+pub mod imports;
 pub mod mutants;

@@ -1,0 +1,155 @@
+//! What the runner does around each scenario: before it, the scenario's own
+//! databases (one, or one per setting of a differential run) and the World's
+//! suite, engine and test-only setup; after it, the counts, the tables the report
+//! shows, and dropping the databases (or keeping those of a failure).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cucumber::event::ScenarioFinished;
+use cucumber::gherkin;
+
+use super::features::{differential_flag, engine_of, relative_path};
+use super::options::Setup;
+use super::summary::EngineStats;
+use crate::db::{Engine, EngineServer};
+use crate::reporting;
+use crate::service::Suite;
+use crate::world::{ScenarioWorld, Variant};
+
+/// What the hooks share during a run.
+pub(super) struct Hooks {
+    pub suite: Arc<Suite>,
+    pub root: PathBuf,
+    pub servers: BTreeMap<Engine, EngineServer>,
+    pub stats: RefCell<BTreeMap<Engine, EngineStats>>,
+    /// `[engine] "scenario" (line n): kept database ...` for the summary.
+    pub kept: RefCell<Vec<String>>,
+    pub collected: reporting::Shared,
+    pub setup: Option<Setup>,
+    pub keep_failed: bool,
+    pub reports: bool,
+}
+
+impl Hooks {
+    /// Before a scenario: attaches its databases, with the flag of a differential
+    /// run switched off in one and on in the other. A failure is kept in the World
+    /// and reported by the first step.
+    pub async fn before(
+        &self,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+        world: &mut ScenarioWorld,
+    ) {
+        world.suite = Some(self.suite.clone());
+        if let Some(setup) = &self.setup {
+            setup(world);
+        }
+        let Some(engine) = engine_of(feature) else {
+            world.setup_error = Some(format!("feature {:?} names no engine", feature.name));
+            return;
+        };
+        world.engine = Some(engine);
+        world.feature_file = relative_path(&self.root, feature);
+        let settings: Vec<(String, Option<(String, bool)>)> =
+            match differential_flag(feature, scenario) {
+                Some(flag) => [false, true]
+                    .into_iter()
+                    .map(|on| {
+                        (
+                            format!("{flag}={}", if on { "on" } else { "off" }),
+                            Some((flag.clone(), on)),
+                        )
+                    })
+                    .collect(),
+                None => vec![(String::new(), None)],
+            };
+        for (label, flag) in settings {
+            let database = match self.servers[&engine].create_scenario_db().await {
+                Ok(database) => database,
+                Err(e) => {
+                    world.setup_error = Some(e.to_string());
+                    return;
+                }
+            };
+            self.stats
+                .borrow_mut()
+                .entry(engine)
+                .or_default()
+                .count_database(database.created_in);
+            if let Some((name, on)) = flag {
+                let known = self.suite.flags();
+                let set = match kensho_shared::flag::check_known(&name, &known) {
+                    Ok(flag) => kensho_shared::flag::set(&database.db, flag, on).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = set {
+                    world.setup_error = Some(format!("@differential: {e}"));
+                }
+            }
+            world.databases.push(Variant { label, database });
+        }
+    }
+
+    /// After a scenario: counts it, keeps its notes and tables for the report,
+    /// and drops its databases (a failure's are kept and named, unless told not to).
+    pub async fn after(
+        &self,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+        finished: &ScenarioFinished,
+        world: Option<&mut ScenarioWorld>,
+    ) {
+        let Some(engine) = engine_of(feature) else {
+            return;
+        };
+        let passed = matches!(finished, ScenarioFinished::StepPassed);
+        {
+            let mut stats = self.stats.borrow_mut();
+            let s = stats.entry(engine).or_default();
+            if passed { s.passed += 1 } else { s.failed += 1 }
+        }
+        let Some(world) = world else { return };
+        if self.reports {
+            let mut tables = Vec::new();
+            for variant in &world.databases {
+                tables.extend(
+                    reporting::amount_tables(
+                        &variant.database.db,
+                        &variant.label,
+                        &self.suite.amount_tables(),
+                    )
+                    .await,
+                );
+            }
+            self.collected.borrow_mut().keep_extras(
+                &feature.name,
+                scenario.position.line,
+                std::mem::take(&mut world.notes),
+                tables,
+            );
+        }
+        for Variant { label, database } in world.databases.drain(..) {
+            if passed || !self.keep_failed {
+                if let Err(e) = self.servers[&engine].drop_scenario_db(database).await {
+                    eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+                }
+            } else {
+                database.db.close().await;
+                self.kept.borrow_mut().push(format!(
+                    "[{engine}] {:?} (line {}){}: kept database {}",
+                    scenario.name,
+                    scenario.position.line,
+                    if label.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{label}]")
+                    },
+                    database.location
+                ));
+            }
+        }
+    }
+}
