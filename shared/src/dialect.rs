@@ -6,11 +6,19 @@
 //! |---|---|---|---|
 //! | [`sqlite::FOR_UPDATE`] (row lock) | none: a write transaction locks the file | `FOR UPDATE` | `FOR UPDATE` |
 //! | [`sqlite::FOR_SHARE`] | none | `FOR SHARE` | `LOCK IN SHARE MODE` |
-//! | [`sqlite::begin`] (write transaction) | `BEGIN IMMEDIATE` after the write gate | `BEGIN` | `BEGIN` |
+//! | [`sqlite::BEGIN_WRITE`] (how a write transaction begins) | `BEGIN IMMEDIATE` | `BEGIN` | `BEGIN` |
+//! | [`sqlite::gate`] (the write gate) | one writer per database file at a time, in the process | none | none |
+//! | [`sqlite::begin`] (write transaction) | `BEGIN_WRITE` after the write gate | `BEGIN` | `BEGIN` |
+//! | [`sqlite::begin_ungated`] | `BEGIN_WRITE`, no gate (writers wait on `busy_timeout`) | `BEGIN` | `BEGIN` |
 //! | [`sqlite::begin_read_committed`] | as `begin` | as `begin` | `READ COMMITTED` first |
-//! | [`sqlite::StoredAmount`] (amount column) | exact TEXT | NUMERIC | DECIMAL |
+//! | [`sqlite::StoredAmount`] (amount column) | exact TEXT | NUMERIC | DECIMAL(19,4) |
+//! | [`sqlite::amount_from_text`] (SQL: exact text to the amount column's type) | as is | `::numeric` | `CAST(.. AS DECIMAL(19,4))` |
 //! | [`sqlite::INSERT_IGNORE`] / [`sqlite::ON_CONFLICT_IGNORE`] | `ON CONFLICT (..) DO NOTHING` | same | `INSERT IGNORE` |
 //! | [`sqlite::upsert`] (replace the other columns on a key clash) | `ON CONFLICT .. DO UPDATE SET c = excluded.c` | same | `ON DUPLICATE KEY UPDATE c = VALUES(c)` |
+//! | [`sqlite::WHERE_BEFORE_UPSERT`] (ends an `INSERT .. SELECT` before the upsert) | `WHERE true` | none | none |
+//! | [`sqlite::insert_returning_id`] (the new row's id) | `RETURNING id` | `RETURNING id` | `RETURNING id` (10.5+; MySQL has none) |
+//! | [`sqlite::select_json`] (rows of a JSON array parameter) | `json_each` | `jsonb_to_recordset` | `JSON_TABLE` |
+//! | [`sqlite::set_time_zone`] (session time zone) | none | `SET TIME ZONE INTERVAL` | `SET time_zone` |
 //! | placeholders | `?` | `$1` | `?` (use `QueryBuilder`, which writes the engine's own) |
 //!
 //! [`per_engine!`](crate::per_engine) writes a block of SQL code once per engine,
@@ -25,10 +33,13 @@ macro_rules! dialect_module {
         $(#[$doc:meta])*
         $module:ident, $database:ty, $conn:ty,
         stored: $stored:ty, to_stored: $to:expr, from_stored: $from:expr,
+        amount_from_text: $amount_from_text:expr,
         for_update: $for_update:literal, for_share: $for_share:literal,
-        read_committed: $rc:expr,
+        begin_write: $begin_write:expr, read_committed: $rc:expr,
         insert_ignore: $insert_ignore:literal, on_conflict_ignore: $on_conflict_ignore:literal,
-        upsert: $upsert:expr,
+        upsert: $upsert:expr, where_before_upsert: $where_before_upsert:literal,
+        select_json: $select_json:expr,
+        set_time_zone: $set_time_zone:expr,
         gate: $gate:expr
     ) => {
         $(#[$doc])*
@@ -57,6 +68,13 @@ macro_rules! dialect_module {
                 ($from)(stored)
             }
 
+            /// SQL that turns `text`, an SQL expression holding an amount as exact
+            /// text (as [`money::to_storage_text`] writes it), into the amount
+            /// column's type.
+            pub fn amount_from_text(text: &str) -> String {
+                ($amount_from_text)(text)
+            }
+
             /// Locks the selected rows for update (append to a `SELECT`).
             pub const FOR_UPDATE: &str = $for_update;
             /// Locks the selected rows against writers (append to a `SELECT`).
@@ -73,6 +91,37 @@ macro_rules! dialect_module {
                 ($upsert)(key, columns)
             }
 
+            /// Ends the `SELECT` of an `INSERT .. SELECT` that an [`upsert`] clause
+            /// follows (SQLite would read the `ON` of `ON CONFLICT` after a bare
+            /// `FROM` as a join constraint, so the `SELECT` needs a `WHERE`).
+            pub const WHERE_BEFORE_UPSERT: &str = $where_before_upsert;
+
+            /// Runs an `INSERT` (its builder, up to the end of the values) and
+            /// returns the id of the row it inserted (`RETURNING id`).
+            pub async fn insert_returning_id(
+                conn: &mut Conn,
+                mut insert: sqlx::QueryBuilder<$database>,
+            ) -> Result<i64, sqlx::Error> {
+                insert.push(" RETURNING id");
+                let row = insert.build().fetch_one(&mut *conn).await?;
+                sqlx::Row::try_get::<i64, _>(&row, 0)
+            }
+
+            /// A `SELECT` of the rows of a JSON array, the statement's only
+            /// parameter (bind it as text): one row per object, one column per
+            /// field, in the order of `fields`; an amount field, exact text in the
+            /// JSON, becomes the amount column's type ([`amount_from_text`]).
+            pub fn select_json(fields: &[JsonField]) -> String {
+                ($select_json)(fields)
+            }
+
+            /// The statement that sets the session's time zone to `offset`, or
+            /// `None` where a session has no time zone (SQLite). `offset` (`+HH:MM`
+            /// or `-HH:MM`) is written into the statement as it is: check it first.
+            pub fn set_time_zone(offset: &str) -> Option<String> {
+                ($set_time_zone)(offset)
+            }
+
             /// The write gate's guard (SQLite only; `None` elsewhere).
             pub type Gate = Option<tokio::sync::OwnedMutexGuard<()>>;
 
@@ -82,36 +131,56 @@ macro_rules! dialect_module {
                 ($gate)(pool).await
             }
 
-            /// A write transaction: on SQLite one that takes the write lock at once
-            /// (`BEGIN IMMEDIATE`, so a writer waits on `busy_timeout` instead of
-            /// failing on a lock upgrade), after queueing at the write gate, which is
-            /// held until the returned guard drops, after the commit.
+            /// The statement that opens a write transaction, where the engine's
+            /// plain `BEGIN` will not do (SQLite: `BEGIN IMMEDIATE`, which takes the
+            /// write lock at once, so a writer waits on `busy_timeout` instead of
+            /// failing on a lock upgrade); `None`: `BEGIN`.
+            pub const BEGIN_WRITE: Option<&str> = $begin_write;
+
+            /// A write transaction begun with [`BEGIN_WRITE`], without queueing at
+            /// the write gate.
+            pub async fn begin_ungated(
+                pool: &Pool,
+            ) -> Result<sqlx::Transaction<'static, $database>, sqlx::Error> {
+                match BEGIN_WRITE {
+                    Some(begin) => pool.begin_with(begin).await,
+                    None => pool.begin().await,
+                }
+            }
+
+            /// A write transaction ([`begin_ungated`]) after queueing at the write
+            /// gate ([`gate`], SQLite), which is held until the returned guard drops,
+            /// after the commit.
             pub async fn begin(pool: &Pool) -> Result<Tx, sqlx::Error> {
                 let gate = gate(pool).await;
-                let begin: Option<&'static str> = if FOR_UPDATE.is_empty() {
-                    Some("BEGIN IMMEDIATE")
-                } else {
-                    None
-                };
-                let tx = match begin {
-                    Some(begin) => pool.begin_with(begin).await?,
-                    None => pool.begin().await?,
-                };
+                let tx = begin_ungated(pool).await?;
                 Ok((gate, tx))
             }
 
             /// A write transaction in READ COMMITTED where the engine's default is
             /// stricter (MariaDB: REPEATABLE READ takes gap and next-key locks, so a
             /// chunked delete would lock rows and gaps it does not delete and
-            /// deadlock with inserts; READ COMMITTED locks only the rows it changes).
-            pub async fn begin_read_committed(pool: &Pool) -> Result<Tx, sqlx::Error> {
+            /// deadlock with inserts; READ COMMITTED locks only the rows it changes);
+            /// elsewhere [`begin`]. An error names the step that failed.
+            pub async fn begin_read_committed(pool: &Pool) -> Result<Tx, BeginError> {
                 let read_committed: Option<&'static str> = $rc;
                 let Some(set) = read_committed else {
-                    return begin(pool).await;
+                    return begin(pool).await.map_err(BeginError::starting);
                 };
-                let mut conn = pool.acquire().await?;
-                sqlx::query(set).execute(&mut *conn).await?;
-                let tx = sqlx::Transaction::begin(conn, None).await?;
+                let mut conn = pool.acquire().await.map_err(|source| BeginError {
+                    action: "connecting",
+                    source,
+                })?;
+                sqlx::query(set)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|source| BeginError {
+                        action: "setting the isolation level",
+                        source,
+                    })?;
+                let tx = sqlx::Transaction::begin(conn, None)
+                    .await
+                    .map_err(BeginError::starting)?;
                 Ok((None, tx))
             }
 
@@ -121,6 +190,40 @@ macro_rules! dialect_module {
             }
         }
     };
+}
+
+/// A transaction that could not begin: the step that failed and the database's
+/// error.
+#[derive(Debug, thiserror::Error)]
+#[error("{action}: {source}")]
+pub struct BeginError {
+    /// `connecting`, `setting the isolation level` or `starting a transaction`.
+    pub action: &'static str,
+    /// What the database or the driver said.
+    #[source]
+    pub source: sqlx::Error,
+}
+
+impl BeginError {
+    fn starting(source: sqlx::Error) -> BeginError {
+        BeginError {
+            action: "starting a transaction",
+            source,
+        }
+    }
+}
+
+/// A field of the objects of a JSON array that `select_json` turns into rows
+/// (see [`sqlite::select_json`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonField {
+    /// The key in every object, and the name of the column (`x.<name>`).
+    pub name: &'static str,
+    /// The longest text the field holds, in characters (MariaDB's `JSON_TABLE`
+    /// declares a width).
+    pub width: u16,
+    /// An amount, as exact text: it becomes the amount column's type.
+    pub amount: bool,
 }
 
 fn upsert_excluded(key: &str, columns: &[&str]) -> String {
@@ -151,14 +254,75 @@ fn same(amount: Amount) -> Amount {
     amount
 }
 
+/// The select list of [`sqlite::select_json`]: each field as `column(field)`,
+/// amounts through `amount`.
+fn json_columns(
+    fields: &[JsonField],
+    column: impl Fn(&JsonField) -> String,
+    amount: fn(&str) -> String,
+) -> String {
+    let columns: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if f.amount {
+                amount(&column(f))
+            } else {
+                column(f)
+            }
+        })
+        .collect();
+    columns.join(", ")
+}
+
+fn json_each(fields: &[JsonField]) -> String {
+    let columns = json_columns(
+        fields,
+        |f| format!("json_extract(value, '$.{}')", f.name),
+        sqlite::amount_from_text,
+    );
+    format!("SELECT {columns} FROM json_each(?)")
+}
+
+fn jsonb_to_recordset(fields: &[JsonField]) -> String {
+    let columns = json_columns(
+        fields,
+        |f| format!("x.{}", f.name),
+        postgres::amount_from_text,
+    );
+    let types: Vec<String> = fields.iter().map(|f| format!("{} text", f.name)).collect();
+    format!(
+        "SELECT {columns} FROM jsonb_to_recordset($1::jsonb) AS x({})",
+        types.join(", ")
+    )
+}
+
+fn json_table(fields: &[JsonField]) -> String {
+    let columns = json_columns(
+        fields,
+        |f| format!("x.{}", f.name),
+        mariadb::amount_from_text,
+    );
+    let paths: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{} VARCHAR({}) PATH '$.{}'", f.name, f.width, f.name))
+        .collect();
+    format!(
+        "SELECT {columns} FROM JSON_TABLE(?, '$[*]' COLUMNS ( {})) AS x",
+        paths.join(", ")
+    )
+}
+
 dialect_module!(
     /// SQLite: one writer at a time, amounts as exact text.
     sqlite, sqlx::Sqlite, sqlx::SqliteConnection,
     stored: String, to_stored: money::to_storage_text, from_stored: exact_text,
+    amount_from_text: |text: &str| text.to_string(),
     for_update: "", for_share: "",
-    read_committed: None,
+    begin_write: Some("BEGIN IMMEDIATE"), read_committed: None,
     insert_ignore: "INSERT INTO", on_conflict_ignore: " ON CONFLICT ({key}) DO NOTHING",
-    upsert: upsert_excluded,
+    upsert: upsert_excluded, where_before_upsert: " WHERE true",
+    select_json: json_each,
+    set_time_zone: |_: &str| None,
     gate: |pool: &Pool| futures::FutureExt::map(crate::db::sqlite_write_gate(pool).lock_owned(), Some)
 );
 
@@ -166,10 +330,13 @@ dialect_module!(
     /// PostgreSQL: row locks, NUMERIC amounts.
     postgres, sqlx::Postgres, sqlx::PgConnection,
     stored: Amount, to_stored: same, from_stored: exact_column,
+    amount_from_text: |text: &str| format!("{text}::numeric"),
     for_update: " FOR UPDATE", for_share: " FOR SHARE",
-    read_committed: None,
+    begin_write: None, read_committed: None,
     insert_ignore: "INSERT INTO", on_conflict_ignore: " ON CONFLICT ({key}) DO NOTHING",
-    upsert: upsert_excluded,
+    upsert: upsert_excluded, where_before_upsert: "",
+    select_json: jsonb_to_recordset,
+    set_time_zone: |offset: &str| Some(format!("SET TIME ZONE INTERVAL '{offset}' HOUR TO MINUTE")),
     gate: |_: &Pool| std::future::ready(None)
 );
 
@@ -178,10 +345,13 @@ dialect_module!(
     /// locks would get in the way.
     mariadb, sqlx::MySql, sqlx::MySqlConnection,
     stored: Amount, to_stored: same, from_stored: exact_column,
+    amount_from_text: |text: &str| format!("CAST({text} AS DECIMAL(19,4))"),
     for_update: " FOR UPDATE", for_share: " LOCK IN SHARE MODE",
-    read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+    begin_write: None, read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
     insert_ignore: "INSERT IGNORE INTO", on_conflict_ignore: "",
-    upsert: upsert_duplicate_key,
+    upsert: upsert_duplicate_key, where_before_upsert: "",
+    select_json: json_table,
+    set_time_zone: |offset: &str| Some(format!("SET time_zone = '{offset}'")),
     gate: |_: &Pool| std::future::ready(None)
 );
 
@@ -267,6 +437,74 @@ mod tests {
         assert_eq!(mariadb::INSERT_IGNORE, "INSERT IGNORE INTO");
         assert_eq!(sqlite::FOR_UPDATE, "");
         assert_eq!(mariadb::FOR_SHARE, " LOCK IN SHARE MODE");
+    }
+
+    #[test]
+    fn json_rows_transactions_and_time_zones_are_spelled_per_engine() {
+        let fields = [
+            JsonField {
+                name: "c",
+                width: 32,
+                amount: false,
+            },
+            JsonField {
+                name: "m",
+                width: 48,
+                amount: true,
+            },
+        ];
+        assert_eq!(
+            sqlite::select_json(&fields),
+            "SELECT json_extract(value, '$.c'), json_extract(value, '$.m') FROM json_each(?)"
+        );
+        assert_eq!(
+            postgres::select_json(&fields),
+            "SELECT x.c, x.m::numeric FROM jsonb_to_recordset($1::jsonb) AS x(c text, m text)"
+        );
+        assert_eq!(
+            mariadb::select_json(&fields),
+            "SELECT x.c, CAST(x.m AS DECIMAL(19,4)) FROM JSON_TABLE(?, '$[*]' COLUMNS ( \
+             c VARCHAR(32) PATH '$.c', m VARCHAR(48) PATH '$.m')) AS x"
+        );
+        assert_eq!(sqlite::WHERE_BEFORE_UPSERT, " WHERE true");
+        assert_eq!(postgres::WHERE_BEFORE_UPSERT, "");
+        assert_eq!(sqlite::BEGIN_WRITE, Some("BEGIN IMMEDIATE"));
+        assert_eq!((postgres::BEGIN_WRITE, mariadb::BEGIN_WRITE), (None, None));
+        assert_eq!(sqlite::set_time_zone("+09:00"), None);
+        assert_eq!(
+            postgres::set_time_zone("+09:00").as_deref(),
+            Some("SET TIME ZONE INTERVAL '+09:00' HOUR TO MINUTE")
+        );
+        assert_eq!(
+            mariadb::set_time_zone("-03:30").as_deref(),
+            Some("SET time_zone = '-03:30'")
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlite_writes_return_ids_in_immediate_transactions() {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (gate, mut tx) = sqlite::begin(&pool).await.unwrap();
+        assert!(gate.is_some());
+        let mut insert = sqlite::builder("INSERT INTO t (name) VALUES (");
+        insert.push_bind("a").push(")");
+        assert_eq!(
+            sqlite::insert_returning_id(&mut tx, insert).await.unwrap(),
+            1
+        );
+        tx.commit().await.unwrap();
+        drop(gate);
+        let (gate, tx) = sqlite::begin_read_committed(&pool).await.unwrap();
+        assert!(gate.is_some());
+        tx.rollback().await.unwrap();
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! parsed by its column's kind before the first statement runs; then all rows go in
 //! one transaction, so a seed is written completely or not at all. Values are
 //! bound as parameters, never written into SQL: integers as `i64`, decimals exactly
-//! (`rust_decimal`, never floating point; canonical text on SQLite, as
-//! [`kensho_shared::money::to_storage_text`] stores amounts), text as written, and the
-//! cell `NULL` as SQL NULL.
+//! as the engine stores amounts ([`kensho_shared::dialect`]'s `to_stored`:
+//! `rust_decimal`, never floating point; canonical text on SQLite), text as written,
+//! and the cell `NULL` as SQL NULL.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,16 +15,12 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use sqlx::AssertSqlSafe;
-use sqlx::mysql::{MySql, MySqlArguments};
-use sqlx::postgres::{PgArguments, Postgres};
-use sqlx::query::Query;
-use sqlx::sqlite::{Sqlite, SqliteArguments};
 
 use super::schema::{ColumnKind, Schema, SchemaError, is_plain_identifier, read_schema};
 use super::table::{NULL, Table};
 use crate::db::{Db, Engine};
 use kensho_shared::input::InputError;
-use kensho_shared::money::{AmountError, parse_amount, to_storage_text};
+use kensho_shared::money::{AmountError, parse_amount};
 
 /// Why a seed was refused. Nothing of it was written.
 #[derive(Debug, thiserror::Error)]
@@ -150,38 +146,32 @@ pub async fn seed(db: &Db, table: &str, rows: &Table, origin: &str) -> Result<us
             ..database("inserting")(e)
         },
     };
-    // One transaction per engine, rolled back on the first error.
-    macro_rules! insert_all {
-        ($pool:expr, $bind:ident) => {{
-            let mut tx = $pool
-                .begin()
-                .await
-                .map_err(database("starting a transaction"))?;
-            for (i, params) in plan.rows.iter().enumerate() {
-                let mut query = sqlx::query(AssertSqlSafe(Arc::clone(&plan.sql)));
-                for param in params {
-                    query = $bind(query, param);
-                }
-                if let Err(e) = query.execute(&mut *tx).await {
-                    // Dropping the transaction would roll it back too; waiting for the
-                    // rollback means the table is as before when the error is returned.
-                    let _ = tx.rollback().await;
-                    return Err(refused(i + 1, e));
-                }
+    // One transaction, rolled back on the first error; `engine` binds the values
+    // as the engine stores them.
+    kensho_shared::dispatch!(db, crate::check::seed, engine, pool => {
+        let mut tx = pool
+            .begin()
+            .await
+            .map_err(database("starting a transaction"))?;
+        for (i, params) in plan.rows.iter().enumerate() {
+            let mut query = sqlx::query(AssertSqlSafe(Arc::clone(&plan.sql)));
+            for param in params {
+                query = engine::bind(query, param);
             }
-            tx.commit().await.map_err(|e| {
-                error(
-                    None,
-                    SeedProblem::Refused(format!("at commit: {}", refusal(&e))),
-                )
-            })?;
-        }};
-    }
-    match db {
-        Db::Sqlite(p) => insert_all!(p, bind_sqlite),
-        Db::Postgres(p) => insert_all!(p, bind_postgres),
-        Db::MySql(p) => insert_all!(p, bind_mysql),
-    }
+            if let Err(e) = query.execute(&mut *tx).await {
+                // Dropping the transaction would roll it back too; waiting for the
+                // rollback means the table is as before when the error is returned.
+                let _ = tx.rollback().await;
+                return Err(refused(i + 1, e));
+            }
+        }
+        tx.commit().await.map_err(|e| {
+            error(
+                None,
+                SeedProblem::Refused(format!("at commit: {}", refusal(&e))),
+            )
+        })?;
+    });
     Ok(plan.rows.len())
 }
 
@@ -197,43 +187,29 @@ fn refusal(e: &sqlx::Error) -> String {
     }
 }
 
-fn bind_sqlite<'q>(
-    q: Query<'q, Sqlite, SqliteArguments>,
-    p: &Param,
-) -> Query<'q, Sqlite, SqliteArguments> {
-    match p {
-        Param::Null(_) => q.bind(None::<String>),
-        Param::Integer(n) => q.bind(*n),
-        Param::Decimal(d) => q.bind(to_storage_text(*d)),
-        Param::Text(t) => q.bind(t.clone()),
-    }
-}
+// How a value is bound, written once; `dialect` is each engine's module of the
+// shared dialect layer, which says how an amount is stored.
+kensho_shared::per_engine! {
+    use super::{ColumnKind, Param};
 
-fn bind_postgres<'q>(
-    q: Query<'q, Postgres, PgArguments>,
-    p: &Param,
-) -> Query<'q, Postgres, PgArguments> {
-    match p {
-        Param::Null(ColumnKind::Integer) => q.bind(None::<i64>),
-        Param::Null(ColumnKind::Decimal) => q.bind(None::<Decimal>),
-        Param::Null(_) => q.bind(None::<String>),
-        Param::Integer(n) => q.bind(*n),
-        Param::Decimal(d) => q.bind(*d),
-        Param::Text(t) => q.bind(t.clone()),
-    }
-}
+    /// A query on this engine, with its arguments.
+    pub(super) type Query<'q> = sqlx::query::Query<
+        'q,
+        dialect::Database,
+        <dialect::Database as sqlx::Database>::Arguments,
+    >;
 
-fn bind_mysql<'q>(
-    q: Query<'q, MySql, MySqlArguments>,
-    p: &Param,
-) -> Query<'q, MySql, MySqlArguments> {
-    match p {
-        Param::Null(ColumnKind::Integer) => q.bind(None::<i64>),
-        Param::Null(ColumnKind::Decimal) => q.bind(None::<Decimal>),
-        Param::Null(_) => q.bind(None::<String>),
-        Param::Integer(n) => q.bind(*n),
-        Param::Decimal(d) => q.bind(*d),
-        Param::Text(t) => q.bind(t.clone()),
+    /// Binds one value: an amount as the engine stores it, NULL typed by the
+    /// column's kind.
+    pub(super) fn bind<'q>(query: Query<'q>, param: &Param) -> Query<'q> {
+        match param {
+            Param::Null(ColumnKind::Integer) => query.bind(None::<i64>),
+            Param::Null(ColumnKind::Decimal) => query.bind(None::<dialect::StoredAmount>),
+            Param::Null(_) => query.bind(None::<String>),
+            Param::Integer(n) => query.bind(*n),
+            Param::Decimal(d) => query.bind(dialect::to_stored(*d)),
+            Param::Text(t) => query.bind(t.clone()),
+        }
     }
 }
 

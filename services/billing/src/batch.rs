@@ -1,7 +1,7 @@
 //! Batch registration (バッチ登録) from a source file, with status management.
 
 use super::plan::plan_chunk;
-use super::store::{self, RunCounts};
+use super::store::RunCounts;
 use super::{BatchInput, BillingError, BillingKey, Source, Warning, sql};
 use kensho_shared::db::Db;
 use kensho_shared::fault::{self, Fault};
@@ -67,7 +67,7 @@ pub async fn register_batch_with(
     options: &BatchOptions,
 ) -> Result<BatchOutcome, BillingError> {
     let digest = digest(input);
-    store::dispatch!(db, store, pool => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         let (run_id, done) = match store::unfinished_run(&mut conn, source, &input.name).await? {
             Some((id, stored, done)) if stored == digest && done <= input.lines.len() => {

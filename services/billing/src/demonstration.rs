@@ -5,7 +5,6 @@
 //! teeth check; no configuration, option or environment variable selects them.
 
 use super::plan::NewRecord;
-use super::store;
 use super::{BatchInput, BillingError, BillingKey, Source, Status, sql};
 use kensho_shared::db::Db;
 
@@ -51,7 +50,7 @@ pub async fn rerun(
         })
         .collect();
     let keys: Vec<&BillingKey> = input.lines.iter().map(|l| &l.key).collect();
-    store::dispatch!(db, store, pool => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let mut tx = pool.begin().await.map_err(sql("starting a transaction"))?;
         if policy == NaivePolicy::DeleteAndReregister {
             store::delete_keys(&mut tx, &keys).await?;

@@ -3,7 +3,6 @@
 //! the source ranking: a write is refused when the record was last updated by a
 //! source that outranks the writer.
 
-use super::store;
 use super::{BillingError, BillingKey, BillingRecord, Source, Status, sql};
 use kensho_shared::db::Db;
 use kensho_shared::money::Amount;
@@ -47,7 +46,7 @@ async fn apply(
     change: Change,
     by: Source,
 ) -> Result<BillingRecord, BillingError> {
-    store::dispatch!(db, store, pool => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let mut tx = pool.begin().await.map_err(sql("starting a transaction"))?;
         let mut existing = store::records_for_keys(&mut tx, &[key]).await?;
         if existing.len() > 1 {

@@ -281,7 +281,7 @@ pub(crate) fn sql(action: &'static str) -> impl FnOnce(sqlx::Error) -> BillingEr
 
 /// All billing records, every status, ordered by person, period and id.
 pub async fn records(db: &kensho_shared::db::Db) -> Result<Vec<BillingRecord>, BillingError> {
-    store::dispatch!(db, store, pool => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         store::list_records(&mut conn).await
     })
@@ -292,7 +292,7 @@ pub async fn warnings(
     db: &kensho_shared::db::Db,
     run_id: i64,
 ) -> Result<Vec<Warning>, BillingError> {
-    store::dispatch!(db, store, pool => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         store::list_warnings(&mut conn, run_id).await
     })

@@ -266,13 +266,11 @@ pub async fn set_up_group(db: &Db, companies: &Path, accounts: &Path) -> Result<
         }
         account_rows.push((vec![code, kind.to_string()], vec![]));
     }
-    store::dispatch!(db, store, pool, begin => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let trips = RoundTrips::default();
-        let mut tx = match begin {
-            Some(sql) => pool.begin_with(sql).await,
-            None => pool.begin().await,
-        }
-        .map_err(sqlx_err("starting a transaction"))?;
+        // SQLite takes the write lock up front (BEGIN IMMEDIATE), so a second
+        // operation waits (busy_timeout) instead of failing on a lock upgrade.
+        let mut tx = store::dialect::begin_ungated(pool).await.map_err(sqlx_err("starting a transaction"))?;
         store::lock_group(&mut tx, &trips).await?;
         store::delete_all(&mut tx, &trips, "cons_company").await?;
         store::delete_all(&mut tx, &trips, "cons_account").await?;
@@ -469,7 +467,7 @@ pub async fn statement_lines(
     db: &Db,
     company: &str,
 ) -> Result<Vec<(AccountCode, Line)>, ServiceError> {
-    store::dispatch!(db, store, pool, _begin => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let trips = RoundTrips::default();
         let mut conn = pool.acquire().await.map_err(sqlx_err("connecting"))?;
         let lines = store::statement_lines(&mut conn, &trips, Some(company)).await?;
@@ -487,13 +485,11 @@ async fn core_operation(
     } else {
         Strategy::PerStep
     };
-    store::dispatch!(db, store, pool, begin => {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
         let trips = RoundTrips::default();
-        let mut tx = match begin {
-            Some(sql) => pool.begin_with(sql).await,
-            None => pool.begin().await,
-        }
-        .map_err(sqlx_err("starting a transaction"))?;
+        // SQLite takes the write lock up front (BEGIN IMMEDIATE), so a second
+        // operation waits (busy_timeout) instead of failing on a lock upgrade.
+        let mut tx = store::dialect::begin_ungated(pool).await.map_err(sqlx_err("starting a transaction"))?;
         store::lock_group(&mut tx, &trips).await?;
         let setup = load_setup!(store, &mut tx, &trips);
         let change = change(&setup)?;

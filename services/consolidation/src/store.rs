@@ -1,16 +1,21 @@
-//! The consolidation service's SQL, one module per dialect.
+//! The consolidation service's SQL, written once and compiled once per engine with
+//! [`kensho_shared::per_engine!`].
 //!
 //! Reads and small writes are the same text everywhere (placeholders built by
 //! `QueryBuilder`). Bulk writes send the rows as one JSON document that the engine
-//! expands itself (`jsonb_to_recordset`, `JSON_TABLE`, `json_each`), so a save is a
-//! single round trip however many companies it covers. Every call counts one round
-//! trip in [`RoundTrips`].
+//! expands itself ([`dialect::select_json`](kensho_shared::dialect::sqlite::select_json):
+//! `json_each`, `jsonb_to_recordset`, `JSON_TABLE`), so a save is a single round
+//! trip however many companies it covers. Row locks, amounts and upserts come from
+//! the shared dialect layer ([`kensho_shared::dialect`]). Every call counts one
+//! round trip in [`RoundTrips`]. Callers run the statements with
+//! [`kensho_shared::dispatch!`]`(db, crate::store, store, pool => ..)`.
 
 use std::cell::Cell;
 
-use sqlx::{QueryBuilder, Row};
+use sqlx::Row;
 
 use super::model::{AccountCode, AccountKind, Line};
+use kensho_shared::dialect::JsonField;
 use kensho_shared::money::{self, Amount};
 
 /// Lines per bulk statement: keeps one JSON document well under the servers'
@@ -22,6 +27,7 @@ pub const JSON_CHUNK: usize = 20_000;
 pub struct RoundTrips(Cell<u64>);
 
 impl RoundTrips {
+    /// The round trips counted so far.
     pub fn count(&self) -> u64 {
         self.0.get()
     }
@@ -33,22 +39,35 @@ impl RoundTrips {
 /// A statement line as stored: company, account, kind, amount (JPY).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredLine {
+    /// The company's code.
     pub company: String,
+    /// The account.
     pub account: AccountCode,
+    /// Kind and amount.
     pub line: Line,
 }
 
 /// Errors reading or writing consolidation tables.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database refused a statement.
     #[error("consolidation: {action}: {source}")]
     Sql {
+        /// What the statement was doing.
         action: &'static str,
+        /// The database's error.
         #[source]
         source: sqlx::Error,
     },
+    /// A stored value that does not read back.
     #[error("consolidation: table {table} holds an unreadable value: {what}")]
-    Corrupt { table: &'static str, what: String },
+    Corrupt {
+        /// The table (or `consolidation` for an amount of any table).
+        table: &'static str,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// The connection was lost; the transaction rolled back.
     #[error(
         "consolidation: {0}; the operation rolled back and the previous statements are intact: run it again"
     )]
@@ -86,306 +105,321 @@ fn json_rows(lines: &[StoredLine]) -> String {
     serde_json::Value::Array(rows).to_string()
 }
 
-fn identity(amount: Amount) -> Amount {
-    amount
-}
+/// The fields of a statement line in the JSON document of a bulk write
+/// ([`json_rows`]), with the widths of their columns.
+const LINE_FIELDS: [JsonField; 4] = [
+    JsonField {
+        name: "c",
+        width: 32,
+        amount: false,
+    },
+    JsonField {
+        name: "a",
+        width: 64,
+        amount: false,
+    },
+    JsonField {
+        name: "k",
+        width: 24,
+        amount: false,
+    },
+    JsonField {
+        name: "m",
+        width: 48,
+        amount: true,
+    },
+];
 
-fn exact(amount: Amount) -> Result<Amount, money::AmountError> {
-    Ok(money::from_decimal_column(amount))
-}
+/// The start of a bulk write of statement lines, up to its `SELECT`.
+const INSERT_LINES: &str = "INSERT INTO cons_statement_line (company, account, kind, amount) ";
 
-fn exact_text(text: String) -> Result<Amount, money::AmountError> {
-    money::from_storage_text(&text)
-}
+kensho_shared::per_engine! {
+    use super::*;
 
-macro_rules! dialect {
-    (
-        $module:ident, $db:ty, $conn:ty, stored: $stored:ty, to_stored: $to:path, from_stored: $from:path,
-        lock: $lock:literal,
-        insert_json: $insert_json:literal,
-        upsert_json: $upsert_json:literal $(,)?
-    ) => {
-        pub mod $module {
-            use super::*;
+    /// One connection of this engine.
+    pub type Conn = dialect::Conn;
 
-            pub type Conn = $conn;
+    type DbRow = <dialect::Database as sqlx::Database>::Row;
 
-            fn amount(
-                row: &<$db as sqlx::Database>::Row,
-                column: &str,
-            ) -> Result<Amount, StoreError> {
-                let stored: $stored = row.try_get(column).map_err(sql("reading an amount"))?;
-                $from(stored).map_err(|e| StoreError::Corrupt {
-                    table: "consolidation",
-                    what: e.to_string(),
+    fn amount(row: &DbRow, column: &str) -> Result<Amount, StoreError> {
+        let stored: dialect::StoredAmount = row.try_get(column).map_err(sql("reading an amount"))?;
+        dialect::from_stored(stored).map_err(|e| StoreError::Corrupt {
+            table: "consolidation",
+            what: e.to_string(),
+        })
+    }
+
+    fn text(row: &DbRow, column: &str) -> Result<String, StoreError> {
+        row.try_get::<String, _>(column).map_err(sql("reading a text column"))
+    }
+
+    /// Takes the group's lock: core operations never interleave.
+    pub async fn lock_group(conn: &mut Conn, trips: &RoundTrips) -> Result<(), StoreError> {
+        trips.one();
+        let mut qb = dialect::builder("SELECT id FROM cons_lock WHERE id = 1");
+        qb.push(dialect::FOR_UPDATE);
+        qb.build()
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(sql("locking the group"))?;
+        Ok(())
+    }
+
+    /// Rows of a small table as text columns (setup data).
+    pub async fn rows(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        select: &'static str,
+        columns: &[&str],
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        trips.one();
+        let rows = sqlx::query(select)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(sql("reading setup"))?;
+        rows.iter()
+            .map(|row| columns.iter().map(|c| text(row, c)).collect())
+            .collect()
+    }
+
+    /// Amount columns of the same rows, by name.
+    pub async fn amount_rows(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        select: &'static str,
+        texts: &[&str],
+        amounts: &[&str],
+    ) -> Result<Vec<(Vec<String>, Vec<Amount>)>, StoreError> {
+        trips.one();
+        let rows = sqlx::query(select)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(sql("reading amounts"))?;
+        rows.iter()
+            .map(|row| {
+                let t = texts
+                    .iter()
+                    .map(|c| text(row, c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let a = amounts
+                    .iter()
+                    .map(|c| amount(row, c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((t, a))
+            })
+            .collect()
+    }
+
+    /// The lines of one company's statement, or of every statement.
+    pub async fn statement_lines(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        company: Option<&str>,
+    ) -> Result<Vec<StoredLine>, StoreError> {
+        trips.one();
+        let mut qb = dialect::builder(
+            "SELECT company, account, kind, amount FROM cons_statement_line",
+        );
+        if let Some(company) = company {
+            qb.push(" WHERE company = ").push_bind(company.to_string());
+        }
+        qb.push(" ORDER BY company, account");
+        let rows = qb
+            .build()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(sql("reading statements"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredLine {
+                    company: text(row, "company")?,
+                    account: AccountCode::new(text(row, "account")?),
+                    line: Line {
+                        kind: kind_of(&text(row, "kind")?)?,
+                        amount: amount(row, "amount")?,
+                    },
                 })
-            }
+            })
+            .collect()
+    }
 
-            fn text(
-                row: &<$db as sqlx::Database>::Row,
-                column: &str,
-            ) -> Result<String, StoreError> {
-                row.try_get::<String, _>(column)
-                    .map_err(sql("reading a text column"))
-            }
-
-            /// Takes the group's lock: core operations never interleave.
-            pub async fn lock_group(conn: &mut Conn, trips: &RoundTrips) -> Result<(), StoreError> {
-                trips.one();
-                let mut qb = QueryBuilder::<$db>::new("SELECT id FROM cons_lock WHERE id = 1");
-                qb.push($lock);
-                qb.build()
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(sql("locking the group"))?;
-                Ok(())
-            }
-
-            /// Rows of a small table as text columns (setup data).
-            pub async fn rows(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                select: &'static str,
-                columns: &[&str],
-            ) -> Result<Vec<Vec<String>>, StoreError> {
-                trips.one();
-                let rows = sqlx::query(select)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading setup"))?;
-                rows.iter()
-                    .map(|row| columns.iter().map(|c| text(row, c)).collect())
-                    .collect()
-            }
-
-            /// Amount columns of the same rows, by name.
-            pub async fn amount_rows(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                select: &'static str,
-                texts: &[&str],
-                amounts: &[&str],
-            ) -> Result<Vec<(Vec<String>, Vec<Amount>)>, StoreError> {
-                trips.one();
-                let rows = sqlx::query(select)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading amounts"))?;
-                rows.iter()
-                    .map(|row| {
-                        let t = texts
-                            .iter()
-                            .map(|c| text(row, c))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        let a = amounts
-                            .iter()
-                            .map(|c| amount(row, c))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        Ok((t, a))
-                    })
-                    .collect()
-            }
-
-            /// The lines of one company's statement, or of every statement.
-            pub async fn statement_lines(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                company: Option<&str>,
-            ) -> Result<Vec<StoredLine>, StoreError> {
-                trips.one();
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT company, account, kind, amount FROM cons_statement_line",
-                );
-                if let Some(company) = company {
-                    qb.push(" WHERE company = ").push_bind(company.to_string());
-                }
-                qb.push(" ORDER BY company, account");
-                let rows = qb
-                    .build()
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading statements"))?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(StoredLine {
-                            company: text(row, "company")?,
-                            account: AccountCode::new(text(row, "account")?),
-                            line: Line {
-                                kind: kind_of(&text(row, "kind")?)?,
-                                amount: amount(row, "amount")?,
-                            },
-                        })
-                    })
-                    .collect()
-            }
-
-            /// Deletes one company's statement, or every statement.
-            pub async fn delete_statements(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                company: Option<&str>,
-            ) -> Result<(), StoreError> {
-                trips.one();
-                let mut qb = QueryBuilder::<$db>::new("DELETE FROM cons_statement_line");
-                if let Some(company) = company {
-                    qb.push(" WHERE company = ").push_bind(company.to_string());
-                }
-                qb.build()
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(sql("deleting statements"))?;
-                Ok(())
-            }
-
-            /// Inserts statement lines, one statement per [`JSON_CHUNK`] lines (keys
-            /// must be new).
-            pub async fn insert_lines(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                lines: &[StoredLine],
-            ) -> Result<(), StoreError> {
-                bulk(conn, trips, $insert_json, lines).await
-            }
-
-            /// Upserts statement lines, one statement per [`JSON_CHUNK`] lines: an
-            /// existing line of the same company and account is updated (the per-step
-            /// save).
-            pub async fn upsert_lines(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                lines: &[StoredLine],
-            ) -> Result<(), StoreError> {
-                bulk(conn, trips, $upsert_json, lines).await
-            }
-
-            async fn bulk(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                statement: &'static str,
-                lines: &[StoredLine],
-            ) -> Result<(), StoreError> {
-                for chunk in lines.chunks(JSON_CHUNK) {
-                    trips.one();
-                    sqlx::query(statement)
-                        .bind(json_rows(chunk))
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(sql("saving statements"))?;
-                }
-                Ok(())
-            }
-
-            /// Deletes every row of a setup table (`table` is one of the service's own
-            /// table names, never input).
-            pub async fn delete_all(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                table: &'static str,
-            ) -> Result<(), StoreError> {
-                trips.one();
-                let mut qb = QueryBuilder::<$db>::new("DELETE FROM ");
-                qb.push(table);
-                qb.build()
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(sql("clearing a table"))?;
-                Ok(())
-            }
-
-            /// Inserts rows of text and amount columns into a setup table, 1,000 rows
-            /// per statement (`table` and the columns are the service's own names).
-            pub async fn insert_rows(
-                conn: &mut Conn,
-                trips: &RoundTrips,
-                table: &'static str,
-                texts: &[&'static str],
-                amounts: &[&'static str],
-                rows: &[(Vec<String>, Vec<Amount>)],
-            ) -> Result<(), StoreError> {
-                for chunk in rows.chunks(1000) {
-                    trips.one();
-                    let mut qb = QueryBuilder::<$db>::new("INSERT INTO ");
-                    qb.push(table).push(" (");
-                    qb.push(
-                        texts
-                            .iter()
-                            .chain(amounts)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    );
-                    qb.push(") ");
-                    qb.push_values(chunk, |mut b, (t, a)| {
-                        for value in t {
-                            b.push_bind(value.clone());
-                        }
-                        for value in a {
-                            b.push_bind($to(*value));
-                        }
-                    });
-                    qb.build()
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(sql("writing input"))?;
-                }
-                Ok(())
-            }
+    /// Deletes one company's statement, or every statement.
+    pub async fn delete_statements(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        company: Option<&str>,
+    ) -> Result<(), StoreError> {
+        trips.one();
+        let mut qb = dialect::builder("DELETE FROM cons_statement_line");
+        if let Some(company) = company {
+            qb.push(" WHERE company = ").push_bind(company.to_string());
         }
-    };
+        qb.build()
+            .execute(&mut *conn)
+            .await
+            .map_err(sql("deleting statements"))?;
+        Ok(())
+    }
+
+    /// Inserts statement lines, one statement per [`JSON_CHUNK`] lines (keys
+    /// must be new).
+    pub async fn insert_lines(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        lines: &[StoredLine],
+    ) -> Result<(), StoreError> {
+        bulk(conn, trips, insert_lines_sql(), lines).await
+    }
+
+    /// Upserts statement lines, one statement per [`JSON_CHUNK`] lines: an
+    /// existing line of the same company and account is updated (the per-step
+    /// save).
+    pub async fn upsert_lines(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        lines: &[StoredLine],
+    ) -> Result<(), StoreError> {
+        bulk(conn, trips, upsert_lines_sql(), lines).await
+    }
+
+    /// The bulk insert of statement lines: one JSON document of
+    /// [`LINE_FIELDS`] objects.
+    pub(super) fn insert_lines_sql() -> String {
+        format!("{INSERT_LINES}{}", dialect::select_json(&LINE_FIELDS))
+    }
+
+    /// The bulk upsert of statement lines: [`insert_lines_sql`], and on a
+    /// clash of company and account the new kind and amount.
+    pub(super) fn upsert_lines_sql() -> String {
+        format!(
+            "{}{}{}",
+            insert_lines_sql(),
+            dialect::WHERE_BEFORE_UPSERT,
+            dialect::upsert("company, account", &["kind", "amount"]),
+        )
+    }
+
+    async fn bulk(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        statement: String,
+        lines: &[StoredLine],
+    ) -> Result<(), StoreError> {
+        // Written from the service's own constants and the dialect, never input.
+        let statement: std::sync::Arc<str> = statement.into();
+        for chunk in lines.chunks(JSON_CHUNK) {
+            trips.one();
+            sqlx::query(sqlx::AssertSqlSafe(std::sync::Arc::clone(&statement)))
+                .bind(json_rows(chunk))
+                .execute(&mut *conn)
+                .await
+                .map_err(sql("saving statements"))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every row of a setup table (`table` is one of the service's own
+    /// table names, never input).
+    pub async fn delete_all(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        table: &'static str,
+    ) -> Result<(), StoreError> {
+        trips.one();
+        let mut qb = dialect::builder("DELETE FROM ");
+        qb.push(table);
+        qb.build()
+            .execute(&mut *conn)
+            .await
+            .map_err(sql("clearing a table"))?;
+        Ok(())
+    }
+
+    /// Inserts rows of text and amount columns into a setup table, 1,000 rows
+    /// per statement (`table` and the columns are the service's own names).
+    pub async fn insert_rows(
+        conn: &mut Conn,
+        trips: &RoundTrips,
+        table: &'static str,
+        texts: &[&'static str],
+        amounts: &[&'static str],
+        rows: &[(Vec<String>, Vec<Amount>)],
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(1000) {
+            trips.one();
+            let mut qb = dialect::builder("INSERT INTO ");
+            qb.push(table).push(" (");
+            qb.push(
+                texts
+                    .iter()
+                    .chain(amounts)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            qb.push(") ");
+            qb.push_values(chunk, |mut b, (t, a)| {
+                for value in t {
+                    b.push_bind(value.clone());
+                }
+                for value in a {
+                    b.push_bind(dialect::to_stored(*value));
+                }
+            });
+            qb.build()
+                .execute(&mut *conn)
+                .await
+                .map_err(sql("writing input"))?;
+        }
+        Ok(())
+    }
 }
 
-dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection, stored: String, to_stored: money::to_storage_text, from_stored: exact_text,
-    lock: "",
-    insert_json: "INSERT INTO cons_statement_line (company, account, kind, amount) \
-        SELECT json_extract(value, '$.c'), json_extract(value, '$.a'), json_extract(value, '$.k'), json_extract(value, '$.m') \
-        FROM json_each(?)",
-    upsert_json: "INSERT INTO cons_statement_line (company, account, kind, amount) \
-        SELECT json_extract(value, '$.c'), json_extract(value, '$.a'), json_extract(value, '$.k'), json_extract(value, '$.m') \
-        FROM json_each(?) WHERE true \
-        ON CONFLICT (company, account) DO UPDATE SET kind = excluded.kind, amount = excluded.amount",
-);
-dialect!(postgres, sqlx::Postgres, sqlx::PgConnection, stored: Amount, to_stored: identity, from_stored: exact,
-    lock: " FOR UPDATE",
-    insert_json: "INSERT INTO cons_statement_line (company, account, kind, amount) \
-        SELECT x.c, x.a, x.k, x.m::numeric FROM jsonb_to_recordset($1::jsonb) AS x(c text, a text, k text, m text)",
-    upsert_json: "INSERT INTO cons_statement_line (company, account, kind, amount) \
-        SELECT x.c, x.a, x.k, x.m::numeric FROM jsonb_to_recordset($1::jsonb) AS x(c text, a text, k text, m text) \
-        ON CONFLICT (company, account) DO UPDATE SET kind = EXCLUDED.kind, amount = EXCLUDED.amount",
-);
-dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection, stored: Amount, to_stored: identity, from_stored: exact,
-    lock: " FOR UPDATE",
-    insert_json: "INSERT INTO cons_statement_line (company, account, kind, amount) \
-        SELECT x.c, x.a, x.k, CAST(x.m AS DECIMAL(19,4)) FROM JSON_TABLE(?, '$[*]' COLUMNS ( \
-        c VARCHAR(32) PATH '$.c', a VARCHAR(64) PATH '$.a', k VARCHAR(24) PATH '$.k', m VARCHAR(48) PATH '$.m')) AS x",
-    upsert_json: "INSERT INTO cons_statement_line (company, account, kind, amount) \
-        SELECT x.c, x.a, x.k, CAST(x.m AS DECIMAL(19,4)) FROM JSON_TABLE(?, '$[*]' COLUMNS ( \
-        c VARCHAR(32) PATH '$.c', a VARCHAR(64) PATH '$.a', k VARCHAR(24) PATH '$.k', m VARCHAR(48) PATH '$.m')) AS x \
-        ON DUPLICATE KEY UPDATE kind = VALUES(kind), amount = VALUES(amount)",
-);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Runs `$body` with `$store` naming the store module of `$db`'s dialect, `$pool`
-/// its pool and `$begin` the statement that opens a write transaction.
-macro_rules! dispatch {
-    ($db:expr, $store:ident, $pool:ident, $begin:ident => $body:expr) => {
-        match $db {
-            kensho_shared::db::Db::Sqlite($pool) => {
-                use $crate::store::sqlite as $store;
-                // SQLite takes the write lock up front, so a second operation waits
-                // (busy_timeout) instead of failing on a lock upgrade.
-                let $begin = Some("BEGIN IMMEDIATE");
-                $body
-            }
-            kensho_shared::db::Db::Postgres($pool) => {
-                use $crate::store::postgres as $store;
-                let $begin: Option<&'static str> = None;
-                $body
-            }
-            kensho_shared::db::Db::MySql($pool) => {
-                use $crate::store::mariadb as $store;
-                let $begin: Option<&'static str> = None;
-                $body
-            }
-        }
-    };
+    /// The bulk statements as each engine had them spelled out before the shared
+    /// dialect layer (PostgreSQL's `EXCLUDED` is now written `excluded`: keywords
+    /// are case-insensitive).
+    #[test]
+    fn bulk_statements_are_each_engines_own() {
+        assert_eq!(
+            sqlite::insert_lines_sql(),
+            "INSERT INTO cons_statement_line (company, account, kind, amount) \
+             SELECT json_extract(value, '$.c'), json_extract(value, '$.a'), json_extract(value, '$.k'), json_extract(value, '$.m') \
+             FROM json_each(?)"
+        );
+        assert_eq!(
+            sqlite::upsert_lines_sql(),
+            "INSERT INTO cons_statement_line (company, account, kind, amount) \
+             SELECT json_extract(value, '$.c'), json_extract(value, '$.a'), json_extract(value, '$.k'), json_extract(value, '$.m') \
+             FROM json_each(?) WHERE true \
+             ON CONFLICT (company, account) DO UPDATE SET kind = excluded.kind, amount = excluded.amount"
+        );
+        assert_eq!(
+            postgres::insert_lines_sql(),
+            "INSERT INTO cons_statement_line (company, account, kind, amount) \
+             SELECT x.c, x.a, x.k, x.m::numeric FROM jsonb_to_recordset($1::jsonb) AS x(c text, a text, k text, m text)"
+        );
+        assert_eq!(
+            postgres::upsert_lines_sql(),
+            "INSERT INTO cons_statement_line (company, account, kind, amount) \
+             SELECT x.c, x.a, x.k, x.m::numeric FROM jsonb_to_recordset($1::jsonb) AS x(c text, a text, k text, m text) \
+             ON CONFLICT (company, account) DO UPDATE SET kind = excluded.kind, amount = excluded.amount"
+        );
+        assert_eq!(
+            mariadb::insert_lines_sql(),
+            "INSERT INTO cons_statement_line (company, account, kind, amount) \
+             SELECT x.c, x.a, x.k, CAST(x.m AS DECIMAL(19,4)) FROM JSON_TABLE(?, '$[*]' COLUMNS ( \
+             c VARCHAR(32) PATH '$.c', a VARCHAR(64) PATH '$.a', k VARCHAR(24) PATH '$.k', m VARCHAR(48) PATH '$.m')) AS x"
+        );
+        assert_eq!(
+            mariadb::upsert_lines_sql(),
+            "INSERT INTO cons_statement_line (company, account, kind, amount) \
+             SELECT x.c, x.a, x.k, CAST(x.m AS DECIMAL(19,4)) FROM JSON_TABLE(?, '$[*]' COLUMNS ( \
+             c VARCHAR(32) PATH '$.c', a VARCHAR(64) PATH '$.a', k VARCHAR(24) PATH '$.k', m VARCHAR(48) PATH '$.m')) AS x \
+             ON DUPLICATE KEY UPDATE kind = VALUES(kind), amount = VALUES(amount)"
+        );
+    }
 }
-pub(crate) use dispatch;

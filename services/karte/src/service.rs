@@ -185,184 +185,112 @@ pub struct Memo {
 /// Longest memo, in characters.
 pub const MEMO_MAX_CHARS: usize = 2000;
 
-macro_rules! dialect {
-    ($module:ident, $db:ty, $conn:ty, gate: $gate:expr, lock: $lock:literal, share: $share:literal, read_committed: $rc:expr, tag_insert: $tag_insert:literal, tag_conflict: $tag_conflict:literal) => {
-        pub mod $module {
-            use sqlx::{QueryBuilder, Row};
+// The statements' helpers, written once per engine; every engine fact (row locks,
+// how a write transaction begins, the SQLite write gate, READ COMMITTED on MariaDB,
+// `INSERT IGNORE`, `RETURNING id`) comes from `dialect`, the engine's module of
+// the shared dialect layer. The operations below run them through
+// `kensho_shared::dispatch!(db, crate::service, d, pool => ..)`.
+kensho_shared::per_engine! {
+    use sqlx::QueryBuilder;
 
-            use super::{KarteError, sql};
+    use super::{KarteError, sql};
 
-            pub type Conn = $conn;
+    /// One connection of this engine.
+    pub type Conn = dialect::Conn;
 
-            /// The write gate's guard (SQLite only).
-            pub type Gate = Option<tokio::sync::OwnedMutexGuard<()>>;
+    /// Runs an insert (up to the end of its values); returns the new row's id.
+    pub async fn insert_returning_id(
+        conn: &mut Conn,
+        qb: QueryBuilder<dialect::Database>,
+    ) -> Result<i64, KarteError> {
+        dialect::insert_returning_id(conn, qb)
+            .await
+            .map_err(sql("inserting"))
+    }
 
-            #[allow(unused_variables)]
-            async fn gate(pool: &sqlx::Pool<$db>) -> Gate {
-                $gate(pool).await
-            }
+    /// Runs a statement; returns the rows it affected.
+    pub async fn execute(
+        conn: &mut Conn,
+        mut qb: QueryBuilder<dialect::Database>,
+    ) -> Result<u64, KarteError> {
+        Ok(qb
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(sql("writing"))?
+            .rows_affected())
+    }
 
-            pub async fn insert_returning_id(
-                conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
-            ) -> Result<i64, KarteError> {
-                qb.push(" RETURNING id");
-                let row = qb
-                    .build()
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(sql("inserting"))?;
-                row.try_get::<i64, _>(0).map_err(sql("inserting"))
-            }
+    /// Every row of the query, decoded as `T` (a tuple or a row struct).
+    pub async fn fetch<T>(
+        conn: &mut Conn,
+        mut qb: QueryBuilder<dialect::Database>,
+    ) -> Result<Vec<T>, KarteError>
+    where
+        T: for<'r> sqlx::FromRow<'r, <dialect::Database as sqlx::Database>::Row> + Send + Unpin,
+    {
+        qb.build_query_as::<T>()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(sql("reading"))
+    }
 
-            pub async fn execute(
-                conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
-            ) -> Result<u64, KarteError> {
-                Ok(qb
-                    .build()
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(sql("writing"))?
-                    .rows_affected())
-            }
+    /// Every row of the query as (id, text).
+    pub async fn fetch_pairs(
+        conn: &mut Conn,
+        qb: QueryBuilder<dialect::Database>,
+    ) -> Result<Vec<(i64, String)>, KarteError> {
+        fetch(conn, qb).await
+    }
 
-            /// Every row of the query, decoded as `T` (a tuple or a row struct).
-            pub async fn fetch<T>(
-                conn: &mut Conn,
-                mut qb: QueryBuilder<$db>,
-            ) -> Result<Vec<T>, KarteError>
-            where
-                T: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
-            {
-                qb.build_query_as::<T>()
-                    .fetch_all(&mut *conn)
-                    .await
-                    .map_err(sql("reading"))
-            }
+    /// The first column of every row, as text.
+    pub async fn fetch_strings(
+        conn: &mut Conn,
+        qb: QueryBuilder<dialect::Database>,
+    ) -> Result<Vec<String>, KarteError> {
+        Ok(fetch::<(String,)>(conn, qb)
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect())
+    }
 
-            pub async fn fetch_pairs(
-                conn: &mut Conn,
-                qb: QueryBuilder<$db>,
-            ) -> Result<Vec<(i64, String)>, KarteError> {
-                fetch(conn, qb).await
-            }
+    /// The first column of every row, as an integer.
+    pub async fn fetch_longs(
+        conn: &mut Conn,
+        qb: QueryBuilder<dialect::Database>,
+    ) -> Result<Vec<i64>, KarteError> {
+        Ok(fetch::<(i64,)>(conn, qb)
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect())
+    }
 
-            pub async fn fetch_strings(
-                conn: &mut Conn,
-                qb: QueryBuilder<$db>,
-            ) -> Result<Vec<String>, KarteError> {
-                Ok(fetch::<(String,)>(conn, qb)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.0)
-                    .collect())
-            }
+    /// A write transaction ([`dialect::begin`]: on SQLite one that takes the write
+    /// lock at once, after queueing at the database's write gate; the gate is held
+    /// until the returned guard drops, after the commit).
+    pub async fn begin(pool: &dialect::Pool) -> Result<dialect::Tx, KarteError> {
+        dialect::begin(pool)
+            .await
+            .map_err(sql("starting a transaction"))
+    }
 
-            pub async fn fetch_longs(
-                conn: &mut Conn,
-                qb: QueryBuilder<$db>,
-            ) -> Result<Vec<i64>, KarteError> {
-                Ok(fetch::<(i64,)>(conn, qb)
-                    .await?
-                    .into_iter()
-                    .map(|r| r.0)
-                    .collect())
-            }
-
-            /// A write transaction (on SQLite one that takes the write lock at once,
-            /// after queueing at the database's write gate; the gate is held until
-            /// the returned guard drops, after the commit).
-            pub async fn begin(
-                pool: &sqlx::Pool<$db>,
-            ) -> Result<(Gate, sqlx::Transaction<'static, $db>), KarteError> {
-                let gate: Gate = gate(pool).await;
-                let tx = match BEGIN {
-                    Some(begin) => pool.begin_with(begin).await,
-                    None => pool.begin().await,
-                }
-                .map_err(sql("starting a transaction"))?;
-                Ok((gate, tx))
-            }
-
-            /// A write transaction in READ COMMITTED where the engine's default is
-            /// stricter (MariaDB: REPEATABLE READ takes gap and next-key locks, so a
-            /// purge chunk would lock rows and gaps it does not delete and deadlock
-            /// with saves; READ COMMITTED locks only the rows it changes).
-            pub async fn begin_read_committed(
-                pool: &sqlx::Pool<$db>,
-            ) -> Result<(Gate, sqlx::Transaction<'static, $db>), KarteError> {
-                let read_committed: Option<&'static str> = $rc;
-                let Some(set) = read_committed else {
-                    return begin(pool).await;
-                };
-                let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-                sqlx::query(set)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(sql("setting the isolation level"))?;
-                let tx = sqlx::Transaction::begin(conn, None)
-                    .await
-                    .map_err(sql("starting a transaction"))?;
-                Ok((None, tx))
-            }
-
-            pub fn new(sql_text: &str) -> QueryBuilder<$db> {
-                QueryBuilder::<$db>::new(sql_text)
-            }
-
-            pub const LOCK: &str = $lock;
-            /// A shared row lock (none on SQLite, where the transaction locks all).
-            pub const SHARE: &str = $share;
-            /// SQLite takes the write lock when the transaction starts, so a writer
-            /// waits (busy_timeout) instead of failing on a lock upgrade.
-            pub const BEGIN: Option<&str> = if LOCK.is_empty() {
-                Some("BEGIN IMMEDIATE")
-            } else {
-                None
-            };
-            pub const TAG_INSERT: &str = $tag_insert;
-            pub const TAG_CONFLICT: &str = $tag_conflict;
-        }
-    };
-}
-
-dialect!(sqlite, sqlx::Sqlite, sqlx::SqliteConnection,
-    gate: |pool: &sqlx::SqlitePool| futures::FutureExt::map(kensho_shared::db::sqlite_write_gate(pool).lock_owned(), Some),
-    lock: "", share: "", read_committed: None,
-    tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(postgres, sqlx::Postgres, sqlx::PgConnection,
-    gate: |_| std::future::ready(None), lock: " FOR UPDATE", share: " FOR SHARE", read_committed: None,
-    tag_insert: "INSERT INTO karte_tag (name) ", tag_conflict: " ON CONFLICT (name) DO NOTHING");
-dialect!(mariadb, sqlx::MySql, sqlx::MySqlConnection,
-    gate: |_| std::future::ready(None), lock: " FOR UPDATE", share: " LOCK IN SHARE MODE",
-    read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
-    tag_insert: "INSERT IGNORE INTO karte_tag (name) ", tag_conflict: "");
-
-macro_rules! dispatch {
-    ($db:expr, $d:ident, $pool:ident => $body:expr) => {
-        match $db {
-            Db::Sqlite($pool) => {
-                use self::sqlite as $d;
-                $body
-            }
-            Db::Postgres($pool) => {
-                use self::postgres as $d;
-                $body
-            }
-            Db::MySql($pool) => {
-                use self::mariadb as $d;
-                $body
-            }
-        }
-    };
+    /// A write transaction in READ COMMITTED where the engine's default is stricter
+    /// ([`dialect::begin_read_committed`]: on MariaDB a purge chunk would otherwise
+    /// lock rows and gaps it does not delete and deadlock with saves).
+    pub async fn begin_read_committed(pool: &dialect::Pool) -> Result<dialect::Tx, KarteError> {
+        dialect::begin_read_committed(pool)
+            .await
+            .map_err(|e| sql(e.action)(e.source))
+    }
 }
 
 /// Registers a customer (顧客); returns its id.
 pub async fn create_customer(db: &Db, name: &str) -> Result<i64, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::new("INSERT INTO karte_customer (name) VALUES (");
+        let mut qb = d::dialect::builder("INSERT INTO karte_customer (name) VALUES (");
         qb.push_bind(name.to_string()).push(")");
         d::insert_returning_id(&mut conn, qb).await
     })
@@ -415,14 +343,14 @@ async fn save_row(
     let mut names: Vec<&str> = tags.to_vec();
     names.sort_unstable();
     names.dedup();
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         // New tags first, each in a statement of its own, outside the photo's
         // transaction: two saves adding the same new tags in one transaction each
         // deadlock on the tag index (MariaDB, INSERT IGNORE). Tags are a vocabulary;
         // one left unused by a failed save does no harm.
         if !names.is_empty() {
             let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-            let mut qb = d::new("SELECT name FROM karte_tag WHERE name IN (");
+            let mut qb = d::dialect::builder("SELECT name FROM karte_tag WHERE name IN (");
             let mut list = qb.separated(", ");
             for t in &names {
                 list.push_bind(t.to_string());
@@ -430,18 +358,19 @@ async fn save_row(
             qb.push(")");
             let known = d::fetch_strings(&mut conn, qb).await?;
             for t in names.iter().filter(|t| !known.iter().any(|k| k == *t)) {
-                let mut qb = d::new(d::TAG_INSERT);
-                qb.push("VALUES (").push_bind(t.to_string()).push(")").push(d::TAG_CONFLICT);
+                let mut qb = d::dialect::builder(d::dialect::INSERT_IGNORE);
+                qb.push(" karte_tag (name) VALUES (").push_bind(t.to_string()).push(")");
+                qb.push(d::dialect::ON_CONFLICT_IGNORE.replace("{key}", "name"));
                 d::execute(&mut conn, qb).await?;
             }
         }
         let (_gate, mut tx) = d::begin(pool).await?;
-        let mut qb = d::new("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
+        let mut qb = d::dialect::builder("INSERT INTO karte_photo (customer_id, kind, object_key, updated_at) VALUES (");
         qb.push_bind(customer).push(", ").push_bind(kind.code()).push(", ").push_bind(key.to_string()).push(", ").push_bind(now_ms).push(")");
         let id = d::insert_returning_id(&mut tx, qb).await?;
         if !names.is_empty() {
             let tags = &names;
-            let mut qb = d::new("SELECT id FROM karte_tag WHERE name IN (");
+            let mut qb = d::dialect::builder("SELECT id FROM karte_tag WHERE name IN (");
             let mut list = qb.separated(", ");
             for t in tags {
                 list.push_bind(t.to_string());
@@ -449,7 +378,7 @@ async fn save_row(
             qb.push(") ORDER BY id");
             let tag_ids = d::fetch_longs(&mut tx, qb).await?;
             // Pivot rows in tag-id order: concurrent saves take their locks in one order.
-            let mut qb = d::new("INSERT INTO karte_photo_tag (photo_id, tag_id) ");
+            let mut qb = d::dialect::builder("INSERT INTO karte_photo_tag (photo_id, tag_id) ");
             qb.push_values(&tag_ids, |mut b, tag| {
                 b.push_bind(id).push_bind(*tag);
             });
@@ -471,9 +400,9 @@ async fn set_trashed(
     } else {
         "customer"
     };
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::new("UPDATE ");
+        let mut qb = d::dialect::builder("UPDATE ");
         qb.push(table).push(" SET trashed_at = ").push_bind(trashed_at).push(" WHERE id = ").push_bind(id);
         if d::execute(&mut conn, qb).await? == 0 {
             return Err(KarteError::NotFound { what, id });
@@ -535,12 +464,12 @@ async fn replace_object_key(
     key: &str,
     now_ms: i64,
 ) -> Result<String, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let (_gate, mut tx) = d::begin(pool).await?;
-        let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
-        qb.push_bind(photo).push(" AND trashed_at IS NULL").push(d::LOCK);
+        let mut qb = d::dialect::builder("SELECT id, object_key FROM karte_photo WHERE id = ");
+        qb.push_bind(photo).push(" AND trashed_at IS NULL").push(d::dialect::FOR_UPDATE);
         let Some((_, old_key)) = d::fetch_pairs(&mut tx, qb).await?.pop() else {
-            let mut qb = d::new("SELECT id, object_key FROM karte_photo WHERE id = ");
+            let mut qb = d::dialect::builder("SELECT id, object_key FROM karte_photo WHERE id = ");
             qb.push_bind(photo);
             return Err(if d::fetch_pairs(&mut tx, qb).await?.is_empty() {
                 KarteError::NotFound { what: "photo", id: photo }
@@ -548,10 +477,10 @@ async fn replace_object_key(
                 KarteError::InTrash(photo)
             });
         };
-        let mut qb = d::new("UPDATE karte_photo SET object_key = ");
+        let mut qb = d::dialect::builder("UPDATE karte_photo SET object_key = ");
         qb.push_bind(key.to_string()).push(", updated_at = ").push_bind(now_ms).push(" WHERE id = ").push_bind(photo);
         d::execute(&mut tx, qb).await?;
-        let mut qb = d::new("INSERT INTO karte_object_deletion (object_key, queued_at) ");
+        let mut qb = d::dialect::builder("INSERT INTO karte_object_deletion (object_key, queued_at) ");
         qb.push_values([&old_key], |mut b, k| {
             b.push_bind(k.to_string()).push_bind(now_ms);
         });
@@ -566,9 +495,9 @@ async fn dequeue_deleted(db: &Db, keys: &[String]) -> Result<(), KarteError> {
     if keys.is_empty() {
         return Ok(());
     }
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::new("DELETE FROM karte_object_deletion WHERE object_key IN (");
+        let mut qb = d::dialect::builder("DELETE FROM karte_object_deletion WHERE object_key IN (");
         let mut list = qb.separated(", ");
         for key in keys {
             list.push_bind(key.clone());
@@ -587,9 +516,9 @@ pub async fn finish_queued_deletions(
 ) -> Result<usize, KarteError> {
     let mut done = 0;
     loop {
-        let keys: Vec<String> = dispatch!(db, d, pool => {
+        let keys: Vec<String> = kensho_shared::dispatch!(db, crate::service, d, pool => {
             let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-            let mut qb = d::new("SELECT object_key FROM karte_object_deletion ORDER BY object_key LIMIT ");
+            let mut qb = d::dialect::builder("SELECT object_key FROM karte_object_deletion ORDER BY object_key LIMIT ");
             qb.push(QUEUE_CHUNK);
             d::fetch_strings(&mut conn, qb).await?
         });
@@ -606,9 +535,9 @@ pub async fn finish_queued_deletions(
 
 /// Keys waiting in the deletion queue.
 pub async fn queued_deletions(db: &Db) -> Result<Vec<String>, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        d::fetch_strings(&mut conn, d::new("SELECT object_key FROM karte_object_deletion ORDER BY object_key")).await
+        d::fetch_strings(&mut conn, d::dialect::builder("SELECT object_key FROM karte_object_deletion ORDER BY object_key")).await
     })
 }
 
@@ -662,14 +591,14 @@ pub async fn purge_with(
             return Ok(report);
         }
         let began: std::time::Instant;
-        let deleted: (Option<i64>, Vec<(i64, String)>) = dispatch!(db, d, pool => {
+        let deleted: (Option<i64>, Vec<(i64, String)>) = kensho_shared::dispatch!(db, crate::service, d, pool => {
             let (_gate, mut tx) = d::begin_read_committed(pool).await?;
             // The chunk's size adapts to how long it holds the database, not to how
             // long it queued for it.
             began = std::time::Instant::now();
             // Candidates by a plain read (no locks, so no range or gap locks that
             // would hold back saves).
-            let mut qb = d::new("SELECT p.id FROM karte_photo p WHERE p.id > ");
+            let mut qb = d::dialect::builder("SELECT p.id FROM karte_photo p WHERE p.id > ");
             qb.push_bind(after).push(" AND ");
             expired!(qb, cutoff);
             qb.push(" ORDER BY p.id LIMIT ").push(chunk);
@@ -683,20 +612,20 @@ pub async fn purge_with(
                 // condition on what is now current: a restore that committed first
                 // wins. Their customers are read with a shared lock only (saves
                 // take the same to check their customer exists).
-                let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id IN (");
+                let mut qb = d::dialect::builder("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id IN (");
                 let mut list = qb.separated(", ");
                 for id in &candidates {
                     list.push_bind(*id);
                 }
-                qb.push(") ORDER BY id").push(d::LOCK);
+                qb.push(") ORDER BY id").push(d::dialect::FOR_UPDATE);
                 let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
-                let mut qb = d::new("SELECT id FROM karte_customer WHERE trashed_at <= ");
+                let mut qb = d::dialect::builder("SELECT id FROM karte_customer WHERE trashed_at <= ");
                 qb.push_bind(cutoff).push(" AND id IN (");
                 let mut list = qb.separated(", ");
                 for photo in &locked {
                     list.push_bind(photo.customer);
                 }
-                qb.push(")").push(d::SHARE);
+                qb.push(")").push(d::dialect::FOR_SHARE);
                 let customers_expired = d::fetch_longs(&mut tx, qb).await?;
                 rows = locked
                     .into_iter()
@@ -706,7 +635,7 @@ pub async fn purge_with(
             }
             if !rows.is_empty() {
                 for table in ["DELETE FROM karte_photo_tag WHERE photo_id IN (", "DELETE FROM karte_photo WHERE id IN ("] {
-                    let mut qb = d::new(table);
+                    let mut qb = d::dialect::builder(table);
                     let mut list = qb.separated(", ");
                     for (id, _) in &rows {
                         list.push_bind(*id);
@@ -714,7 +643,7 @@ pub async fn purge_with(
                     qb.push(")");
                     d::execute(&mut tx, qb).await?;
                 }
-                let mut qb = d::new("INSERT INTO karte_object_deletion (object_key, queued_at) ");
+                let mut qb = d::dialect::builder("INSERT INTO karte_object_deletion (object_key, queued_at) ");
                 qb.push_values(&rows, |mut b, (_, key)| {
                     b.push_bind(key.clone()).push_bind(now_ms);
                 });
@@ -761,12 +690,12 @@ pub async fn purge_with(
 /// Deletes customers in the trash since `cutoff` or earlier that have no photo left,
 /// with their memos.
 async fn purge_customers(db: &Db, cutoff: i64) -> Result<usize, KarteError> {
-    Ok(dispatch!(db, d, pool => {
+    Ok(kensho_shared::dispatch!(db, crate::service, d, pool => {
         let (_gate, mut tx) = d::begin(pool).await?;
-        let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
+        let mut qb = d::dialect::builder("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
         qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = c.id))");
         d::execute(&mut tx, qb).await?;
-        let mut qb = d::new("DELETE FROM karte_customer WHERE trashed_at <= ");
+        let mut qb = d::dialect::builder("DELETE FROM karte_customer WHERE trashed_at <= ");
         qb.push_bind(cutoff).push(" AND NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.customer_id = karte_customer.id)");
         let n = d::execute(&mut tx, qb).await? as usize;
         tx.commit().await.map_err(sql("committing"))?;
@@ -786,15 +715,15 @@ pub async fn purge_as_in_the_incident(
 ) -> Result<PurgeReport, KarteError> {
     let cutoff = now_ms - RETENTION_MS;
     let mut report = PurgeReport::default();
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let (_gate, mut tx) = d::begin(pool).await?;
-        let mut qb = d::new("SELECT p.id, p.object_key FROM karte_photo p WHERE ");
+        let mut qb = d::dialect::builder("SELECT p.id, p.object_key FROM karte_photo p WHERE ");
         expired!(qb, cutoff);
-        qb.push(" ORDER BY p.id").push(d::LOCK);
+        qb.push(" ORDER BY p.id").push(d::dialect::FOR_UPDATE);
         let rows = d::fetch_pairs(&mut tx, qb).await?;
         for (id, key) in &rows {
             for table in ["DELETE FROM karte_photo_tag WHERE photo_id = ", "DELETE FROM karte_photo WHERE id = "] {
-                let mut qb = d::new(table);
+                let mut qb = d::dialect::builder(table);
                 qb.push_bind(*id);
                 d::execute(&mut tx, qb).await?;
             }
@@ -802,10 +731,10 @@ pub async fn purge_as_in_the_incident(
             report.photos += 1;
             report.objects += 1;
         }
-        let mut qb = d::new("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
+        let mut qb = d::dialect::builder("DELETE FROM karte_memo WHERE customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ");
         qb.push_bind(cutoff).push(")");
         d::execute(&mut tx, qb).await?;
-        let mut qb = d::new("DELETE FROM karte_customer WHERE trashed_at <= ");
+        let mut qb = d::dialect::builder("DELETE FROM karte_customer WHERE trashed_at <= ");
         qb.push_bind(cutoff);
         report.customers = d::execute(&mut tx, qb).await? as usize;
         tx.commit().await.map_err(sql("committing the purge"))?;
@@ -816,9 +745,9 @@ pub async fn purge_as_in_the_incident(
 
 /// A photo's row, in any trash state.
 pub async fn photo(db: &Db, photo: i64) -> Result<PhotoRow, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::new("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id = ");
+        let mut qb = d::dialect::builder("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id = ");
         qb.push_bind(photo);
         d::fetch::<PhotoRow>(&mut conn, qb).await?.pop().ok_or(KarteError::NotFound { what: "photo", id: photo })
     })
@@ -838,9 +767,9 @@ pub async fn add_memo(db: &Db, customer: i64, body: &str, now_ms: i64) -> Result
             "the memo is longer than {MEMO_MAX_CHARS} characters"
         )));
     }
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::new("INSERT INTO karte_memo (customer_id, body, recorded_at) VALUES (");
+        let mut qb = d::dialect::builder("INSERT INTO karte_memo (customer_id, body, recorded_at) VALUES (");
         qb.push_bind(customer).push(", ").push_bind(body.to_string()).push(", ").push_bind(now_ms).push(")");
         d::insert_returning_id(&mut conn, qb).await
     })
@@ -848,9 +777,9 @@ pub async fn add_memo(db: &Db, customer: i64, body: &str, now_ms: i64) -> Result
 
 /// A customer's memos, oldest first.
 pub async fn memos(db: &Db, customer: i64) -> Result<Vec<Memo>, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::new("SELECT id, body, recorded_at FROM karte_memo WHERE customer_id = ");
+        let mut qb = d::dialect::builder("SELECT id, body, recorded_at FROM karte_memo WHERE customer_id = ");
         qb.push_bind(customer).push(" ORDER BY recorded_at, id");
         d::fetch::<Memo>(&mut conn, qb).await
     })
@@ -872,54 +801,47 @@ pub async fn set_session_time_zone(db: &Db, offset: &str) -> Result<bool, KarteE
     if !valid {
         return Err(KarteError::BadTimeZone(offset.to_string()));
     }
-    macro_rules! every_connection {
-        ($pool:expr, $sql:expr) => {{
-            let n = $pool.options().get_max_connections() as usize;
-            let mut held = Vec::with_capacity(n);
-            for _ in 0..n {
-                held.push($pool.acquire().await.map_err(sql("connecting"))?);
-            }
-            for conn in &mut held {
-                sqlx::query(sqlx::AssertSqlSafe($sql.clone()))
-                    .execute(&mut **conn)
-                    .await
-                    .map_err(sql("setting the session time zone"))?;
-            }
-        }};
-    }
-    match db {
-        Db::Sqlite(_) => return Ok(false),
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         // Validated above: the offset is plain digits and signs.
-        Db::Postgres(pool) => every_connection!(
-            pool,
-            format!("SET TIME ZONE INTERVAL '{offset}' HOUR TO MINUTE")
-        ),
-        Db::MySql(pool) => every_connection!(pool, format!("SET time_zone = '{offset}'")),
-    }
+        let Some(set) = d::dialect::set_time_zone(offset) else {
+            return Ok(false);
+        };
+        let n = pool.options().get_max_connections() as usize;
+        let mut held = Vec::with_capacity(n);
+        for _ in 0..n {
+            held.push(pool.acquire().await.map_err(sql("connecting"))?);
+        }
+        for conn in &mut held {
+            sqlx::query(sqlx::AssertSqlSafe(set.clone()))
+                .execute(&mut **conn)
+                .await
+                .map_err(sql("setting the session time zone"))?;
+        }
+    });
     Ok(true)
 }
 
 /// Photo ids that exist (any trash state), ascending.
 pub async fn photo_ids(db: &Db) -> Result<Vec<i64>, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        d::fetch_longs(&mut conn, d::new("SELECT id FROM karte_photo ORDER BY id")).await
+        d::fetch_longs(&mut conn, d::dialect::builder("SELECT id FROM karte_photo ORDER BY id")).await
     })
 }
 
 /// Object keys the photo rows point at.
 pub async fn object_keys(db: &Db) -> Result<Vec<String>, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        d::fetch_strings(&mut conn, d::new("SELECT object_key FROM karte_photo ORDER BY object_key")).await
+        d::fetch_strings(&mut conn, d::dialect::builder("SELECT object_key FROM karte_photo ORDER BY object_key")).await
     })
 }
 
 /// Tag rows whose photo does not exist (must be none).
 pub async fn orphan_tag_rows(db: &Db) -> Result<usize, KarteError> {
-    dispatch!(db, d, pool => {
+    kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let qb = d::new("SELECT t.photo_id FROM karte_photo_tag t WHERE NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.id = t.photo_id)");
+        let qb = d::dialect::builder("SELECT t.photo_id FROM karte_photo_tag t WHERE NOT EXISTS (SELECT 1 FROM karte_photo p WHERE p.id = t.photo_id)");
         Ok(d::fetch_longs(&mut conn, qb).await?.len())
     })
 }
