@@ -26,14 +26,27 @@ pub struct BatchOptions {
     pub chunk: usize,
     /// Fault injection, for fault scenarios only (points: chunk `n` before its
     /// commit; abort right after chunk `n`'s commit). See [`kensho_shared::fault`].
-    #[doc(hidden)]
+    /// Only in a build with the `fault-points` feature, which the scenario suite
+    /// enables and the service's own build does not.
+    #[cfg(feature = "fault-points")]
     pub fault: Option<Fault>,
+}
+
+impl BatchOptions {
+    /// The fault to inject (none in a build without fault points).
+    fn fault(&self) -> Option<Fault> {
+        #[cfg(feature = "fault-points")]
+        return self.fault;
+        #[cfg(not(feature = "fault-points"))]
+        return None;
+    }
 }
 
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
             chunk: CHUNK,
+            #[cfg(feature = "fault-points")]
             fault: None,
         }
     }
@@ -94,10 +107,10 @@ pub async fn register_batch_with(
                 skipped: plan.skips.len(),
             };
             store::add_progress(&mut tx, run_id, counts).await?;
-            fault::in_transaction(options.fault, n + 1, &mut *tx, COMMITTING).await?;
+            fault::in_transaction(options.fault(), n + 1, &mut *tx, COMMITTING).await?;
             tx.commit().await.map_err(sql(COMMITTING))?;
             tracing::debug!(run_id, lines = chunk.len(), "billing batch chunk committed");
-            fault::after_commit(options.fault, n + 1)?;
+            fault::after_commit(options.fault(), n + 1)?;
         }
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
         let counts = store::finish_run(&mut conn, run_id).await?;

@@ -51,8 +51,20 @@ pub struct Options {
     /// statement save in the operation's transaction: per step, each company's
     /// statement in company order, then the consolidated one; in memory, the one
     /// bulk save of them all). See [`kensho_shared::fault`].
-    #[doc(hidden)]
+    /// Only in a build with the `fault-points` feature, which the scenario suite
+    /// enables and the service's own build does not.
+    #[cfg(feature = "fault-points")]
     pub fault: Option<kensho_shared::fault::Fault>,
+}
+
+impl Options {
+    /// The fault to inject (none in a build without fault points).
+    fn fault(&self) -> Option<kensho_shared::fault::Fault> {
+        #[cfg(feature = "fault-points")]
+        return self.fault;
+        #[cfg(not(feature = "fault-points"))]
+        return None;
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -589,7 +601,7 @@ async fn core_operation(
             statements.push(statement);
             if strategy == Strategy::PerStep {
                 saves += 1;
-                kensho_shared::fault::in_transaction(options.fault, saves, &mut *tx, SAVING).await?;
+                kensho_shared::fault::in_transaction(options.fault(), saves, &mut *tx, SAVING).await?;
             }
         }
         tracing::debug!(?strategy, elapsed = ?began.elapsed(), "company statements computed");
@@ -609,7 +621,7 @@ async fn core_operation(
             }
         }
         saves += 1;
-        kensho_shared::fault::in_transaction(options.fault, saves, &mut *tx, SAVING).await?;
+        kensho_shared::fault::in_transaction(options.fault(), saves, &mut *tx, SAVING).await?;
         tx.commit().await.map_err(sqlx_err("committing"))?;
         Ok(Outcome { strategy, companies: statements.len(), round_trips: trips.count() })
     })

@@ -142,12 +142,34 @@ pub struct PurgeOptions {
     pub max_chunks: Option<usize>,
     /// Fault injection, for fault scenarios only (point `n`: chunk `n`, after its
     /// deletes and before its commit). See [`kensho_shared::fault`].
-    #[doc(hidden)]
+    /// Only in a build with the `fault-points` feature, which the scenario suite
+    /// enables and the service's own build does not.
+    #[cfg(feature = "fault-points")]
     pub fault: Option<kensho_shared::fault::Fault>,
     /// Race scenarios only: the first chunk waits here after choosing its photos and
     /// before locking them. See [`kensho_shared::fault::Pause`].
-    #[doc(hidden)]
+    /// Only in a build with the `fault-points` feature, which the scenario suite
+    /// enables and the service's own build does not.
+    #[cfg(feature = "fault-points")]
     pub pause_before_lock: Option<kensho_shared::fault::Pause>,
+}
+
+impl PurgeOptions {
+    /// The fault to inject (none in a build without fault points).
+    fn fault(&self) -> Option<kensho_shared::fault::Fault> {
+        #[cfg(feature = "fault-points")]
+        return self.fault;
+        #[cfg(not(feature = "fault-points"))]
+        return None;
+    }
+
+    /// Where the first chunk waits before locking (none without fault points).
+    fn pause_before_lock(&self) -> Option<&kensho_shared::fault::Pause> {
+        #[cfg(feature = "fault-points")]
+        return self.pause_before_lock.as_ref();
+        #[cfg(not(feature = "fault-points"))]
+        return None;
+    }
 }
 
 impl Default for PurgeOptions {
@@ -157,7 +179,9 @@ impl Default for PurgeOptions {
             max_chunk: PURGE_MAX_CHUNK,
             target: None,
             max_chunks: None,
+            #[cfg(feature = "fault-points")]
             fault: None,
+            #[cfg(feature = "fault-points")]
             pause_before_lock: None,
         }
     }
@@ -603,7 +627,7 @@ pub async fn purge_with(
             expired!(qb, cutoff);
             qb.push(" ORDER BY p.id LIMIT ").push(chunk);
             let candidates = d::fetch_longs(&mut tx, qb).await?;
-            if let (0, Some(pause)) = (report.chunks, &options.pause_before_lock) {
+            if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
                 pause.hold().await;
             }
             let mut rows: Vec<(i64, String)> = Vec::new();
@@ -649,7 +673,7 @@ pub async fn purge_with(
                 });
                 d::execute(&mut tx, qb).await?;
             }
-            kensho_shared::fault::in_transaction(options.fault, report.chunks + 1, &mut *tx, "committing a purge chunk").await?;
+            kensho_shared::fault::in_transaction(options.fault(), report.chunks + 1, &mut *tx, "committing a purge chunk").await?;
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
             (candidates.last().copied(), rows)
         });
