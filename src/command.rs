@@ -230,6 +230,47 @@ pub async fn run(
     extra_path: &[PathBuf],
     limit: Duration,
 ) -> Result<CommandOutcome, CommandError> {
+    run_interrupting(line, cwd, env, extra_path, limit, &[]).await
+}
+
+/// A signal a run sends the program when its output shows a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cue {
+    /// The text to wait for in standard output or error.
+    pub shows: String,
+    /// What to send then.
+    pub signal: Signal,
+}
+
+/// What [`run_interrupting`] sends the program's process group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT, as Ctrl-C in a terminal sends it.
+    Interrupt,
+    /// SIGKILL, as `kill -9`: the program cannot clean up.
+    Kill,
+}
+
+impl Signal {
+    fn number(self) -> i32 {
+        match self {
+            Signal::Interrupt => 2,
+            Signal::Kill => 9,
+        }
+    }
+}
+
+/// As [`run`], and signals the program's process group at each cue in turn: once
+/// its standard output or error shows the first cue's text, then once output
+/// written after that signal shows the next one's, and so on.
+pub async fn run_interrupting(
+    line: &str,
+    cwd: &Path,
+    env: &[(String, String)],
+    extra_path: &[PathBuf],
+    limit: Duration,
+    cues: &[Cue],
+) -> Result<CommandOutcome, CommandError> {
     let words = split_command(line)?;
     let (program, args) = words
         .split_first()
@@ -292,7 +333,8 @@ pub async fn run(
         readers.spawn(stderr.clone().drain(pipe));
     }
 
-    let (code, timed_out) = match tokio::time::timeout_at(deadline, child.wait()).await {
+    let waited = wait_interrupting(&mut child, group, [&stdout, &stderr], cues);
+    let (code, timed_out) = match tokio::time::timeout_at(deadline, waited).await {
         Ok(Ok(status)) => (status.code(), false),
         Ok(Err(source)) => {
             kill_group(group);
@@ -403,6 +445,56 @@ fn kill_group(group: Option<u32>) {
     let _ = group;
 }
 
+/// How often a program's output is looked at for the next cue.
+const CUE_LOOK: Duration = Duration::from_millis(50);
+
+/// Waits for the program to end, signalling its group at each cue (see
+/// [`run_interrupting`]).
+async fn wait_interrupting(
+    child: &mut tokio::process::Child,
+    group: Option<u32>,
+    outputs: [&Capture; 2],
+    cues: &[Cue],
+) -> std::io::Result<std::process::ExitStatus> {
+    let mut seen_from = [0, 0];
+    for cue in cues {
+        loop {
+            tokio::select! {
+                status = child.wait() => return status,
+                () = tokio::time::sleep(CUE_LOOK) => {}
+            }
+            if outputs
+                .iter()
+                .zip(seen_from)
+                .any(|(output, from)| output.shows_after(from, &cue.shows))
+            {
+                seen_from = outputs.map(Capture::len);
+                signal_group(group, cue.signal.number());
+                break;
+            }
+        }
+    }
+    child.wait().await
+}
+
+/// Sends `signal` to every process of the process group `group`.
+fn signal_group(group: Option<u32>, signal: i32) {
+    #[cfg(unix)]
+    if let Some(group) = group.and_then(|g| i32::try_from(g).ok()) {
+        unsafe extern "C" {
+            // POSIX `kill(2)`, from the C library std links anyway.
+            fn kill(pid: i32, signal: i32) -> i32;
+        }
+        // SAFETY: as in `kill_group`: two integers, no memory touched; the group
+        // is the program's, which has not been reaped yet.
+        unsafe {
+            kill(-group, signal);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (group, signal);
+}
+
 /// Waits until every reader has reached the end of its pipe.
 async fn drain_all(readers: &mut tokio::task::JoinSet<()>) {
     while readers.join_next().await.is_some() {}
@@ -437,6 +529,18 @@ impl Capture {
             captured.kept.extend_from_slice(&buffer[..room]);
             captured.more += (n - room) as u64;
         }
+    }
+
+    /// How many bytes are kept so far.
+    fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).kept.len()
+    }
+
+    /// Whether the bytes kept after the first `from` show `cue`.
+    fn shows_after(&self, from: usize, cue: &str) -> bool {
+        let captured = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let new = captured.kept.get(from..).unwrap_or_default();
+        String::from_utf8_lossy(new).contains(cue)
     }
 
     /// What was read, as text, with the bytes beyond the limit marked.
@@ -718,6 +822,45 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, CommandError::Start { .. }), "{err:?}");
         assert!(err.to_string().contains("/nonexistent/kensho-cwd"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn cues_interrupt_the_program_in_turn() {
+        // The program counts the SIGINTs it gets; it prints "got 1" only after the
+        // first, so the second cue can be seen only after the first signal.
+        let script = r#"trap 'n=$((n+1)); echo \"got $n\"; [ $n = 2 ] && exit 7' INT; n=0; echo ready; while :; do sleep 0.05; done"#;
+        let outcome = run_interrupting(
+            &format!("sh -c \"{script}\""),
+            &here(),
+            &[],
+            &[],
+            LIMIT,
+            &[
+                Cue {
+                    shows: "ready".into(),
+                    signal: Signal::Interrupt,
+                },
+                Cue {
+                    shows: "got 1".into(),
+                    signal: Signal::Interrupt,
+                },
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome.code, Some(7), "{}", outcome.summary());
+        assert_eq!(outcome.stdout, "ready\ngot 1\ngot 2\n");
+        // Without cues nothing is sent: the program runs out of time.
+        let outcome = run(
+            &format!("sh -c \"{script}\""),
+            &here(),
+            &[],
+            &[],
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap();
+        assert!(outcome.timed_out, "{}", outcome.summary());
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod command;
 pub mod db;
 #[cfg(test)]
 mod fuzz;
+pub mod gherkin;
 pub mod report;
 pub mod reporting;
 pub mod runner;

@@ -1,27 +1,57 @@
 //! Collects a run's events into a [`RunReport`] (steps, tables, failures, notes,
 //! per engine) and writes the JUnit XML, Cucumber JSON and HTML reports.
+//!
+//! Every step of a scenario is in its report, run or not: the collector lists
+//! them when the scenario starts (background steps first) as skipped, and files
+//! each step's outcome (with the step definition that matched) as it comes. A
+//! feature file that does not parse, and a run in which no scenario ran, are
+//! failures in the report as they are in the exit code.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::check::expect::read_table;
 use crate::db::Db;
 use crate::report::{
-    FeatureReport, ResultTable, RowMark, RunReport, ScenarioReport, StepReport, StepStatus,
+    self, FeatureReport, ReportError, ResultTable, RowMark, RunReport, ScenarioReport, StepReport,
+    StepStatus,
 };
 use crate::runner::features::split_engine;
 use crate::world::ScenarioWorld;
 use cucumber::event::{self, Cucumber, HookType, StepError};
-use cucumber::{Event, Writer, cli, gherkin, parser, writer};
+use cucumber::{Event, World as _, Writer, cli, gherkin, parser, writer};
 
 /// Most rows of one amount table the report shows.
 const MAX_ROWS: usize = 200;
 
+/// What the report of a run in which no scenario ran says.
+const NO_SCENARIO: &str = "no scenario ran: check the features folder, --name, --tags and \
+     --service (@slow scenarios also need --slow)";
+
 /// A scenario copy: the feature copy's name (with its engine) and the scenario's line.
 type Key = (String, usize);
+
+/// Where a started scenario's report is, and the index of its first step
+/// whose outcome has not come yet.
+#[derive(Clone, Copy)]
+struct Open {
+    feature: usize,
+    scenario: usize,
+    next: usize,
+}
+
+/// A feature file that could not be parsed: its path (relative to the
+/// project), the line of the problem (0 when unknown) and what is wrong.
+#[derive(Clone, Debug, PartialEq)]
+struct ParseProblem {
+    path: String,
+    line: usize,
+    message: String,
+}
 
 /// What the collector and the after hook gather during a run.
 #[derive(Default)]
@@ -30,10 +60,10 @@ pub struct Collected {
     root: std::path::PathBuf,
     features: Vec<FeatureReport>,
     feature_index: HashMap<String, usize>,
-    open: HashMap<Key, (usize, usize)>,
+    open: HashMap<Key, Open>,
     started: HashMap<Key, SystemTime>,
     step_started: HashMap<(String, usize, usize), SystemTime>,
-    parse_errors: Vec<String>,
+    parse_errors: Vec<ParseProblem>,
     /// Notes and result tables per scenario copy, from the after hook.
     extras: HashMap<Key, (Vec<String>, Vec<ResultTable>)>,
 }
@@ -64,15 +94,150 @@ fn failure_text(error: &StepError) -> String {
         .unwrap_or(text)
 }
 
+/// Every step definition, gathered once per process.
+fn definitions() -> &'static cucumber::step::Collection<ScenarioWorld> {
+    static DEFINITIONS: OnceLock<cucumber::step::Collection<ScenarioWorld>> = OnceLock::new();
+    DEFINITIONS.get_or_init(ScenarioWorld::collection)
+}
+
+/// A step as the report lists it before it runs: skipped, with the step
+/// definition that matches it (if exactly one does), as Cucumber JSON shows
+/// it for steps that did not run too.
+fn listed_step(step: &gherkin::Step) -> StepReport {
+    let location = match definitions().find(step) {
+        Ok(Some((_, _, Some(l), _))) => Some(format!("{}:{}", l.path, l.line)),
+        _ => None,
+    };
+    StepReport {
+        keyword: step.keyword.trim().to_string(),
+        text: step.value.clone(),
+        line: step.position.line,
+        table: step.table.as_ref().map(|t| t.rows.clone()),
+        docstring: step.docstring.clone(),
+        status: StepStatus::Skipped,
+        duration_ms: 0,
+        location,
+    }
+}
+
+/// What a feature file's parse error says, with the file relative to `root`.
+fn parse_problem(root: &std::path::Path, error: &parser::Error) -> ParseProblem {
+    let shown = |path: &std::path::Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    // The runner's own parser reads every file strictly and reports its
+    // problems as `file:line: reason` lines in place of the path.
+    let problems = match error {
+        parser::Error::Parsing(error) => match error.as_ref() {
+            gherkin::ParseFileError::Reading { path, .. }
+            | gherkin::ParseFileError::Parsing { path, .. } => {
+                Some(path).filter(|path| !path.exists())
+            }
+        },
+        parser::Error::ExampleExpansion(_) => None,
+    };
+    if let Some(problems) = problems {
+        let text = problems.display().to_string();
+        let (path, line) = located(&text).unwrap_or_default();
+        let path = shown(std::path::Path::new(&path));
+        return ParseProblem {
+            path,
+            line,
+            message: text,
+        };
+    }
+    match error {
+        parser::Error::Parsing(error) => match error.as_ref() {
+            gherkin::ParseFileError::Reading { path, source } => ParseProblem {
+                path: shown(path),
+                line: 0,
+                message: format!("{}: cannot read the feature file: {source}", shown(path)),
+            },
+            gherkin::ParseFileError::Parsing {
+                path,
+                error,
+                source,
+            } => {
+                // Gherkin's error reads "Error at LINE:COLUMN: {expected tokens}",
+                // where the parser gave up, after the line at fault. An unknown
+                // keyword names the start of that line: the closest line above
+                // that starts so.
+                let at = source.to_string();
+                let gave_up: Option<usize> = at
+                    .strip_prefix("Error at ")
+                    .and_then(|rest| rest.split(':').next())
+                    .and_then(|line| line.parse().ok());
+                let unknown_line = match (error, gave_up) {
+                    (Some(gherkin::EnvError::UnknownKeyword(text)), Some(gave_up)) => {
+                        std::fs::read_to_string(path).ok().and_then(|content| {
+                            let lines: Vec<&str> = content.lines().collect();
+                            (0..gave_up.min(lines.len()))
+                                .rev()
+                                .find(|&i| lines[i].trim_start().starts_with(text.trim()))
+                                .map(|index| index + 1)
+                        })
+                    }
+                    _ => None,
+                };
+                let line = unknown_line.or(gave_up).unwrap_or(0);
+                let why = match error {
+                    Some(error) => format!(" ({error})"),
+                    None => String::new(),
+                };
+                ParseProblem {
+                    path: shown(path),
+                    line,
+                    message: format!(
+                        "{}:{line}: the feature file does not parse{why}; fix the Gherkin there \
+                         (`cargo run -- --dry-run` checks every file); the parser says: {at}",
+                        shown(path)
+                    ),
+                }
+            }
+        },
+        parser::Error::ExampleExpansion(error) => {
+            let path = error.path.as_deref().map(shown).unwrap_or_default();
+            ParseProblem {
+                line: error.pos.line,
+                message: format!(
+                    "{path}:{}: the scenario outline does not expand: <{}> is not a column of its examples",
+                    error.pos.line, error.name
+                ),
+                path,
+            }
+        }
+    }
+}
+
+/// The file and line a problem line `file:line: reason` starts with.
+fn located(text: &str) -> Option<(String, usize)> {
+    let first = text.lines().next()?;
+    first.match_indices(':').find_map(|(colon, _)| {
+        let rest = &first[colon + 1..];
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        if digits == 0 || !rest[digits..].starts_with(':') {
+            return None;
+        }
+        Some((first[..colon].to_string(), rest[..digits].parse().ok()?))
+    })
+}
+
 impl Collected {
     fn scenario_mut(&mut self, key: &Key) -> Option<&mut ScenarioReport> {
-        let (f, s) = *self.open.get(key)?;
-        self.features.get_mut(f)?.scenarios.get_mut(s)
+        let open = *self.open.get(key)?;
+        self.features
+            .get_mut(open.feature)?
+            .scenarios
+            .get_mut(open.scenario)
     }
 
     fn scenario_event(
         &mut self,
         feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         ev: event::Scenario<ScenarioWorld>,
         at: SystemTime,
@@ -97,6 +262,7 @@ impl Collected {
                     Some(&f) => f,
                     None => {
                         self.features.push(FeatureReport {
+                            keyword: feature.keyword.trim().to_string(),
                             name: base.to_string(),
                             path,
                             description: feature.description.clone().unwrap_or_default(),
@@ -120,43 +286,81 @@ impl Collected {
                     .chain(&feature.tags)
                     .find_map(|t| t.strip_prefix("differential(")?.strip_suffix(')'))
                     .map(|flag| format!("{flag}: off and on"));
+                let steps = feature
+                    .background
+                    .iter()
+                    .chain(rule.and_then(|r| r.background.as_ref()))
+                    .flat_map(|b| &b.steps)
+                    .chain(&scenario.steps)
+                    .map(listed_step)
+                    .collect();
                 let scenarios = &mut self.features[f].scenarios;
                 scenarios.push(ScenarioReport {
+                    keyword: scenario.keyword.trim().to_string(),
                     name: scenario.name.clone(),
                     engine: engine.to_string(),
                     variant,
                     line: scenario.position.line,
                     tags: scenario.tags.clone(),
+                    steps,
                     ..ScenarioReport::default()
                 });
-                self.open.insert(key.clone(), (f, scenarios.len() - 1));
+                let open = Open {
+                    feature: f,
+                    scenario: scenarios.len() - 1,
+                    next: 0,
+                };
+                self.open.insert(key.clone(), open);
                 self.started.insert(key, at);
             }
             event::Scenario::Step(step, ev) | event::Scenario::Background(step, ev) => {
                 let step_key = (key.0.clone(), key.1, step.position.line);
-                let status = match ev {
+                let (status, location) = match ev {
                     event::Step::Started => {
                         self.step_started.insert(step_key, at);
                         return;
                     }
-                    event::Step::Passed(..) => StepStatus::Passed,
-                    event::Step::Skipped => StepStatus::Skipped,
-                    event::Step::Failed(_, _, _, StepError::NotFound) => StepStatus::Undefined,
-                    event::Step::Failed(_, _, _, error) => StepStatus::Failed(failure_text(&error)),
+                    event::Step::Passed(_, location) => (StepStatus::Passed, location),
+                    event::Step::Skipped => (StepStatus::Skipped, None),
+                    event::Step::Failed(_, location, _, StepError::NotFound) => {
+                        (StepStatus::Undefined, location)
+                    }
+                    event::Step::Failed(_, location, _, StepError::AmbiguousMatch(e)) => {
+                        (StepStatus::Ambiguous(e.to_string()), location)
+                    }
+                    event::Step::Failed(_, location, _, error) => {
+                        (StepStatus::Failed(failure_text(&error)), location)
+                    }
                 };
                 let began = self.step_started.remove(&step_key);
-                let report = StepReport {
-                    keyword: step.keyword.trim().to_string(),
-                    text: step.value.clone(),
-                    line: step.position.line,
-                    table: step.table.as_ref().map(|t| t.rows.clone()),
-                    docstring: step.docstring.clone(),
-                    status,
-                    duration_ms: millis(began, at),
+                let location = location.map(|l| format!("{}:{}", l.path, l.line));
+                let duration_ms = millis(began, at);
+                let Some(open) = self.open.get_mut(&key) else {
+                    return;
                 };
-                if let Some(s) = self.scenario_mut(&key) {
-                    s.steps.push(report);
-                }
+                let Some(s) = self
+                    .features
+                    .get_mut(open.feature)
+                    .and_then(|f| f.scenarios.get_mut(open.scenario))
+                else {
+                    return;
+                };
+                // The step listed at the start: the next one of this line and text.
+                let listed = (open.next..s.steps.len()).find(|&i| {
+                    s.steps[i].line == step.position.line && s.steps[i].text == step.value
+                });
+                let index = match listed {
+                    Some(i) => i,
+                    None => {
+                        s.steps.push(listed_step(&step));
+                        s.steps.len() - 1
+                    }
+                };
+                let report = &mut s.steps[index];
+                report.status = status;
+                report.duration_ms = duration_ms;
+                report.location = location;
+                open.next = index + 1;
             }
             event::Scenario::Hook(which, event::Hook::Failed(_, info)) => {
                 let message = info
@@ -173,8 +377,23 @@ impl Collected {
                     status: StepStatus::Failed(message),
                     ..StepReport::default()
                 };
-                if let Some(s) = self.scenario_mut(&key) {
-                    s.steps.push(report);
+                let Some(open) = self.open.get_mut(&key) else {
+                    return;
+                };
+                let Some(s) = self
+                    .features
+                    .get_mut(open.feature)
+                    .and_then(|f| f.scenarios.get_mut(open.scenario))
+                else {
+                    return;
+                };
+                match which {
+                    // Before any step: the steps stay listed, skipped.
+                    HookType::Before => {
+                        s.steps.insert(open.next, report);
+                        open.next += 1;
+                    }
+                    HookType::After => s.steps.push(report),
                 }
             }
             event::Scenario::Finished => {
@@ -197,24 +416,49 @@ impl Collected {
             }
         }
         let mut features = self.features;
-        if !self.parse_errors.is_empty() {
+        for problem in self.parse_errors {
+            let name = if problem.path.is_empty() {
+                "The feature files".to_string()
+            } else {
+                problem.path.clone()
+            };
             features.push(FeatureReport {
-                name: "Feature files that could not be read".into(),
-                scenarios: self
-                    .parse_errors
-                    .iter()
-                    .map(|e| ScenarioReport {
-                        name: "parse error".into(),
-                        engine: "-".into(),
-                        steps: vec![StepReport {
-                            keyword: "Parse".into(),
-                            text: "the feature file".into(),
-                            status: StepStatus::Failed(e.clone()),
-                            ..StepReport::default()
-                        }],
-                        ..ScenarioReport::default()
-                    })
-                    .collect(),
+                keyword: "Feature".into(),
+                name,
+                path: problem.path.clone(),
+                line: problem.line,
+                scenarios: vec![ScenarioReport {
+                    keyword: "Scenario".into(),
+                    name: "The feature file parses".into(),
+                    line: problem.line,
+                    steps: vec![StepReport {
+                        keyword: "Parse".into(),
+                        text: "the feature file".into(),
+                        line: problem.line,
+                        status: StepStatus::Failed(problem.message),
+                        ..StepReport::default()
+                    }],
+                    ..ScenarioReport::default()
+                }],
+                ..FeatureReport::default()
+            });
+        }
+        if features.is_empty() {
+            // The run fails when no scenario ran: so does its report.
+            features.push(FeatureReport {
+                keyword: "Feature".into(),
+                name: "Kensho run".into(),
+                scenarios: vec![ScenarioReport {
+                    keyword: "Scenario".into(),
+                    name: "No scenario ran".into(),
+                    steps: vec![StepReport {
+                        keyword: "Then".into(),
+                        text: "at least one scenario runs".into(),
+                        status: StepStatus::Failed(NO_SCENARIO.into()),
+                        ..StepReport::default()
+                    }],
+                    ..ScenarioReport::default()
+                }],
                 ..FeatureReport::default()
             });
         }
@@ -223,6 +467,8 @@ impl Collected {
             started_at_utc: rfc3339(started),
             duration_ms: millis(Some(started), SystemTime::now()),
             features,
+            pending: None,
+            interrupted: false,
         }
     }
 
@@ -251,17 +497,20 @@ impl Writer<ScenarioWorld> for Collector {
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
-                collected.parse_errors.push(e.to_string());
+                let problem = parse_problem(&collected.root, &e);
+                collected.parse_errors.push(problem);
                 return;
             }
         };
         let at = ev.at;
         match ev.value {
-            Cucumber::Feature(feature, event::Feature::Scenario(scenario, retryable))
-            | Cucumber::Feature(
+            Cucumber::Feature(feature, event::Feature::Scenario(scenario, retryable)) => {
+                collected.scenario_event(&feature, None, &scenario, retryable.event, at)
+            }
+            Cucumber::Feature(
                 feature,
-                event::Feature::Rule(_, event::Rule::Scenario(scenario, retryable)),
-            ) => collected.scenario_event(&feature, &scenario, retryable.event, at),
+                event::Feature::Rule(rule, event::Rule::Scenario(scenario, retryable)),
+            ) => collected.scenario_event(&feature, Some(&rule), &scenario, retryable.event, at),
             _ => {}
         }
     }
@@ -321,15 +570,373 @@ pub async fn amount_tables(db: &Db, label: &str, names: &[&str]) -> Vec<ResultTa
     tables
 }
 
-/// Writes the three reports into `dir` and says where they are.
-pub fn write(dir: &Path, report: &RunReport) {
-    match crate::report::write_all(dir, report) {
-        Ok(paths) => eprintln!(
-            "  reports: {} {} {}",
-            paths.junit_xml.display(),
-            paths.cucumber_json.display(),
-            paths.html.display()
-        ),
-        Err(e) => eprintln!("  reports could not be written to {}: {e}", dir.display()),
+/// Marks the reports in `dir` as stale as a run starts (see
+/// [`report::begin_run`]): until the run writes its own, the folder holds a
+/// stand-in set that fails in CI. An error means the run cannot write its
+/// reports there; the runner stops before any scenario runs.
+pub fn begin(dir: &Path, started: SystemTime) -> Result<(), ReportError> {
+    report::begin_run(dir, "Kensho run", &rfc3339(started)).map(|_| ())
+}
+
+/// Writes the three reports into `dir` as one set and says where they are;
+/// says why and where when they cannot be written, and then returns false:
+/// the run must fail (the folder keeps the stand-in set of [`begin`]).
+pub fn write(dir: &Path, report: &RunReport) -> bool {
+    match report::write_all(dir, report) {
+        Ok(paths) => {
+            eprintln!(
+                "  reports: {} {} {}",
+                paths.junit_xml.display(),
+                paths.cucumber_json.display(),
+                paths.html.display()
+            );
+            true
+        }
+        Err(e) => {
+            // Every report error names the path.
+            eprintln!("kensho: the reports could not be written: {e}; the run fails");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use cucumber::codegen::Regex;
+    use cucumber::event::Source;
+    use cucumber::feature::Ext as _;
+    use cucumber::gherkin::GherkinEnv;
+    use cucumber::step::{AmbiguousMatchError, Location};
+
+    use super::*;
+    use crate::report::ScenarioStatus;
+
+    const JAPANESE: &str = "# language: ja
+機能: 再計算
+
+  背景:
+    前提 the background step
+
+  シナリオ: 失敗の後
+    前提 the first step
+    もし the second step
+    ならば the third step
+
+  シナリオアウトライン: 例ごと
+    前提 the <what> step
+
+    例:
+      | what  |
+      | first |
+";
+
+    fn feature() -> gherkin::Feature {
+        let mut feature = gherkin::Feature::parse(JAPANESE, GherkinEnv::default()).unwrap();
+        feature.name = format!("{} [sqlite]", feature.name);
+        feature
+    }
+
+    fn at(ms: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_000_000 + ms)
+    }
+
+    fn location(line: u32) -> Option<Location> {
+        Some(Location {
+            path: "src/steps/tables.rs",
+            line,
+            column: 1,
+        })
+    }
+
+    fn passed(line: u32) -> event::Step<ScenarioWorld> {
+        let captures = Regex::new("step").unwrap().capture_locations();
+        event::Step::Passed(captures, location(line))
+    }
+
+    fn failed(error: StepError, line: Option<u32>) -> event::Step<ScenarioWorld> {
+        event::Step::Failed(None, line.and_then(location), None, error)
+    }
+
+    /// Feeds `scenario`'s events: its background and scenario steps, in
+    /// order, each with its outcome (no outcome: no more events), then the
+    /// end of the scenario.
+    fn run(
+        collected: &mut Collected,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+        outcomes: Vec<event::Step<ScenarioWorld>>,
+    ) {
+        collected.scenario_event(feature, None, scenario, event::Scenario::Started, at(0));
+        let background = feature.background.iter().flat_map(|b| b.steps.iter());
+        let steps = background
+            .map(|s| (true, s))
+            .chain(scenario.steps.iter().map(|s| (false, s)));
+        for (i, ((is_background, step), outcome)) in steps.zip(outcomes).enumerate() {
+            for ev in [event::Step::Started, outcome] {
+                let source = Source::new(step.clone());
+                let ev = if is_background {
+                    event::Scenario::Background(source, ev)
+                } else {
+                    event::Scenario::Step(source, ev)
+                };
+                collected.scenario_event(feature, None, scenario, ev, at(10 * i as u64 + 5));
+            }
+        }
+        collected.scenario_event(feature, None, scenario, event::Scenario::Finished, at(100));
+    }
+
+    #[test]
+    fn every_step_is_reported_with_its_definition_and_the_keywords_as_written() {
+        let feature = feature();
+        let mut collected = Collected::default();
+        let failure = StepError::Panic(Arc::new("the table differs".to_string()));
+        run(
+            &mut collected,
+            &feature,
+            &feature.scenarios[0],
+            vec![passed(11), passed(22), failed(failure, Some(33))],
+        );
+        let report = collected.into_report("run".into(), at(0));
+        let feature_report = &report.features[0];
+        assert_eq!(feature_report.keyword, "機能");
+        assert_eq!(feature_report.name, "再計算");
+        let scenario = &feature_report.scenarios[0];
+        assert_eq!(scenario.keyword, "シナリオ");
+        assert_eq!(scenario.engine, "sqlite");
+        let steps: Vec<_> = scenario
+            .steps
+            .iter()
+            .map(|s| {
+                (
+                    s.keyword.as_str(),
+                    s.text.as_str(),
+                    s.status.as_str(),
+                    s.location.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (
+                    "前提",
+                    "the background step",
+                    "passed",
+                    Some("src/steps/tables.rs:11")
+                ),
+                (
+                    "前提",
+                    "the first step",
+                    "passed",
+                    Some("src/steps/tables.rs:22")
+                ),
+                (
+                    "もし",
+                    "the second step",
+                    "failed",
+                    Some("src/steps/tables.rs:33")
+                ),
+                // After the failure: no event, still reported.
+                ("ならば", "the third step", "skipped", None),
+            ]
+        );
+        assert_eq!(
+            scenario.steps[2].status,
+            StepStatus::Failed("the table differs".into())
+        );
+        assert_eq!(scenario.status(), ScenarioStatus::Failed);
+    }
+
+    #[test]
+    fn a_skipped_step_names_the_definition_that_matches_it() {
+        let mut feature = feature();
+        feature.background = None;
+        let mut scenario = feature.scenarios[0].clone();
+        scenario.steps[2].value = "the business invariants hold".into();
+        let mut collected = Collected::default();
+        let failure = StepError::Panic(Arc::new("no".to_string()));
+        run(
+            &mut collected,
+            &feature,
+            &scenario,
+            vec![passed(1), failed(failure, Some(2))],
+        );
+        let report = collected.into_report("run".into(), at(0));
+        let skipped = &report.features[0].scenarios[0].steps[2];
+        assert_eq!(skipped.status, StepStatus::Skipped);
+        let location = skipped.location.as_deref().unwrap_or_default();
+        assert!(location.starts_with("src/steps/tables.rs:"), "{location}");
+    }
+
+    #[test]
+    fn outline_examples_keep_their_keyword() {
+        let mut feature = feature();
+        feature.background = None;
+        let expanded = feature.clone().expand_examples().unwrap();
+        let outline = &expanded.scenarios[1];
+        let mut collected = Collected::default();
+        run(&mut collected, &feature, outline, vec![passed(1)]);
+        let report = collected.into_report("run".into(), at(0));
+        let scenario = &report.features[0].scenarios[0];
+        assert_eq!(scenario.keyword, "シナリオアウトライン");
+        assert_eq!(scenario.steps[0].text, "the first step");
+        assert_eq!(scenario.status(), ScenarioStatus::Passed);
+    }
+
+    #[test]
+    fn undefined_and_ambiguous_steps_are_told_apart() {
+        let feature = feature();
+        let mut collected = Collected::default();
+        run(
+            &mut collected,
+            &feature,
+            &feature.scenarios[0],
+            vec![passed(1), failed(StepError::NotFound, None)],
+        );
+        let ambiguous = AmbiguousMatchError {
+            possible_matches: vec![
+                (Regex::new("^the (.*) step$").unwrap().into(), location(7)),
+                (Regex::new("^the first step$").unwrap().into(), location(9)),
+            ],
+        };
+        let mut second = feature.clone();
+        second.name = "再計算 [postgres]".into();
+        run(
+            &mut collected,
+            &second,
+            &second.scenarios[0],
+            vec![
+                passed(1),
+                failed(StepError::AmbiguousMatch(ambiguous), None),
+            ],
+        );
+        let report = collected.into_report("run".into(), at(0));
+        let scenarios = &report.features[0].scenarios;
+        assert_eq!(scenarios[0].steps[1].status, StepStatus::Undefined);
+        assert_eq!(scenarios[0].status(), ScenarioStatus::Undefined);
+        assert_eq!(
+            scenarios[1].steps[1].status,
+            StepStatus::Ambiguous(
+                "Possible matches:\n^the (.*) step$ --> src/steps/tables.rs:7:1\n^the first step$ --> src/steps/tables.rs:9:1"
+                    .into()
+            )
+        );
+        assert_eq!(scenarios[1].status(), ScenarioStatus::Failed);
+        assert!(scenarios.iter().all(|s| s.steps.len() == 4));
+    }
+
+    #[test]
+    fn closing_steps_on_the_line_of_the_last_step_are_filed_in_order() {
+        let mut feature = feature();
+        feature.background = None;
+        let mut scenario = feature.scenarios[0].clone();
+        let mut closing = scenario.steps[2].clone();
+        closing.keyword = "Then ".into();
+        closing.value = "the business invariants hold".into();
+        scenario.steps.push(closing);
+        let mut collected = Collected::default();
+        run(
+            &mut collected,
+            &feature,
+            &scenario,
+            vec![passed(1), passed(2), passed(3), passed(4)],
+        );
+        let report = collected.into_report("run".into(), at(0));
+        let steps = &report.features[0].scenarios[0].steps;
+        assert_eq!(steps.len(), 4);
+        assert_eq!(steps[3].keyword, "Then");
+        assert_eq!(steps[3].location.as_deref(), Some("src/steps/tables.rs:4"));
+        assert_eq!(steps[2].location.as_deref(), Some("src/steps/tables.rs:3"));
+    }
+
+    #[test]
+    fn a_failed_before_hook_comes_first_and_the_steps_stay_skipped() {
+        let feature = feature();
+        let scenario = &feature.scenarios[0];
+        let mut collected = Collected::default();
+        collected.scenario_event(&feature, None, scenario, event::Scenario::Started, at(0));
+        let info: event::Info = Arc::new("no database".to_string());
+        collected.scenario_event(
+            &feature,
+            None,
+            scenario,
+            event::Scenario::Hook(HookType::Before, event::Hook::Failed(None, info)),
+            at(1),
+        );
+        let report = collected.into_report("run".into(), at(0));
+        let steps = &report.features[0].scenarios[0].steps;
+        assert_eq!(steps.len(), 5);
+        assert_eq!(steps[0].keyword, "Hook");
+        assert_eq!(steps[0].status, StepStatus::Failed("no database".into()));
+        assert!(steps[1..].iter().all(|s| s.status == StepStatus::Skipped));
+    }
+
+    #[test]
+    fn a_run_without_scenarios_reports_a_failure() {
+        let report = Collected::default().into_report("run".into(), at(0));
+        assert_eq!(report.counts().failed, 1);
+        assert!(!report.all_passed());
+        let (step, _, message) = report.features[0].scenarios[0].problem().unwrap();
+        assert_eq!(step.text, "at least one scenario runs");
+        assert!(message.starts_with("no scenario ran: check the features folder"));
+    }
+
+    #[test]
+    fn problems_the_strict_parser_reports_keep_their_file_and_line() {
+        assert_eq!(
+            located("features/a b.feature:12: unexpected text \"x:1:\"\n  features/c.feature:3: y"),
+            Some(("features/a b.feature".to_string(), 12))
+        );
+        assert_eq!(located("features: the features cannot be read"), None);
+        let root = std::path::Path::new("/project");
+        let problems = "/project/features/x.feature:7: unexpected text \"Scenaro:\"\n  /project/features/x.feature:9: another";
+        let error = parser::Error::from(gherkin::ParseFileError::Reading {
+            path: problems.into(),
+            source: std::io::Error::other("does not parse"),
+        });
+        assert_eq!(
+            parse_problem(root, &error),
+            ParseProblem {
+                path: "features/x.feature".into(),
+                line: 7,
+                message: problems.into(),
+            }
+        );
+    }
+
+    #[test]
+    fn an_unparsable_feature_file_is_a_failure_naming_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("kensho-parse-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("broken.feature");
+        std::fs::write(
+            &file,
+            "Feature: broken\n\n  Scenario: one\n    Given a step\n  Scenaro: a typo\n",
+        )
+        .unwrap();
+        let error = gherkin::Feature::parse_path(&file, GherkinEnv::default()).unwrap_err();
+        let problem = parse_problem(&dir, &parser::Error::Parsing(Arc::new(error)));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(problem.path, "broken.feature");
+        assert_eq!(problem.line, 5);
+        assert!(
+            problem
+                .message
+                .starts_with("broken.feature:5: the feature file does not parse"),
+            "{}",
+            problem.message
+        );
+
+        let mut collected = Collected::default();
+        collected.parse_errors.push(problem);
+        let report = collected.into_report("run".into(), at(0));
+        let feature = &report.features[0];
+        assert_eq!(feature.path, "broken.feature");
+        assert_eq!(feature.scenarios[0].line, 5);
+        assert_eq!(feature.scenarios[0].status(), ScenarioStatus::Failed);
+        assert!(!report.all_passed());
     }
 }

@@ -6,12 +6,17 @@
 //! or malformed tags).
 
 use std::io::Write as _;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail, ensure};
-use cucumber::gherkin::Step;
+use cucumber::World as _;
+use cucumber::gherkin::{Step, StepType};
+use cucumber::step::Collection;
 use cucumber::{given, then, when};
+use futures::FutureExt as _;
 use kensho::check::seed::{seed, seed_from_csv};
 use kensho::db::Db;
 use kensho::shared::input::read_input;
@@ -69,20 +74,17 @@ impl BadInput {
     }
 }
 
-/// `$TMP/x` (a generated file) or a path relative to the project.
+/// `$TMP/x` (a generated file, inside the scenario's folder of generated files) or
+/// a path inside the project ([`crate::billing::checked_file`]).
 fn resolve(w: &ScenarioWorld, file: &str) -> Result<PathBuf> {
     if let Some(name) = file.strip_prefix(&format!("{TMP}/")) {
         let dir = w
             .state_ref::<BadInput>()
             .and_then(|b| b.temp.as_ref())
             .context("no step generated a file under $TMP in this scenario")?;
-        return Ok(dir.0.join(name));
+        return Ok(kensho::steps::paths::inside(&dir.0, name, TMP)?);
     }
-    ensure!(
-        !file.starts_with('/') && !file.split('/').any(|p| p == ".."),
-        "{file:?}: give a path inside the project, without .."
-    );
-    Ok(crate::root().join(file))
+    crate::billing::checked_file(file)
 }
 
 fn project_file(path: &str) -> PathBuf {
@@ -132,10 +134,67 @@ async fn import(db: &Db, what: &str, path: &Path, file: &str) -> Result<()> {
     regex = r#"^the file "([^"]+)" is imported as (the billing input|the companies|the chart of accounts|the trial balances|the exchange rates|the consolidation journal|the monetary items|the adjustments|the rows of the table \S+)$"#
 )]
 async fn import_file(w: &mut ScenarioWorld, file: String, what: String) -> Result<()> {
-    let path = resolve(w, &file)?;
-    let outcome = import(w.db()?, &what, &path, &file).await;
+    let outcome = match resolve(w, &file) {
+        Ok(path) => import(w.db()?, &what, &path, &file).await,
+        Err(refused) => Err(refused),
+    };
     let shown = outcome.map_err(|e| w.state::<BadInput>().shown(&e.to_string()));
     w.state::<BadInput>().outcome = Some(shown);
+    Ok(())
+}
+
+/// Every step definition, gathered once per process.
+fn collection() -> &'static Collection<ScenarioWorld> {
+    static COLLECTION: OnceLock<Collection<ScenarioWorld>> = OnceLock::new();
+    COLLECTION.get_or_init(ScenarioWorld::collection)
+}
+
+/// `When the step "the own batch registers the billing file "/etc/shadow"" is
+/// attempted`: runs the named `When` (or else `Given`) step on the scenario's world;
+/// its failure message, as the step's report would show it, is the outcome the
+/// next steps check.
+#[when(regex = r#"^the step "(.+)" is attempted$"#)]
+async fn step_attempted(w: &mut ScenarioWorld, text: String, step: &Step) -> Result<()> {
+    let collection = collection();
+    let found = [StepType::When, StepType::Given]
+        .into_iter()
+        .find_map(|ty| {
+            let mut inner = step.clone();
+            (inner.ty, inner.value) = (ty, text.clone());
+            match collection.find(&inner) {
+                Ok(Some((step_fn, _, _, context))) => Some(Ok((step_fn, context))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e.possible_matches.len())),
+            }
+        });
+    let (step_fn, context) = match found {
+        Some(Ok(found)) => found,
+        Some(Err(n)) => bail!("the step {text:?} is ambiguous: it matches {n} definitions"),
+        None => bail!("no When or Given step matches {text:?}"),
+    };
+    let outcome = match AssertUnwindSafe(step_fn(w, context)).catch_unwind().await {
+        Ok(()) => Ok(()),
+        Err(payload) => Err(payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|t| t.to_string()))
+            .unwrap_or_else(|| "(a failure without a message)".to_string())),
+    };
+    let bad_input = w.state::<BadInput>();
+    bad_input.outcome = Some(outcome.map_err(|message| bad_input.shown(&message)));
+    Ok(())
+}
+
+/// `Given a named pipe "$TMP/pipe.csv"`: a FIFO with no writer (reading it would
+/// wait for ever).
+#[given(regex = r#"^a named pipe "\$TMP/([^"/]+)"$"#)]
+async fn named_pipe(w: &mut ScenarioWorld, name: String) -> Result<()> {
+    let path = w.state::<BadInput>().temp_dir()?.join(&name);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .context("running mkfifo")?;
+    ensure!(made.success(), "mkfifo {name} failed: {made}");
     Ok(())
 }
 

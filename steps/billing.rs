@@ -150,9 +150,17 @@ fn last_batch(w: &ScenarioWorld) -> Result<&BatchOutcome> {
         .context("no billing batch has run in this scenario yet")
 }
 
-/// A file named in a step, relative to the project folder.
+/// A file named in a step, relative to the project folder: refused when it is
+/// absolute, holds `..` or leads out of the project through a symbolic link
+/// ([`kensho::steps::paths::project_path`]).
+pub fn checked_file(path: &str) -> Result<PathBuf> {
+    Ok(kensho::steps::paths::project_path(&crate::root(), path)?)
+}
+
+/// As [`checked_file`], for a step that cannot return the refusal: the step fails
+/// with the same message (cucumber shows a step's error and its panic alike).
 pub fn project_file(path: &str) -> PathBuf {
-    crate::root().join(path)
+    checked_file(path).unwrap_or_else(|refused| panic!("{refused}"))
 }
 
 fn key(w: &ScenarioWorld, person: &str) -> BillingKey {
@@ -174,7 +182,7 @@ fn step_table(step: &Step) -> Result<Table> {
 
 /// A table read from a CSV fixture (header line first), as the table loader reads it.
 fn csv_table(path: &str) -> Result<Table> {
-    let bytes = kensho::shared::input::read_input(&project_file(path), path)?;
+    let bytes = kensho::shared::input::read_input(&checked_file(path)?, path)?;
     Ok(kensho::check::seed::table_from_csv(&bytes, path)?)
 }
 
@@ -247,7 +255,7 @@ async fn billing_period(w: &mut ScenarioWorld, period: String) -> Result<()> {
 #[when(expr = "{who} re-runs the billing file {string}")]
 #[when(regex = r"^(自社バッチ|転送バッチ)を請求ファイル「([^」]+)」で再実行する$")]
 async fn register_file(w: &mut ScenarioWorld, who: Who, path: String) -> Result<()> {
-    let batch = input::read_file(&project_file(&path))?;
+    let batch = input::read_file(&checked_file(&path)?)?;
     if let Some(policy) = billing(w).forced_policy {
         demonstration::rerun(w.db()?, &batch, who.0, policy).await?;
         return Ok(());
@@ -267,8 +275,8 @@ async fn register_changed_file(
     path: String,
     lines_of: String,
 ) -> Result<()> {
-    let mut batch = input::read_file(&project_file(&lines_of))?;
-    batch.name = project_file(&path).display().to_string();
+    let mut batch = input::read_file(&checked_file(&lines_of)?)?;
+    batch.name = checked_file(&path)?.display().to_string();
     let outcome = kensho_billing::register_batch(w.db()?, &batch, who.0).await?;
     billing_mut(w).last_batch = Some(outcome);
     Ok(())
@@ -278,7 +286,7 @@ async fn register_changed_file(
 async fn naive_rerun(w: &mut ScenarioWorld, who: Who, path: String, policy: String) -> Result<()> {
     let policy = NaivePolicy::from_name(&policy)
         .ok_or_else(|| anyhow!("unknown naive policy {policy:?}: \"delete and re-register\" or \"register without deleting\""))?;
-    let batch = input::read_file(&project_file(&path))?;
+    let batch = input::read_file(&checked_file(&path)?)?;
     demonstration::rerun(w.db()?, &batch, who.0, policy).await?;
     Ok(())
 }

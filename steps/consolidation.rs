@@ -14,8 +14,9 @@ use kensho_consolidation::service::{self, CONSOLIDATED, Options, Strategy};
 use crate::billing::StepAmount;
 use kensho::ScenarioWorld;
 
-fn project_file(path: &str) -> PathBuf {
-    crate::root().join(path)
+/// A file named in a step, inside the project folder ([`crate::billing::checked_file`]).
+fn project_file(path: &str) -> Result<PathBuf> {
+    crate::billing::checked_file(path)
 }
 
 fn options(_w: &ScenarioWorld) -> Options {
@@ -60,8 +61,8 @@ async fn group(w: &mut ScenarioWorld, companies: String, accounts: String) -> Re
     for v in w.variants()? {
         service::set_up_group(
             &v.database.db,
-            &project_file(&companies),
-            &project_file(&accounts),
+            &project_file(&companies)?,
+            &project_file(&accounts)?,
         )
         .await
         .map_err(|e| anyhow!("setting up the group{}: {e}", which(&v.label)))?;
@@ -76,7 +77,7 @@ async fn group(w: &mut ScenarioWorld, companies: String, accounts: String) -> Re
 async fn rates(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
-        service::update_rates(&v.database.db, &project_file(&path), opts)
+        service::update_rates(&v.database.db, &project_file(&path)?, opts)
             .await
             .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
@@ -90,7 +91,7 @@ async fn rates(w: &mut ScenarioWorld, path: String) -> Result<()> {
 async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
-        service::replace_journal(&v.database.db, &project_file(&path), opts)
+        service::replace_journal(&v.database.db, &project_file(&path)?, opts)
             .await
             .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
@@ -102,7 +103,7 @@ async fn journal(w: &mut ScenarioWorld, path: String) -> Result<()> {
 async fn adjustments(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
-        service::replace_adjustments(&v.database.db, &project_file(&path), opts)
+        service::replace_adjustments(&v.database.db, &project_file(&path)?, opts)
             .await
             .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
@@ -114,7 +115,7 @@ async fn adjustments(w: &mut ScenarioWorld, path: String) -> Result<()> {
 async fn monetary_items(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let opts = options(w);
     for v in w.variants()? {
-        service::replace_monetary_items(&v.database.db, &project_file(&path), opts)
+        service::replace_monetary_items(&v.database.db, &project_file(&path)?, opts)
             .await
             .map_err(|e| anyhow!("{e}{}", which(&v.label)))?;
     }
@@ -130,7 +131,7 @@ async fn import(w: &mut ScenarioWorld, path: String) -> Result<()> {
     let mut outcomes = Vec::new();
     for v in w.variants()? {
         outcomes.push(
-            service::import_trial_balances(&v.database.db, &project_file(&path), opts)
+            service::import_trial_balances(&v.database.db, &project_file(&path)?, opts)
                 .await
                 .map_err(|e| anyhow!("{e}{}", which(&v.label)))?,
         );
@@ -174,7 +175,7 @@ async fn import_and_rates_at_once(
     rates: String,
 ) -> Result<()> {
     let opts = options(w);
-    let (balances, rates) = (project_file(&balances), project_file(&rates));
+    let (balances, rates) = (project_file(&balances)?, project_file(&rates)?);
     for v in w.variants()? {
         let db = &v.database.db;
         let (a, b) = futures::join!(
@@ -251,14 +252,40 @@ async fn one_net_income(w: &mut ScenarioWorld, company: String, amount: StepAmou
     Ok(())
 }
 
+/// Every statement of a database: each company of the group (as the database holds
+/// it, with any other company a statement is stored under), then the consolidated
+/// one. A group without companies has nothing to balance: an error.
+async fn every_statement(db: &kensho::db::Db, label: &str) -> Result<Vec<String>> {
+    let column = |table: &str, column: &str| {
+        let (table, column) = (table.to_string(), column.to_string());
+        async move {
+            kensho::check::expect::read_table(db, &table, std::slice::from_ref(&column))
+                .await
+                .map(|t| t.rows.into_iter().flatten().collect::<Vec<String>>())
+        }
+    };
+    let mut companies = column("cons_company", "code").await?;
+    ensure!(
+        !companies.is_empty(),
+        "the group has no companies{}: no statement to balance",
+        which(label)
+    );
+    companies.extend(column("cons_statement_line", "company").await?);
+    companies.retain(|c| c != CONSOLIDATED);
+    companies.sort();
+    companies.dedup();
+    companies.push(CONSOLIDATED.to_string());
+    Ok(companies)
+}
+
 /// Assets = liabilities + equity + net income + translation adjustment, for every
-/// company statement and the consolidated one.
+/// company statement of the group (read from the database) and the consolidated one.
 #[then("every statement balances")]
 #[then("すべての財務諸表で貸借が一致する")]
 async fn every_statement_balances(w: &mut ScenarioWorld) -> Result<()> {
     for v in w.variants()? {
-        for company in ["P", "US", "EU", CONSOLIDATED] {
-            let lines = service::statement_lines(&v.database.db, company).await?;
+        for company in every_statement(&v.database.db, &v.label).await? {
+            let lines = service::statement_lines(&v.database.db, &company).await?;
             let total = |kind: AccountKind| -> money::Amount {
                 lines
                     .iter()
@@ -271,9 +298,14 @@ async fn every_statement_balances(w: &mut ScenarioWorld) -> Result<()> {
                 - total(AccountKind::Equity)
                 - total(AccountKind::NetIncome)
                 - total(AccountKind::TranslationAdjustment);
+            let name = if company == CONSOLIDATED {
+                "the consolidated statement".to_string()
+            } else {
+                format!("the statement of {company}")
+            };
             ensure!(
                 difference.is_zero(),
-                "statement of {company}{} does not balance: assets exceed the other side by {}",
+                "{name}{} does not balance: assets exceed the other side by {}",
                 which(&v.label),
                 money::display(difference)
             );
@@ -307,7 +339,7 @@ async fn consolidated_snapshot(w: &mut ScenarioWorld, name: String) -> Result<()
             })
             .collect();
         let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(project_file("fixtures/snapshots"));
+        settings.set_snapshot_path(crate::root().join("fixtures/snapshots"));
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.set_description(format!(

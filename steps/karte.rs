@@ -718,12 +718,38 @@ async fn trash_refused(
     refused_exactly(&format!("{action} {what} {id}"), done, &expected)
 }
 
+/// Integer columns of every row of `table`, as the database holds them (`None` for
+/// NULL).
+async fn integer_rows(db: &Db, table: &str, columns: &[&str]) -> Result<Vec<Vec<Option<i64>>>> {
+    let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    let read = kensho::check::expect::read_table(db, table, &columns).await?;
+    read.rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell.as_str() {
+                    kensho::check::table::NULL => Ok(None),
+                    text => text
+                        .parse()
+                        .map(Some)
+                        .with_context(|| format!("{table}: {text:?} is not an integer")),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// How many photos the customer has in the database, in the trash or not (every
+/// photo the database holds for them, whichever step made it).
 #[then(expr = "{string} still has {int} photo(s)")]
 #[then(regex = r"^「([^」]+)」の写真は(\d+)枚残っている$")]
 async fn still_has(w: &mut ScenarioWorld, name: String, count: usize) -> Result<()> {
-    let existing = service::photo_ids(w.db()?).await?;
-    let mine = karte(w).photos.get(&name).context("no such customer")?;
-    let left = mine.iter().filter(|(id, _)| existing.contains(id)).count();
+    let id = customer(w, &name)?;
+    let left = integer_rows(w.db()?, "karte_photo", &["customer_id"])
+        .await?
+        .iter()
+        .filter(|row| row[0] == Some(id))
+        .count();
     ensure!(left == count, "{name} has {left} photos, expected {count}");
     Ok(())
 }
@@ -1109,11 +1135,38 @@ async fn p99_below(w: &mut ScenarioWorld, op: String, ms: u64) -> Result<()> {
         .map_err(|e| anyhow!(e))
 }
 
-/// Everything expired is gone; every other photo, including those saved during the
-/// purge, is still there.
+/// Everything expired is gone: no photo or customer the database holds has been in
+/// the trash for [`RETENTION_MS`] or more (nor a photo of such a customer), whichever
+/// step made it. Every other photo the scenario made, including those saved during
+/// the purge, is still there.
 #[then("all expired trash is gone and nothing else")]
 async fn expired_gone_nothing_else(w: &mut ScenarioWorld) -> Result<()> {
-    let existing = service::photo_ids(w.db()?).await?;
+    let db = w.db()?;
+    let cutoff = karte(w).now_ms - RETENTION_MS;
+    let expired = |trashed_at: Option<i64>| trashed_at.is_some_and(|t| t <= cutoff);
+    let customers = integer_rows(db, "karte_customer", &["id", "trashed_at"]).await?;
+    let expired_customers: Vec<i64> = customers
+        .iter()
+        .filter(|row| expired(row[1]))
+        .filter_map(|row| row[0])
+        .collect();
+    ensure!(
+        expired_customers.is_empty(),
+        "{} customers in the trash for 30 days or more were not purged: {expired_customers:?}",
+        expired_customers.len()
+    );
+    let photos = integer_rows(db, "karte_photo", &["id", "customer_id", "trashed_at"]).await?;
+    let expired_photos: Vec<i64> = photos
+        .iter()
+        .filter(|row| expired(row[2]))
+        .filter_map(|row| row[0])
+        .collect();
+    ensure!(
+        expired_photos.is_empty(),
+        "{} photos in the trash for 30 days or more were not purged: {expired_photos:?}",
+        expired_photos.len()
+    );
+    let existing = service::photo_ids(db).await?;
     let still_there: Vec<&i64> = karte(w)
         .expired
         .iter()

@@ -126,10 +126,33 @@ fn report_opens_in_chromium(report: &runner::Report) -> bool {
     ok
 }
 
-/// docs/steps.md is what `--catalogue` generates now.
+/// docs/steps.md is what `--catalogue` generates now, and every assertion (`Then`)
+/// step has a proof scenario that shows it can fail.
 fn catalogue_is_current() -> bool {
     let root = kensho_steps::root();
     eprintln!("\ncatalogue check: docs/steps.md against the step definitions");
+    let unproven = match kensho::steps::authoring::dry_run(
+        &kensho_steps::suite(),
+        &root.join("features"),
+        true,
+        None,
+    ) {
+        Ok(dry) => kensho::steps::authoring::unproven(&dry),
+        Err(e) => {
+            eprintln!("catalogue check: FAILED: {e:#}");
+            return false;
+        }
+    };
+    if !unproven.is_empty() {
+        eprintln!(
+            "catalogue check: FAILED, {} assertion steps are NOT PROVEN able to fail; give each a scenario under features/proofs/ with `Then the step \"...\" fails` on a state where it must fail:",
+            unproven.len()
+        );
+        for p in &unproven {
+            eprintln!("  {}:{} Then {}", p.file, p.line, p.regex);
+        }
+        return false;
+    }
     let generated =
         match kensho::steps::authoring::catalogue(&kensho_steps::suite(), &root.join("features")) {
             Ok(text) => text,

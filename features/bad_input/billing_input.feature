@@ -46,7 +46,7 @@ Feature: Bad billing input files are refused whole and write nothing
       | month 13 | bad-period.csv | fixtures/bad_input/billing/bad-period.csv:2 (column period): "2026-13" is not a billing period; write YYYY-MM, e.g. 2026-11 |
       | a period with a slash | slash-period.csv | fixtures/bad_input/billing/slash-period.csv:2 (column period): "2026/11" is not a billing period; write YYYY-MM, e.g. 2026-11 |
       | an empty person | empty-person.csv | fixtures/bad_input/billing/empty-person.csv:2 (column person): the field is empty; a value is required |
-      | a person of 65 characters | long-person.csv | fixtures/bad_input/billing/long-person.csv:2 (column person): 65 characters, at most 64 are allowed: "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP" |
+      | a person of 65 characters | long-person.csv | fixtures/bad_input/billing/long-person.csv:2 (column person): 65 characters, at most 64 are allowed: "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP…" |
       | an empty file | empty.csv | fixtures/bad_input/billing/empty.csv: the file is empty; expected a header line 'person,period,amount', then data lines |
       | blank lines only | blank-lines.csv | fixtures/bad_input/billing/blank-lines.csv: the file is empty; expected a header line 'person,period,amount', then data lines |
       | a header without data lines | header-only.csv | fixtures/bad_input/billing/header-only.csv:1: the file has a header line but no data lines; an empty file is refused, not taken for "nothing to change" |

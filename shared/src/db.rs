@@ -351,40 +351,85 @@ where
 }
 
 /// `url` as it may be shown: the password of its user-info part, and the value of
-/// any query parameter whose name contains "password", replaced by `***`.
+/// every parameter whose name is a password's (`password`, `sslpassword`, `passwd`,
+/// `pwd`, in any case, percent-encoded or not) wherever it stands, replaced by `***`.
+///
+/// A password written without percent-encoding may hold `@`, `:`, `/`, `?` or `#`:
+/// the user info ends at the last `@` before the first `/`, `?` or `#` after the
+/// first `@`, and when that cannot be told apart from a path or query, more is
+/// hidden rather than less.
 pub fn redact_url(url: &str) -> String {
     let url = url.trim();
     let Some((scheme, rest)) = url.split_once("://") else {
-        return redact_query(url);
+        return redact_parameters(url);
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{user_info}@{host}"),
-        },
-        None => authority.to_string(),
+    let shown = match rest.find('@') {
+        Some(first_at) => {
+            let end = rest[first_at..]
+                .find(['/', '?', '#'])
+                .map_or(rest.len(), |i| first_at + i);
+            let at = rest[..end].rfind('@').unwrap_or(first_at);
+            let user_info = &rest[..at];
+            let plain = |text: &str| !text.contains(['/', '?', '#', '&', '=']);
+            let user_info = match user_info.split_once(':') {
+                Some((user, _password)) if plain(user) => format!("{user}:***"),
+                None if plain(user_info) => user_info.to_string(),
+                _ => "***".to_string(),
+            };
+            format!("{user_info}@{}", &rest[at + 1..])
+        }
+        None => rest.to_string(),
     };
-    format!("{scheme}://{authority}{}", redact_query(tail))
+    format!("{scheme}://{}", redact_parameters(&shown))
 }
 
-/// `text` with the value of every query parameter whose name contains "password"
-/// replaced by `***`.
-fn redact_query(text: &str) -> String {
-    let Some((before, query)) = text.split_once('?') else {
-        return text.to_string();
-    };
-    let params: Vec<String> = query
-        .split('&')
-        .map(|param| match param.split_once('=') {
-            Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
-                format!("{name}=***")
+/// Whether a parameter named `name` (percent-encoded or not) holds a password.
+fn is_password_parameter(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                decoded.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
             }
-            _ => param.to_string(),
-        })
-        .collect();
-    format!("{before}?{}", params.join("&"))
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    let name = String::from_utf8_lossy(&decoded).to_ascii_lowercase();
+    ["password", "passwd", "pwd"]
+        .iter()
+        .any(|secret| name.contains(secret))
+}
+
+/// `text` with the value of every `name=value` parameter whose name is a
+/// password's replaced by `***`; parameters are separated by `?`, `&`, `;` or
+/// white space, wherever they stand.
+fn redact_parameters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest
+            .find(|c: char| matches!(c, '?' | '&' | ';') || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let (parameter, after) = rest.split_at(end);
+        match parameter.split_once('=') {
+            Some((name, _value)) if is_password_parameter(name) => {
+                out.push_str(name);
+                out.push_str("=***");
+            }
+            _ => out.push_str(parameter),
+        }
+        let separator = after.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&after[..separator]);
+        rest = &after[separator..];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -407,6 +452,39 @@ mod connect_tests {
         );
         assert!(!redact_url("mariadb://u:p@ss:w0rd@host/db").contains("w0rd"));
         assert_eq!(redact_url("sqlite:ledger.db"), "sqlite:ledger.db");
+    }
+
+    #[test]
+    fn passwords_in_query_parameters_are_hidden_wherever_they_stand() {
+        assert_eq!(
+            redact_url("postgres://postgres@db.internal/ledger?password=s3cret"),
+            "postgres://postgres@db.internal/ledger?password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://u@h/db?sslmode=verify-full&sslpassword=k3y&PassWord=s3cret#x"),
+            "postgres://u@h/db?sslmode=verify-full&sslpassword=***&PassWord=***"
+        );
+        for url in [
+            "postgres://u@h/db?pass%77ord=s3cret",
+            "mysql://u@h/db?ssl-mode=DISABLED&pwd=s3cret",
+            "postgres://u:pa/s3cret@h/db?x=1",
+            "postgres://u:pa?s3cret@h/db",
+            "postgres://u:pa#s3cret@h/db",
+            "postgres://h/db?application_name=me@laptop&password=s3cret",
+            "postgres://u@h/db?user=x;password=s3cret",
+            "host=h user=u password=s3cret",
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("s3cret"), "{url} -> {shown}");
+        }
+        assert_eq!(
+            redact_url("postgres://u:pa/ss@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("postgres://h:5432/db?application_name=kensho&sslmode=disable"),
+            "postgres://h:5432/db?application_name=kensho&sslmode=disable"
+        );
     }
 
     #[tokio::test]

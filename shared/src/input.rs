@@ -9,15 +9,32 @@
 //! a quote inside it doubled (`""`). Fields are trimmed; blank lines are skipped.
 //! Anything else (an unclosed quote, text after a closing quote, a quote inside an
 //! unquoted field, a lone CR) is an error at its line and character, never a guess.
-//! Files over [`MAX_INPUT_BYTES`] are refused before they are read.
+//! Only regular files are read (a folder, named pipe, device or socket is refused
+//! before it is opened), and never more than [`MAX_INPUT_BYTES`]: a file whose size
+//! says more is refused before it is read, and the read itself stops one byte past
+//! the limit whatever the size said. Messages never repeat a file's content beyond
+//! the offending cell, cut to [`SHOWN_CHARS`] characters ([`shown`]).
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 use crate::money::{Amount, parse_amount};
 
 /// Largest input file accepted (64 MiB); larger ones are refused before reading.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How many characters of a cell a message shows at most ([`shown`]).
+pub const SHOWN_CHARS: usize = 40;
+
+/// `text` as a message may show it: at most [`SHOWN_CHARS`] characters, and `…`
+/// after them when it was cut. A message quotes a file's content only through this.
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
 
 /// An input file that cannot be used, with where and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +59,7 @@ impl InputError {
         InputError {
             file: file.to_string(),
             line,
-            column: column.map(str::to_string),
+            column: column.map(shown),
             message,
         }
     }
@@ -57,9 +74,19 @@ pub struct CsvLine {
 }
 
 impl CsvLine {
-    /// The error for this line and `column`.
+    /// The error for this line and `column`. A cell of the line that the message
+    /// quotes is shown cut ([`shown`]): a message never carries more of the file.
     pub fn error(&self, column: &str, message: impl Into<String>) -> InputError {
-        InputError::at(&self.file, Some(self.line), Some(column), message.into())
+        let mut message = message.into();
+        for value in self.fields.values() {
+            if value.chars().count() > SHOWN_CHARS {
+                let cut = shown(value);
+                message = message
+                    .replace(&format!("{value:?}"), &format!("{cut:?}"))
+                    .replace(value.as_str(), &cut);
+            }
+        }
+        InputError::at(&self.file, Some(self.line), Some(column), message)
     }
 
     /// The field of `column` as written (trimmed; empty if the column is not there).
@@ -80,7 +107,10 @@ impl CsvLine {
         if length > 64 {
             return Err(self.error(
                 column,
-                format!("{length} characters, at most 64 are allowed: {value:?}"),
+                format!(
+                    "{length} characters, at most 64 are allowed: {:?}",
+                    shown(value)
+                ),
             ));
         }
         Ok(value)
@@ -92,28 +122,107 @@ impl CsvLine {
     }
 }
 
-/// Reads an input file's bytes; a file over [`MAX_INPUT_BYTES`] is refused before
-/// it is read. `name` is how messages show the file.
+/// Reads an input file's bytes. Only a regular file is read: a folder, named pipe
+/// (FIFO), device or socket is refused before it is opened (a pipe may never answer,
+/// a device never end). A file whose size says more than [`MAX_INPUT_BYTES`] is
+/// refused before it is read, and the read stops one byte past the limit whatever
+/// the size said ([`read_capped`]). `name` is how messages show the file.
 pub fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, InputError> {
-    let cannot =
-        |e: std::io::Error| InputError::at(name, None, None, format!("cannot read the file: {e}"));
-    let metadata = std::fs::metadata(path).map_err(cannot)?;
-    if metadata.is_dir() {
+    let metadata = std::fs::metadata(path).map_err(cannot_read(name))?;
+    regular_file(name, &metadata)?;
+    check_size(name, metadata.len(), MAX_INPUT_BYTES)?;
+    let file = std::fs::File::open(path).map_err(cannot_read(name))?;
+    // What was opened is what is read: checked again on the open file.
+    regular_file(name, &file.metadata().map_err(cannot_read(name))?)?;
+    read_capped(file, name, MAX_INPUT_BYTES)
+}
+
+/// Reads at most `limit` bytes from `reader`, through `Read::take(limit + 1)`: a
+/// reader with more than `limit` bytes is refused after `limit + 1` bytes, however
+/// long (or endless) it is.
+pub fn read_capped(reader: impl Read, name: &str, limit: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read(name))?;
+    if bytes.len() as u64 > limit {
         return Err(InputError::at(
             name,
             None,
             None,
-            "is a folder, not a file".into(),
+            format!(
+                "the file holds more than {} (it grew while it was read, or its size was not known before); input files are limited to {}: split it into smaller files",
+                size_text(limit),
+                size_text(limit)
+            ),
         ));
     }
-    check_size(name, metadata.len())?;
-    let bytes = std::fs::read(path).map_err(cannot)?;
-    check_size(name, bytes.len() as u64)?;
     Ok(bytes)
 }
 
-fn check_size(name: &str, len: u64) -> Result<(), InputError> {
-    if len <= MAX_INPUT_BYTES {
+fn cannot_read(name: &str) -> impl Fn(std::io::Error) -> InputError + '_ {
+    move |e| InputError::at(name, None, None, format!("cannot read the file: {e}"))
+}
+
+/// Refuses anything but a regular file, saying what it is.
+fn regular_file(name: &str, metadata: &std::fs::Metadata) -> Result<(), InputError> {
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    if kind.is_dir() {
+        return Err(InputError::at(
+            name,
+            None,
+            None,
+            "is a folder, not a file; give the path of a CSV file".into(),
+        ));
+    }
+    Err(InputError::at(
+        name,
+        None,
+        None,
+        format!(
+            "is {}, not a regular file; input is read only from saved files (a pipe or device may never answer, or never end): save the data to a file and give that file",
+            special_kind(&kind)
+        ),
+    ))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_kind: &std::fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// `bytes` as "64 MiB" (whole mebibytes) or "1000 bytes".
+fn size_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn check_size(name: &str, len: u64, limit: u64) -> Result<(), InputError> {
+    if len <= limit {
         return Ok(());
     }
     const MIB: f64 = 1024.0 * 1024.0;
@@ -122,9 +231,9 @@ fn check_size(name: &str, len: u64) -> Result<(), InputError> {
         None,
         None,
         format!(
-            "the file is {:.1} MiB ({len} bytes); input files are limited to {} MiB: split it into smaller files",
+            "the file is {:.1} MiB ({len} bytes); input files are limited to {}: split it into smaller files",
             len as f64 / MIB,
-            MAX_INPUT_BYTES / (1024 * 1024)
+            size_text(limit)
         ),
     ))
 }
@@ -173,7 +282,7 @@ fn position(bytes: &[u8], at: usize) -> (usize, usize) {
 /// bytes) and anything that is not UTF-8, naming the line and character and, for
 /// Shift_JIS, what the file is.
 pub fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, InputError> {
-    check_size(name, bytes.len() as u64)?;
+    check_size(name, bytes.len() as u64, MAX_INPUT_BYTES)?;
     let save_as = "save it as \"CSV UTF-8\" and import it again";
     for (bom, what) in [
         (
@@ -408,7 +517,7 @@ pub fn header_and_rows(
                 name,
                 Some(header.line),
                 Some(column),
-                format!("column {column:?} appears twice in the header"),
+                format!("column {:?} appears twice in the header", shown(column)),
             ));
         }
     }
@@ -436,7 +545,7 @@ pub fn header_and_rows(
                 format!(
                     "{got} field{} where the header has {want} ({}){hint}",
                     if got == 1 { "" } else { "s" },
-                    header.fields.join(", ")
+                    shown(&header.fields.join(", "))
                 ),
             ));
         }
@@ -472,7 +581,8 @@ pub fn parse_csv(name: &str, bytes: &[u8], columns: &[&str]) -> Result<Vec<CsvLi
                 Some(header.line),
                 Some(&header.fields[i]),
                 format!(
-                    "unknown column {h:?}{hint}; the columns are {}",
+                    "unknown column {:?}{hint}; the columns are {}",
+                    shown(h),
                     columns.join(", ")
                 ),
             ));
@@ -482,7 +592,7 @@ pub fn parse_csv(name: &str, bytes: &[u8], columns: &[&str]) -> Result<Vec<CsvLi
                 name,
                 Some(header.line),
                 Some(h),
-                format!("column {h:?} appears twice in the header"),
+                format!("column {:?} appears twice in the header", shown(h)),
             ));
         }
     }
@@ -624,6 +734,129 @@ mod tests {
             fails(&big),
             "tb.csv: the file is 64.0 MiB (67108865 bytes); input files are limited to 64 MiB: split it into smaller files"
         );
+    }
+
+    /// An endless source that fails once more than `allowed` bytes were taken from it.
+    struct Endless {
+        taken: u64,
+        allowed: u64,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.taken > self.allowed {
+                return Err(std::io::Error::other("read past the cap"));
+            }
+            buf.fill(b'a');
+            self.taken += buf.len() as u64;
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn the_read_itself_stops_one_byte_past_the_limit() {
+        let limit = 100_000;
+        let mut endless = Endless {
+            taken: 0,
+            allowed: limit + 1 + 64 * 1024,
+        };
+        let err = read_capped(&mut endless, "endless", limit).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "endless: the file holds more than 100000 bytes (it grew while it was read, or its size was not known before); input files are limited to 100000 bytes: split it into smaller files"
+        );
+        assert!(endless.taken <= limit + 1 + 64 * 1024, "{}", endless.taken);
+        assert_eq!(
+            read_capped(&b"person\nA\n"[..], "small", 9).unwrap(),
+            b"person\nA\n"
+        );
+        assert!(read_capped(&b"person\nA\n"[..], "small", 8).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read() {
+        let dev = read_input(Path::new("/dev/zero"), "/dev/zero").unwrap_err();
+        assert_eq!(
+            dev.to_string(),
+            "/dev/zero: is a character device, not a regular file; input is read only from saved files (a pipe or device may never answer, or never end): save the data to a file and give that file"
+        );
+        let dir = std::env::temp_dir().join(format!("kensho-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe.csv");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // A writer waits for a reader; should the pipe be read, it gets a line (and
+        // the test fails on the message instead of waiting).
+        let writer_end = fifo.clone();
+        std::thread::spawn(move || {
+            if let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(writer_end) {
+                let _ = std::io::Write::write_all(&mut pipe, b"person\n");
+            }
+        });
+        // Opening a pipe without a writer would wait for ever: it is refused first.
+        let err = read_input(&fifo, "pipe.csv").unwrap_err().to_string();
+        assert!(
+            err.starts_with("pipe.csv: is a named pipe (FIFO), not a regular file;"),
+            "{err}"
+        );
+        assert_eq!(
+            read_input(&dir, "dir").unwrap_err().to_string(),
+            "dir: is a folder, not a file; give the path of a CSV file"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn messages_show_at_most_a_cut_cell() {
+        assert_eq!(shown("short"), "short");
+        let long = "x".repeat(41);
+        assert_eq!(shown(&long), format!("{}…", "x".repeat(40)));
+        assert_eq!(shown(&"字".repeat(40)), "字".repeat(40));
+        let secret = format!("root:{}", "s".repeat(200));
+        let header = format!("{secret}\nA,B\n");
+        let err = fails(header.as_bytes());
+        assert!(!err.contains(&"s".repeat(41)), "{err}");
+        assert!(
+            err.contains(&format!("(root:{}…)", "s".repeat(35))),
+            "{err}"
+        );
+        let err = parse_csv(
+            "tb.csv",
+            format!("company,account,amount\nP,{secret},1\n").as_bytes(),
+            &COLUMNS,
+        )
+        .unwrap()[0]
+            .amount("account")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains(&"s".repeat(41)), "{err}");
+        assert!(
+            err.starts_with("tb.csv:2 (column account): \"root:"),
+            "{err}"
+        );
+        let err = parse_csv(
+            "tb.csv",
+            format!("company,account,amount\n{secret},c,1\n").as_bytes(),
+            &COLUMNS,
+        )
+        .unwrap()[0]
+            .text("company")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "tb.csv:2 (column company): 205 characters, at most 64 are allowed: \"root:{}…\"",
+                "s".repeat(35)
+            )
+        );
+        let err = fails(format!("{secret},account,amount\nP,c,1\n").as_bytes());
+        assert!(!err.contains(&"s".repeat(41)), "{err}");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use testcontainers_modules::testcontainers::bollard::Docker;
+use testcontainers_modules::testcontainers::bollard::errors::Error as BollardError;
+use testcontainers_modules::testcontainers::bollard::models::{HostConfig, PortBinding};
 use testcontainers_modules::testcontainers::bollard::query_parameters::{
     ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
 };
@@ -52,9 +54,9 @@ async fn docker(engine: Engine) -> Result<Docker, DbError> {
     }
 }
 
-/// Removes containers left by earlier runs whose process has ended. Returns how many
-/// were removed.
-pub async fn sweep_leftovers(engine: Engine) -> Result<usize, DbError> {
+/// Removes containers left by earlier runs whose process has ended. Returns one
+/// sentence per container removed (or that could not be), for the runner to say.
+pub async fn sweep_leftovers(engine: Engine) -> Result<Vec<String>, DbError> {
     let docker = docker(engine).await?;
     let filters = HashMap::from([("label", vec![MANAGED_LABEL])]);
     let options = ListContainersOptionsBuilder::new()
@@ -65,7 +67,7 @@ pub async fn sweep_leftovers(engine: Engine) -> Result<usize, DbError> {
         .list_containers(Some(options))
         .await
         .map_err(|e| unavailable(engine, format!("listing containers: {e}")))?;
-    let mut removed = 0;
+    let mut said = Vec::new();
     for summary in containers {
         let owner_alive = summary
             .labels
@@ -77,16 +79,76 @@ pub async fn sweep_leftovers(engine: Engine) -> Result<usize, DbError> {
             continue;
         }
         if let Some(id) = summary.id {
+            let shown = format!(
+                "container {} ({}, {})",
+                &id[..id.len().min(12)],
+                summary.image.as_deref().unwrap_or("?"),
+                summary.status.as_deref().unwrap_or("?")
+            );
             let options = RemoveContainerOptionsBuilder::new()
                 .force(true)
                 .v(true)
                 .build();
-            if docker.remove_container(&id, Some(options)).await.is_ok() {
-                removed += 1;
+            match docker.remove_container(&id, Some(options)).await {
+                Ok(()) => said.push(format!("removed {shown} left by an ended run")),
+                Err(e) => said.push(format!(
+                    "could not remove {shown} left by an ended run: {e} (docker rm -f {id})"
+                )),
             }
         }
     }
-    Ok(removed)
+    Ok(said)
+}
+
+/// Removes container `id` (forced, with its volumes).
+pub async fn remove(engine: Engine, id: &str) -> Result<(), DbError> {
+    let docker = docker(engine).await?;
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
+    docker
+        .remove_container(id, Some(options))
+        .await
+        .map_err(|e| unavailable(engine, format!("removing container {id}: {e}")))
+}
+
+/// Whether a container runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// It runs.
+    Running,
+    /// It has stopped, with this exit code if Docker knows it.
+    Stopped {
+        /// The exit code of its main process.
+        exit_code: Option<i64>,
+    },
+    /// There is no such container (any more).
+    Missing,
+}
+
+/// The state of container `id`.
+pub async fn state(engine: Engine, id: &str) -> Result<State, DbError> {
+    let docker = docker(engine).await?;
+    match docker.inspect_container(id, None).await {
+        Ok(inspected) => {
+            let state = inspected.state.unwrap_or_default();
+            Ok(if state.running == Some(true) {
+                State::Running
+            } else {
+                State::Stopped {
+                    exit_code: state.exit_code,
+                }
+            })
+        }
+        Err(BollardError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(State::Missing),
+        Err(e) => Err(unavailable(
+            engine,
+            format!("inspecting container {id}: {e}"),
+        )),
+    }
 }
 
 /// A started server container and the admin URL that reaches it on 127.0.0.1.
@@ -95,22 +157,66 @@ pub struct StartedContainer {
     pub admin_url: String,
 }
 
-/// Starts one container for `engine` from `spec`.
+/// The only host address a container's port is published on: a container is
+/// reached from this machine, never from the network.
+pub const PUBLISHED_ON: &str = "127.0.0.1";
+
+/// A new random password for one container's administrator (32 hexadecimal
+/// digits from the operating system's random source).
+pub fn new_password() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The administrator's URL of a container whose port is published as `host_port`
+/// on [`PUBLISHED_ON`], password included (percent-encoded where needed).
+pub fn admin_url(scheme: &str, user: &str, password: &str, host_port: u16) -> String {
+    match url::Url::parse(&format!("{scheme}://{PUBLISHED_ON}:{host_port}")) {
+        Ok(mut url) => {
+            // Both succeed on a URL with a host.
+            let _ = url.set_username(user);
+            let _ = url.set_password(Some(password));
+            url.to_string()
+        }
+        Err(_) => format!("{scheme}://{user}:{password}@{PUBLISHED_ON}:{host_port}"),
+    }
+}
+
+/// Publishes the container's `port` on [`PUBLISHED_ON`] only (a free host port of
+/// Docker's choosing), instead of on every address of the host.
+pub fn publish_on_loopback(host_config: &mut HostConfig, port: u16) {
+    host_config.publish_all_ports = Some(false);
+    host_config.port_bindings = Some(HashMap::from([(
+        format!("{port}/tcp"),
+        Some(vec![PortBinding {
+            host_ip: Some(PUBLISHED_ON.to_string()),
+            host_port: Some(String::new()),
+        }]),
+    )]));
+}
+
+/// Starts one container for `engine` from `spec`, with a new random administrator
+/// password, its port published on 127.0.0.1 only.
 ///
-/// The official images are configured through their environment variables; images
-/// built from Debian packages (see `.ci/engines.sh`) carry their own start command
-/// and ignore them. Readiness is the server's log line, then a successful login
-/// (official images log "ready" once during initialisation before restarting).
+/// The password goes to the container as `POSTGRES_PASSWORD` or
+/// `MARIADB_ROOT_PASSWORD`, which the official images and the images built from
+/// Debian packages (see `.ci/engines.sh`) both require. Readiness is the log line
+/// of the server that serves the network (the official images first start a
+/// server for their initialisation that listens on no port: PostgreSQL's logs to
+/// standard output, MariaDB's says "port: 0").
 pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer, DbError> {
     docker(engine).await?;
-    let (port, ready_line, scheme, user) = match engine {
+    let (port, ready_line, scheme, user, password_variable) = match engine {
         Engine::Postgres => (
             5432,
             "database system is ready to accept connections",
             "postgres",
             "postgres",
+            "POSTGRES_PASSWORD",
         ),
-        Engine::MariaDb => (3306, "ready for connections", "mysql", "root"),
+        Engine::MariaDb => (3306, "port: 3306", "mysql", "root", "MARIADB_ROOT_PASSWORD"),
         Engine::Sqlite => {
             return Err(unavailable(
                 engine,
@@ -118,14 +224,20 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
             ));
         }
     };
+    let password = new_password().map_err(|e| {
+        unavailable(
+            engine,
+            format!("cannot make a password for the container (/dev/urandom: {e})"),
+        )
+    })?;
     let request = GenericImage::new(spec.image.as_str(), spec.tag.as_str())
         .with_exposed_port(port.tcp())
         .with_wait_for(WaitFor::message_on_stderr(ready_line))
         .with_label(MANAGED_LABEL, "true")
         .with_label(OWNER_LABEL, std::process::id().to_string())
         .with_startup_timeout(STARTUP_TIMEOUT)
-        .with_env_var("POSTGRES_HOST_AUTH_METHOD", "trust")
-        .with_env_var("MARIADB_ALLOW_EMPTY_ROOT_PASSWORD", "1");
+        .with_env_var(password_variable, password.as_str())
+        .with_host_config_modifier(move |host_config| publish_on_loopback(host_config, port));
     let container = request.start().await.map_err(|e| {
         unavailable(
             engine,
@@ -148,6 +260,48 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
         })?;
     Ok(StartedContainer {
         container,
-        admin_url: format!("{scheme}://{user}@127.0.0.1:{host_port}"),
+        admin_url: admin_url(scheme, user, &password, host_port),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_published_on_the_loopback_address_only() {
+        let mut host_config = HostConfig {
+            publish_all_ports: Some(true),
+            ..Default::default()
+        };
+        publish_on_loopback(&mut host_config, 5432);
+        assert_eq!(host_config.publish_all_ports, Some(false));
+        let bindings = host_config.port_bindings.unwrap();
+        assert_eq!(bindings.len(), 1);
+        let binding = bindings["5432/tcp"].as_deref().unwrap();
+        assert_eq!(binding.len(), 1);
+        assert_eq!(binding[0].host_ip.as_deref(), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn the_admin_url_carries_the_password_and_shows_without_it() {
+        let password = new_password().unwrap();
+        assert_eq!(password.len(), 32);
+        assert!(
+            password.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{password}"
+        );
+        assert_ne!(password, new_password().unwrap());
+        let url = admin_url("postgres", "postgres", &password, 49153);
+        assert_eq!(
+            url,
+            format!("postgres://postgres:{password}@127.0.0.1:49153")
+        );
+        let shown = super::super::redact::redact_url(&url);
+        assert_eq!(shown, "postgres://postgres:***@127.0.0.1:49153");
+        assert_eq!(
+            admin_url("mysql", "root", "p@ss/w:rd", 3306),
+            "mysql://root:p%40ss%2Fw%3Ard@127.0.0.1:3306"
+        );
+    }
 }

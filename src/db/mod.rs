@@ -15,4 +15,4 @@ mod server;
 
 pub use kensho_shared::db::{Db, DbError, Engine, LOCK_WAIT, sqlite_write_gate};
 pub use provider::{ImageSpec, ProviderSource};
-pub use server::{EngineServer, ScenarioDb};
+pub use server::{CleanupPlan, EngineServer, ScenarioDb};

@@ -132,5 +132,14 @@ mod tests {
     fn described_urls_hide_passwords() {
         let shown = ProviderSource::Url("mysql://root:pw@127.0.0.1:3306".into()).describe();
         assert!(!shown.contains(":pw@"), "{shown}");
+        let shown = ProviderSource::Url(
+            "postgres://postgres@db:5432/postgres?sslmode=require&password=s3cret&sslpassword=k3y"
+                .into(),
+        )
+        .describe();
+        assert_eq!(
+            shown,
+            "server at postgres://postgres@db:5432/postgres?sslmode=require&password=***&sslpassword=***"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //!   `CREATE DATABASE .. TEMPLATE ..`.
 //! - MariaDB: no templates; a scenario gets `CREATE DATABASE` plus the migrations.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -16,7 +17,7 @@ use sqlx::migrate::Migrator;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, MySqlPool, PgPool};
+use sqlx::{AssertSqlSafe, Connection as _, MySqlConnection, MySqlPool, PgConnection, PgPool};
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
 use super::redact::redact_url;
@@ -24,8 +25,9 @@ use super::{Db, DbError, Engine, LOCK_WAIT, ProviderSource, container};
 
 /// Connections per scenario database.
 const SCENARIO_POOL_SIZE: u32 = 5;
-/// How long to keep trying to log in to a server that has just started.
-const LOGIN_PATIENCE: Duration = Duration::from_secs(60);
+/// How long a login waits for the server's answer (a host that drops packets
+/// never refuses).
+const LOGIN_WAIT: Duration = Duration::from_secs(10);
 
 enum Target {
     Sqlite {
@@ -57,6 +59,13 @@ pub struct EngineServer {
     /// template another session is copying at the same moment.
     create_lock: tokio::sync::Mutex<()>,
     container: Mutex<Option<ContainerAsync<GenericImage>>>,
+    /// The scenario databases created and neither dropped nor kept yet: those of
+    /// scenarios a stopped run never finished, which [`EngineServer::finish`] drops.
+    live: Mutex<BTreeSet<String>>,
+    /// The connection holding this run's lock on the server ([`RunLock`]).
+    run_lock: tokio::sync::Mutex<Option<RunLock>>,
+    /// What start-up removed of ended runs (or could not), one sentence each.
+    leftovers: Vec<String>,
     /// The schema every scenario database gets (the registered services').
     migrator: Migrator,
 }
@@ -122,30 +131,100 @@ fn checked_identifier(name: &str) -> &str {
     name
 }
 
-async fn retry_login<T, F, Fut>(engine: Engine, url: &str, mut connect: F) -> Result<T, DbError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
-{
-    let deadline = Instant::now() + LOGIN_PATIENCE;
-    loop {
-        match connect().await {
-            Ok(value) => return Ok(value),
-            Err(e) if Instant::now() < deadline => {
-                tracing::debug!(%engine, error = %e, "server not ready yet");
-                tokio::time::sleep(Duration::from_millis(250)).await;
+/// Why a login to an engine's server failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// Nothing accepts connections at the URL's host and port.
+    Refused,
+    /// The server refused the user or the password.
+    Authentication,
+    /// The server did not answer within [`LOGIN_WAIT`].
+    NoAnswer,
+    /// Anything else (no such database, name resolution, TLS, ...).
+    Other,
+}
+
+impl LoginFailure {
+    /// The failure `e` of a connection attempt is.
+    pub fn of(e: &sqlx::Error) -> LoginFailure {
+        match e {
+            sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                LoginFailure::Refused
             }
-            Err(e) => {
-                return Err(DbError::Unavailable {
-                    engine,
-                    reason: format!(
-                        "cannot log in to {} within {LOGIN_PATIENCE:?}: {e}",
-                        redact_url(url)
-                    ),
-                });
+            sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                LoginFailure::NoAnswer
             }
+            // SQLSTATE class 28: invalid authorization (PostgreSQL 28P01 is a wrong
+            // password; MariaDB's "access denied", 1045, carries 28000).
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("28")) => {
+                LoginFailure::Authentication
+            }
+            _ => LoginFailure::Other,
         }
     }
+
+    /// What to check, in words.
+    fn hint(self) -> String {
+        match self {
+            LoginFailure::Refused => {
+                "nothing accepts connections there (connection refused): check the URL's host and port, and that the server runs".into()
+            }
+            LoginFailure::Authentication => {
+                "the server refused the login: check the URL's user and password".into()
+            }
+            LoginFailure::NoAnswer => format!(
+                "no answer within {} s: check the URL's host and port, and the network",
+                LOGIN_WAIT.as_secs()
+            ),
+            LoginFailure::Other => "check the URL".into(),
+        }
+    }
+}
+
+/// One login attempt with `options`, which fails at once when the connection is
+/// refused or the login rejected: a server given by URL is either there or not, and
+/// a container is only connected to once its log says it is ready.
+pub async fn try_login<O>(options: &O) -> Result<(), (LoginFailure, sqlx::Error)>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    use sqlx::Connection;
+    let connected = match tokio::time::timeout(LOGIN_WAIT, options.connect()).await {
+        Ok(connected) => connected,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no answer within {} s", LOGIN_WAIT.as_secs()),
+        ))),
+    };
+    match connected {
+        Ok(connection) => connection
+            .close()
+            .await
+            .map_err(|e| (LoginFailure::of(&e), e)),
+        Err(e) => Err((LoginFailure::of(&e), e)),
+    }
+}
+
+/// Logs in once with `options` ([`try_login`]), then opens the admin pool with
+/// `pool`; a failure names the URL (without password), the cause and what to check.
+async fn login<O, T, F, Fut>(engine: Engine, url: &str, options: &O, pool: F) -> Result<T, DbError>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let failed = |(failure, e): (LoginFailure, sqlx::Error)| DbError::Unavailable {
+        engine,
+        reason: format!(
+            "cannot log in to {}: {e}; {}",
+            redact_url(url),
+            failure.hint()
+        ),
+    };
+    try_login(options).await.map_err(failed)?;
+    pool().await.map_err(|e| failed((LoginFailure::of(&e), e)))
 }
 
 impl EngineServer {
@@ -160,19 +239,15 @@ impl EngineServer {
     ) -> Result<EngineServer, DbError> {
         let run_id = checked_identifier(run_id).to_string();
         let mut started = None;
+        let mut leftovers = Vec::new();
+        let run_lock;
         let admin_url = match source {
             ProviderSource::Embedded { dir } => {
                 return Self::start_sqlite(dir, &run_id, source.describe(), migrator).await;
             }
             ProviderSource::Url(url) => url.clone(),
             ProviderSource::Container(spec) => {
-                match container::sweep_leftovers(engine).await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(%engine, "removed {n} container(s) left by earlier runs")
-                    }
-                    Err(e) => return Err(e),
-                }
+                leftovers.extend(container::sweep_leftovers(engine).await?);
                 let c = container::start(engine, spec).await?;
                 let url = c.admin_url.clone();
                 started = Some(c.container);
@@ -194,12 +269,16 @@ impl EngineServer {
                 let base = PgConnectOptions::from_str(&admin_url)
                     .map_err(bad_url)?
                     .options([("lock_timeout", format!("{}ms", LOCK_WAIT.as_millis()))]);
-                let admin = retry_login(engine, &admin_url, || {
+                let admin = login(engine, &admin_url, &base, || {
                     PgPoolOptions::new()
                         .max_connections(2)
                         .connect_with(base.clone())
                 })
                 .await?;
+                run_lock = Some(RunLock::take_pg(engine, &base, &run_id, &admin_url).await?);
+                if matches!(source, ProviderSource::Url(_)) {
+                    leftovers.extend(sweep_ended_runs(Admin::Pg(&admin), &run_id).await);
+                }
                 let template = format!("kensho_tpl_{run_id}");
                 let location = redact_url(&admin_url);
                 // UTF-8 with byte-order collation whatever the server's defaults (a
@@ -234,12 +313,16 @@ impl EngineServer {
             }
             Engine::MariaDb => {
                 let base = MySqlConnectOptions::from_str(&admin_url).map_err(bad_url)?;
-                let admin = retry_login(engine, &admin_url, || {
+                let admin = login(engine, &admin_url, &base, || {
                     MySqlPoolOptions::new()
                         .max_connections(2)
                         .connect_with(base.clone())
                 })
                 .await?;
+                run_lock = Some(RunLock::take_mariadb(engine, &base, &run_id, &admin_url).await?);
+                if matches!(source, ProviderSource::Url(_)) {
+                    leftovers.extend(sweep_ended_runs(Admin::MariaDb(&admin), &run_id).await);
+                }
                 Target::MariaDb {
                     admin,
                     base,
@@ -256,6 +339,9 @@ impl EngineServer {
             target,
             create_lock: tokio::sync::Mutex::new(()),
             container: Mutex::new(started),
+            live: Mutex::default(),
+            run_lock: tokio::sync::Mutex::new(run_lock),
+            leftovers,
             migrator,
         })
     }
@@ -299,6 +385,9 @@ impl EngineServer {
             target: Target::Sqlite { dir, template },
             create_lock: tokio::sync::Mutex::new(()),
             container: Mutex::new(None),
+            live: Mutex::default(),
+            run_lock: tokio::sync::Mutex::new(None),
+            leftovers: Vec::new(),
             migrator,
         })
     }
@@ -333,6 +422,11 @@ impl EngineServer {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let name = format!("kensho_{}_{n:05}", self.run_id);
         let name = checked_identifier(&name).to_string();
+        // Counted before it exists: a creation stopped half-way is dropped too.
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.clone());
         let (location, url, db) = match &self.target {
             Target::Sqlite { dir, template } => {
                 let path = dir.join(format!("{name}.sqlite"));
@@ -439,12 +533,38 @@ impl EngineServer {
     /// Closes a scenario's database and removes it.
     pub async fn drop_scenario_db(&self, scenario: ScenarioDb) -> Result<(), DbError> {
         scenario.db.close().await;
+        self.drop_database(&scenario.name, &scenario.location).await
+    }
+
+    /// Closes a failed scenario's database and keeps it for inspection (until the
+    /// next run's sweep); returns where it is.
+    pub async fn keep_scenario_db(&self, scenario: ScenarioDb) -> String {
+        scenario.db.close().await;
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&scenario.name);
+        scenario.location
+    }
+
+    /// Where database `name` of this run is, for output.
+    fn location_of(&self, name: &str) -> String {
+        match &self.target {
+            Target::Sqlite { dir, .. } => dir.join(format!("{name}.sqlite")).display().to_string(),
+            Target::Postgres { admin_url, .. } | Target::MariaDb { admin_url, .. } => {
+                scenario_location(admin_url, name)
+            }
+        }
+    }
+
+    /// Removes database `name` of this run (already closed).
+    async fn drop_database(&self, name: &str, location: &str) -> Result<(), DbError> {
         let engine = self.engine;
-        let name = checked_identifier(&scenario.name);
+        let name = checked_identifier(name);
         match &self.target {
             Target::Sqlite { .. } => {
                 for suffix in ["", "-wal", "-shm"] {
-                    let path = format!("{}{suffix}", scenario.location);
+                    let path = format!("{location}{suffix}");
                     match tokio::fs::remove_file(&path).await {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -465,22 +585,122 @@ impl EngineServer {
                 )))
                 .execute(admin)
                 .await
-                .map_err(sql_err(engine, "dropping", &scenario.location))?;
+                .map_err(sql_err(engine, "dropping", location))?;
             }
             Target::MariaDb { admin, .. } => {
                 sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
                     .execute(admin)
                     .await
-                    .map_err(sql_err(engine, "dropping", &scenario.location))?;
+                    .map_err(sql_err(engine, "dropping", location))?;
             }
         }
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
         Ok(())
     }
 
-    /// Ends the run on this engine: removes the template and, unless `keep` (some
-    /// scenario failed and its database was kept), the container. A kept container
-    /// is removed by the next run's sweep.
+    /// What start-up removed of ended runs on this engine (containers, databases on
+    /// a server given by URL), or could not, one sentence each.
+    pub fn leftovers(&self) -> &[String] {
+        &self.leftovers
+    }
+
+    /// Why the engine's server is gone, if it is: its container stopped or was
+    /// removed during the run, or the server does not answer. `None` for SQLite and
+    /// for a server that answers.
+    pub async fn gone(&self) -> Option<String> {
+        let container = self
+            .container
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.id().to_string()));
+        if let Some(id) = container {
+            let short = &id[..id.len().min(12)];
+            match container::state(self.engine, &id).await {
+                Ok(container::State::Running) => {}
+                Ok(container::State::Stopped { exit_code }) => {
+                    return Some(match exit_code {
+                        Some(code) => format!(
+                            "its container {short} stopped during the run (exit code {code})"
+                        ),
+                        None => format!("its container {short} stopped during the run"),
+                    });
+                }
+                Ok(container::State::Missing) => {
+                    return Some(format!("its container {short} was removed during the run"));
+                }
+                Err(e) => return Some(format!("its container {short} cannot be seen: {e}")),
+            }
+        }
+        let answer = match &self.target {
+            Target::Sqlite { .. } => return None,
+            Target::Postgres { admin, .. } => {
+                tokio::time::timeout(LOGIN_WAIT, sqlx::query("SELECT 1").execute(admin))
+                    .await
+                    .map(|r| r.map(drop))
+            }
+            Target::MariaDb { admin, .. } => {
+                tokio::time::timeout(LOGIN_WAIT, sqlx::query("SELECT 1").execute(admin))
+                    .await
+                    .map(|r| r.map(drop))
+            }
+        };
+        match answer {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("the server does not answer ({e})")),
+            Err(_) => Some(format!(
+                "the server does not answer within {} s",
+                LOGIN_WAIT.as_secs()
+            )),
+        }
+    }
+
+    /// How another thread removes what this run has on the engine, with
+    /// connections of its own, when the runner itself cannot (it is blocked).
+    pub fn cleanup_plan(&self) -> CleanupPlan {
+        let container = self
+            .container
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.id().to_string()));
+        match (&self.target, container) {
+            (_, Some(id)) => CleanupPlan::Container {
+                engine: self.engine,
+                id,
+            },
+            (Target::Sqlite { dir, .. }, None) => CleanupPlan::Folder { dir: dir.clone() },
+            (Target::Postgres { admin_url, .. } | Target::MariaDb { admin_url, .. }, None) => {
+                CleanupPlan::Databases {
+                    engine: self.engine,
+                    admin_url: admin_url.clone(),
+                    run_id: self.run_id.clone(),
+                }
+            }
+        }
+    }
+
+    /// Ends the run on this engine: drops the databases of scenarios that never
+    /// finished (a stopped run), removes the template, releases the run's lock and,
+    /// unless `keep` (some scenario failed and its database was kept), the
+    /// container. A kept container is removed by the next run's sweep; a container
+    /// that stopped during the run is removed, never kept. Returns the id of a kept
+    /// container.
     pub async fn finish(self, keep: bool) -> Option<String> {
+        let gone = self.gone().await.is_some();
+        let unfinished = std::mem::take(&mut *self.live.lock().unwrap_or_else(|e| e.into_inner()));
+        if !gone {
+            for name in unfinished {
+                let location = self.location_of(&name);
+                if let Err(e) = self.drop_database(&name, &location).await {
+                    eprintln!(
+                        "kensho: {}: could not drop the database of a scenario that did not finish: {e}",
+                        self.engine
+                    );
+                }
+            }
+        }
         let mut kept = None;
         match &self.target {
             Target::Sqlite { dir, template } => {
@@ -492,18 +712,23 @@ impl EngineServer {
             Target::Postgres {
                 admin, template, ..
             } => {
-                let _ = sqlx::query(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"
-                )))
-                .execute(admin)
-                .await;
+                if !gone {
+                    let _ = sqlx::query(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"
+                    )))
+                    .execute(admin)
+                    .await;
+                }
                 admin.close().await;
             }
             Target::MariaDb { admin, .. } => admin.close().await,
         }
+        if let Some(lock) = self.run_lock.lock().await.take() {
+            lock.release().await;
+        }
         let container = self.container.lock().ok().and_then(|mut c| c.take());
         if let Some(container) = container {
-            if keep {
+            if keep && !gone {
                 kept = Some(container.id().to_string());
                 // Dropping the handle would remove the container; keep it for inspection.
                 std::mem::forget(container);
@@ -513,6 +738,355 @@ impl EngineServer {
         }
         kept
     }
+}
+
+/// The name of run `run_id`'s lock on a server.
+fn run_lock_name(run_id: &str) -> String {
+    format!("kensho_run_{run_id}")
+}
+
+/// The PostgreSQL advisory lock key of run `run_id`: a 63-bit FNV-1a hash of its
+/// lock name (two runs with the same key would only make an ended one look alive).
+fn pg_lock_key(run_id: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in run_lock_name(run_id).bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash & 0x7fff_ffff_ffff_ffff) as i64
+}
+
+/// A run's mark on a server given by URL (or in its container): a session lock it
+/// holds on a connection of its own from before it creates its first database
+/// until it ends. The server releases it when that connection ends, however the
+/// run ends (`kill -9` included), so another run tells an ended run from a
+/// running one by whether its lock is held — on any host, without clocks. On
+/// PostgreSQL it is a session advisory lock (seen by every database of the server
+/// in `pg_locks`); on MariaDB a named lock (`GET_LOCK`, server-wide).
+enum RunLock {
+    Postgres(PgConnection),
+    MariaDb(MySqlConnection),
+}
+
+impl RunLock {
+    async fn take_pg(
+        engine: Engine,
+        base: &PgConnectOptions,
+        run_id: &str,
+        admin_url: &str,
+    ) -> Result<RunLock, DbError> {
+        let location = redact_url(admin_url);
+        let mut connection = PgConnection::connect_with(base).await.map_err(sql_err(
+            engine,
+            "connecting to hold the run's lock",
+            &location,
+        ))?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(pg_lock_key(run_id))
+            .fetch_one(&mut connection)
+            .await
+            .map_err(sql_err(engine, "taking the run's lock", &location))?;
+        if !taken {
+            return Err(another_run_holds(engine, run_id));
+        }
+        Ok(RunLock::Postgres(connection))
+    }
+
+    async fn take_mariadb(
+        engine: Engine,
+        base: &MySqlConnectOptions,
+        run_id: &str,
+        admin_url: &str,
+    ) -> Result<RunLock, DbError> {
+        let location = redact_url(admin_url);
+        let mut connection = MySqlConnection::connect_with(base).await.map_err(sql_err(
+            engine,
+            "connecting to hold the run's lock",
+            &location,
+        ))?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
+            .bind(run_lock_name(run_id))
+            .fetch_one(&mut connection)
+            .await
+            .map_err(sql_err(engine, "taking the run's lock", &location))?;
+        if taken != Some(1) {
+            return Err(another_run_holds(engine, run_id));
+        }
+        Ok(RunLock::MariaDb(connection))
+    }
+
+    async fn release(self) {
+        let _ = match self {
+            RunLock::Postgres(connection) => connection.close().await,
+            RunLock::MariaDb(connection) => connection.close().await,
+        };
+    }
+}
+
+fn another_run_holds(engine: Engine, run_id: &str) -> DbError {
+    DbError::Unavailable {
+        engine,
+        reason: format!(
+            "another run with the same id ({run_id}) holds its lock on the server; start again"
+        ),
+    }
+}
+
+/// An admin connection pool, by engine.
+#[derive(Clone, Copy)]
+enum Admin<'a> {
+    Pg(&'a PgPool),
+    MariaDb(&'a MySqlPool),
+}
+
+impl Admin<'_> {
+    /// The databases on the server named as Kensho names its own, by run.
+    async fn runs_databases(self) -> Result<Vec<(String, String)>, sqlx::Error> {
+        let pattern = "kensho\\_%";
+        let names: Vec<String> = match self {
+            Admin::Pg(pool) => {
+                sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE $1")
+                    .bind(pattern)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Admin::MariaDb(pool) => {
+                sqlx::query_scalar(
+                    "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE ?",
+                )
+                .bind(pattern)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut owned: Vec<(String, String)> = names
+            .into_iter()
+            .filter_map(|name| Some((run_of_database(&name)?.to_string(), name)))
+            .collect();
+        owned.sort();
+        Ok(owned)
+    }
+
+    /// Whether run `run_id`'s lock is held on the server (the run is running).
+    async fn run_is_running(self, run_id: &str) -> Result<bool, sqlx::Error> {
+        match self {
+            Admin::Pg(pool) => {
+                sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                     AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)",
+                )
+                .bind(pg_lock_key(run_id))
+                .fetch_one(pool)
+                .await
+            }
+            Admin::MariaDb(pool) => {
+                let holder: Option<i64> =
+                    sqlx::query_scalar("SELECT CAST(IS_USED_LOCK(?) AS SIGNED)")
+                        .bind(run_lock_name(run_id))
+                        .fetch_one(pool)
+                        .await?;
+                Ok(holder.is_some())
+            }
+        }
+    }
+
+    async fn drop_database(self, name: &str) -> Result<(), sqlx::Error> {
+        let name = checked_identifier(name);
+        match self {
+            Admin::Pg(pool) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(pool)
+                .await?;
+            }
+            Admin::MariaDb(pool) => {
+                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drops, on a server given by URL, the databases of runs that have ended (their
+/// lock is free); `own` is this run. Returns what it did as sentences.
+async fn sweep_ended_runs(admin: Admin<'_>, own: &str) -> Vec<String> {
+    let owned = match admin.runs_databases().await {
+        Ok(owned) => owned,
+        Err(e) => {
+            return vec![format!(
+                "could not list the databases of ended runs ({e}); they stay"
+            )];
+        }
+    };
+    let mut removed = Vec::new();
+    let mut said = Vec::new();
+    let mut checked: Option<(String, bool)> = None;
+    for (run, name) in owned {
+        if run == own {
+            continue;
+        }
+        let ended = match &checked {
+            Some((last, ended)) if *last == run => *ended,
+            _ => {
+                let ended = match admin.run_is_running(&run).await {
+                    Ok(running) => !running,
+                    Err(e) => {
+                        said.push(format!(
+                            "could not tell whether run {run} has ended ({e}); its databases stay"
+                        ));
+                        false
+                    }
+                };
+                checked = Some((run.clone(), ended));
+                ended
+            }
+        };
+        if !ended {
+            continue;
+        }
+        match admin.drop_database(&name).await {
+            Ok(()) => removed.push(name),
+            Err(e) => said.push(format!(
+                "could not drop database {name} left by an ended run: {e}"
+            )),
+        }
+    }
+    if !removed.is_empty() {
+        said.insert(
+            0,
+            format!(
+                "removed {} database{} left by ended runs: {}",
+                removed.len(),
+                if removed.len() == 1 { "" } else { "s" },
+                removed.join(", ")
+            ),
+        );
+    }
+    said
+}
+
+/// The run a database name belongs to, if Kensho named it: `kensho_tpl_<run>` (a
+/// PostgreSQL template) or `kensho_<run>_<n>` (a scenario's), `<run>` being
+/// `<pid>_<start>`.
+pub fn run_of_database(name: &str) -> Option<&str> {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let is_run = |run: &str| matches!(run.split_once('_'), Some((pid, start)) if digits(pid) && digits(start));
+    let rest = name.strip_prefix("kensho_")?;
+    if let Some(run) = rest.strip_prefix("tpl_") {
+        return is_run(run).then_some(run);
+    }
+    let (run, n) = rest.rsplit_once('_')?;
+    (is_run(run) && n.len() >= 5 && digits(n)).then_some(run)
+}
+
+/// How to remove what a run has on one engine from another thread, with
+/// connections of its own (when the runner is blocked and the process must end).
+pub enum CleanupPlan {
+    /// The run's SQLite folder.
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The run's databases on a server given by URL.
+    Databases {
+        /// The engine.
+        engine: Engine,
+        /// The admin URL (with credentials: never printed).
+        admin_url: String,
+        /// The run.
+        run_id: String,
+    },
+    /// The container the run started (its databases go with it).
+    Container {
+        /// The engine.
+        engine: Engine,
+        /// The container's id.
+        id: String,
+    },
+}
+
+impl CleanupPlan {
+    /// The engine the plan is for.
+    pub fn engine(&self) -> Engine {
+        match self {
+            CleanupPlan::Folder { .. } => Engine::Sqlite,
+            CleanupPlan::Databases { engine, .. } | CleanupPlan::Container { engine, .. } => {
+                *engine
+            }
+        }
+    }
+
+    /// Removes it; says what was removed.
+    pub async fn execute(&self) -> Result<String, DbError> {
+        match self {
+            CleanupPlan::Folder { dir } => match tokio::fs::remove_dir_all(dir).await {
+                Ok(()) => Ok(format!("removed {}", dir.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Ok(format!("{} was already gone", dir.display()))
+                }
+                Err(source) => Err(DbError::Io {
+                    engine: Engine::Sqlite,
+                    action: "removing",
+                    path: dir.display().to_string(),
+                    source,
+                }),
+            },
+            CleanupPlan::Container { engine, id } => {
+                container::remove(*engine, id).await?;
+                Ok(format!("removed container {}", &id[..id.len().min(12)]))
+            }
+            CleanupPlan::Databases {
+                engine,
+                admin_url,
+                run_id,
+            } => {
+                let engine = *engine;
+                let location = redact_url(admin_url);
+                let failed = sql_err(engine, "dropping this run's databases", &location);
+                let names: Vec<String> = match engine {
+                    Engine::Postgres => {
+                        let pool = PgPoolOptions::new()
+                            .max_connections(1)
+                            .connect(admin_url)
+                            .await
+                            .map_err(sql_err(engine, "connecting", &location))?;
+                        let admin = Admin::Pg(&pool);
+                        drop_run(admin, run_id).await.map_err(failed)?
+                    }
+                    Engine::MariaDb => {
+                        let pool = MySqlPoolOptions::new()
+                            .max_connections(1)
+                            .connect(admin_url)
+                            .await
+                            .map_err(sql_err(engine, "connecting", &location))?;
+                        let admin = Admin::MariaDb(&pool);
+                        drop_run(admin, run_id).await.map_err(failed)?
+                    }
+                    Engine::Sqlite => Vec::new(),
+                };
+                Ok(format!(
+                    "dropped {} database{} of this run on {location}",
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" }
+                ))
+            }
+        }
+    }
+}
+
+/// Drops every database of run `run_id`; returns their names.
+async fn drop_run(admin: Admin<'_>, run_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    let mut dropped = Vec::new();
+    for (run, name) in admin.runs_databases().await? {
+        if run == run_id {
+            admin.drop_database(&name).await?;
+            dropped.push(name);
+        }
+    }
+    Ok(dropped)
 }
 
 /// The URL of database `name` on the server of `admin_url`, credentials included.
@@ -533,5 +1107,174 @@ fn scenario_location(admin_url: &str, name: &str) -> String {
             redact_url(url.as_str())
         }
         Err(_) => format!("{} database {name}", redact_url(admin_url)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Port 1 on the loopback address: nothing listens there, so the connection is
+    /// refused.
+    const NOTHING_THERE: &str = "127.0.0.1:1";
+
+    #[tokio::test]
+    async fn a_refused_connection_fails_at_once_as_refused() {
+        let pg = PgConnectOptions::from_str(&format!("postgres://postgres:pw@{NOTHING_THERE}/x"))
+            .unwrap();
+        let (failure, _) = try_login(&pg).await.unwrap_err();
+        assert_eq!(failure, LoginFailure::Refused);
+        let my =
+            MySqlConnectOptions::from_str(&format!("mysql://root:pw@{NOTHING_THERE}")).unwrap();
+        let (failure, _) = try_login(&my).await.unwrap_err();
+        assert_eq!(failure, LoginFailure::Refused);
+    }
+
+    #[tokio::test]
+    async fn a_server_given_by_url_that_refuses_is_unavailable_with_the_cause_and_no_password() {
+        for (engine, url) in [
+            (
+                Engine::Postgres,
+                format!("postgres://postgres:s3cret@{NOTHING_THERE}/postgres?sslpassword=k3y"),
+            ),
+            (
+                Engine::MariaDb,
+                format!("mysql://root@{NOTHING_THERE}/mysql?password=s3cret"),
+            ),
+        ] {
+            let source = ProviderSource::Url(url);
+            let err = match EngineServer::start(engine, &source, "t", Migrator::DEFAULT).await {
+                Ok(_) => panic!("{engine}: a server at {NOTHING_THERE} was reached"),
+                Err(e) => e,
+            };
+            let DbError::Unavailable {
+                engine: named,
+                reason,
+            } = &err
+            else {
+                panic!("{engine}: {err}");
+            };
+            assert_eq!(*named, engine);
+            assert!(
+                reason.contains("connection refused")
+                    && reason.contains("check the URL's host and port"),
+                "{reason}"
+            );
+            assert!(
+                !reason.contains("s3cret") && !reason.contains("k3y"),
+                "{reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn authentication_failures_are_told_apart() {
+        let io = |kind| sqlx::Error::Io(std::io::Error::from(kind));
+        assert_eq!(
+            LoginFailure::of(&io(std::io::ErrorKind::ConnectionRefused)),
+            LoginFailure::Refused
+        );
+        assert_eq!(
+            LoginFailure::of(&io(std::io::ErrorKind::TimedOut)),
+            LoginFailure::NoAnswer
+        );
+        assert_eq!(
+            LoginFailure::of(&sqlx::Error::Protocol("x".into())),
+            LoginFailure::Other
+        );
+        // PostgreSQL's wrong password (28P01) and MariaDB's access denied (28000)
+        // are rejected logins; an unknown database (3D000) is something else.
+        for (code, failure) in [
+            ("28P01", LoginFailure::Authentication),
+            ("28000", LoginFailure::Authentication),
+            ("3D000", LoginFailure::Other),
+        ] {
+            let e = sqlx::Error::Database(Box::new(ServerSaid(code)));
+            assert_eq!(LoginFailure::of(&e), failure, "{code}");
+        }
+    }
+
+    /// A database error with a SQLSTATE code, as a server sends it at login.
+    #[derive(Debug)]
+    struct ServerSaid(&'static str);
+
+    impl std::fmt::Display for ServerSaid {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for ServerSaid {}
+
+    impl sqlx::error::DatabaseError for ServerSaid {
+        fn message(&self) -> &str {
+            "login refused"
+        }
+
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+}
+
+#[cfg(test)]
+mod cleanup_tests {
+    use super::*;
+
+    #[test]
+    fn only_names_kensho_gives_its_databases_belong_to_a_run() {
+        assert_eq!(
+            run_of_database("kensho_4218_159581_00002"),
+            Some("4218_159581")
+        );
+        assert_eq!(
+            run_of_database("kensho_tpl_4218_159581"),
+            Some("4218_159581")
+        );
+        assert_eq!(
+            run_of_database("kensho_4218_159581_123456"),
+            Some("4218_159581")
+        );
+        for other in [
+            "kensho",
+            "kensho_",
+            "kensho_app",
+            "kensho_tpl_x",
+            "kensho_t_00001",
+            "kensho_4218_00001",
+            "kensho_4218_159581_0001",
+            "kensho_4218_159581_0000a",
+            "kensho_tpl_4218_159581_00001",
+            "billing_4218_159581_00001",
+            "postgres",
+        ] {
+            assert_eq!(run_of_database(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn each_run_has_its_own_lock() {
+        assert_eq!(run_lock_name("4218_159581"), "kensho_run_4218_159581");
+        let key = pg_lock_key("4218_159581");
+        assert!(key >= 0);
+        assert_eq!(key, pg_lock_key("4218_159581"));
+        assert_ne!(key, pg_lock_key("4218_159582"));
+        assert_ne!(key, pg_lock_key("4219_159581"));
     }
 }

@@ -4,6 +4,14 @@
 //! `scenario`. Each scenario run carries its engine twice: in the name
 //! (`Name [postgres] [ledger.fast_path=on]`) and as a tag
 //! `@engine-postgres`, so that tools can filter the runs of one engine.
+//! Names and ids are unique within the run (see [`RunReport::case_names`]).
+//!
+//! Keywords are the ones the feature file has (`機能`, `シナリオ`,
+//! `Scenario Outline`, ...); each step names the step definition that matches
+//! it (`match.location`, absent when none does); the steps after a failure are
+//! there, `skipped`. An
+//! undefined or ambiguous step is `failed`, its `error_message` saying why,
+//! so that report tools count it as the run's exit code does.
 
 use serde::Serialize;
 
@@ -13,7 +21,7 @@ use super::{FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, ta
 struct Feature<'a> {
     uri: &'a str,
     id: String,
-    keyword: &'static str,
+    keyword: &'a str,
     name: &'a str,
     description: &'a str,
     line: usize,
@@ -30,7 +38,7 @@ struct Tag {
 #[derive(Serialize)]
 struct Element<'a> {
     id: String,
-    keyword: &'static str,
+    keyword: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
     name: String,
@@ -45,7 +53,9 @@ struct Step<'a> {
     keyword: String,
     name: &'a str,
     line: usize,
-    result: StepResult<'a>,
+    #[serde(rename = "match")]
+    matched: Match<'a>,
+    result: StepResult,
     #[serde(skip_serializing_if = "Option::is_none")]
     rows: Option<Vec<Row<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,12 +63,19 @@ struct Step<'a> {
 }
 
 #[derive(Serialize)]
-struct StepResult<'a> {
+struct Match<'a> {
+    /// The step definition, `path:line`; absent when none matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct StepResult {
     status: &'static str,
     /// Nanoseconds.
     duration: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error_message: Option<&'a str>,
+    error_message: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -79,35 +96,48 @@ struct DocString<'a> {
 /// and tag lines come from the report; a tag's line is taken as the line
 /// above its feature or scenario, where Gherkin tags usually stand.
 pub fn cucumber_json(run: &RunReport) -> String {
-    let features: Vec<Feature> = run.features.iter().map(feature).collect();
+    let run = &*run.as_written();
+    let names = run.case_names();
+    let features: Vec<Feature> = run
+        .features
+        .iter()
+        .zip(names)
+        .map(|(f, names)| feature(f, names))
+        .collect();
     serde_json::to_string_pretty(&features).expect("report structures always serialise")
 }
 
-fn feature(feature: &FeatureReport) -> Feature<'_> {
+fn feature(feature: &FeatureReport, names: Vec<String>) -> Feature<'_> {
     let line = feature.line.max(1);
     let id = slug(&feature.name);
     Feature {
         uri: &feature.path,
-        keyword: "Feature",
+        keyword: feature.keyword(),
         name: &feature.name,
         description: &feature.description,
         line,
         tags: tags(&feature.tags, line),
-        elements: feature.scenarios.iter().map(|s| element(&id, s)).collect(),
+        elements: feature
+            .scenarios
+            .iter()
+            .zip(names)
+            .map(|(s, name)| element(&id, s, name))
+            .collect(),
         id,
     }
 }
 
-fn element<'a>(feature_id: &str, scenario: &'a ScenarioReport) -> Element<'a> {
-    let name = scenario.display_name();
+fn element<'a>(feature_id: &str, scenario: &'a ScenarioReport, name: String) -> Element<'a> {
     let mut tags = tags(&scenario.tags, scenario.line);
-    tags.push(Tag {
-        name: format!("@engine-{}", scenario.engine),
-        line: scenario.line.saturating_sub(1).max(1),
-    });
+    if !scenario.engine.is_empty() {
+        tags.push(Tag {
+            name: format!("@engine-{}", scenario.engine),
+            line: scenario.line.saturating_sub(1).max(1),
+        });
+    }
     Element {
         id: format!("{feature_id};{}", slug(&name)),
-        keyword: "Scenario",
+        keyword: scenario.keyword(),
         kind: "scenario",
         description: "",
         line: scenario.line,
@@ -118,9 +148,10 @@ fn element<'a>(feature_id: &str, scenario: &'a ScenarioReport) -> Element<'a> {
 }
 
 fn step(step: &StepReport) -> Step<'_> {
-    let error_message = match &step.status {
-        StepStatus::Failed(message) => Some(message.as_str()),
-        _ => None,
+    let (status, error_message) = match step.status.problem() {
+        Some((problem, message)) => ("failed", Some(format!("{}{message}", problem.prefix()))),
+        None if step.status == StepStatus::Passed => ("passed", None),
+        None => ("skipped", None),
     };
     Step {
         // Gherkin keeps the space after a keyword: "Given ", and "前提" for
@@ -128,8 +159,11 @@ fn step(step: &StepReport) -> Step<'_> {
         keyword: keyword_with_space(&step.keyword),
         name: &step.text,
         line: step.line,
+        matched: Match {
+            location: step.location.as_deref(),
+        },
         result: StepResult {
-            status: step.status.as_str(),
+            status,
             duration: step.duration_ms.saturating_mul(1_000_000),
             error_message,
         },
@@ -193,7 +227,6 @@ mod tests {
         let first = &features[0];
         assert_eq!(first["uri"], "features/ledger/net_income.feature");
         assert_eq!(first["id"], "連結財務諸表");
-        assert_eq!(first["keyword"], "Feature");
         assert_eq!(first["name"], "連結財務諸表");
         assert_eq!(first["description"], "当期純利益は1計算書に1行だけ。");
         assert_eq!(first["line"], 2);
@@ -207,7 +240,6 @@ mod tests {
         let json = parsed();
         let scenario = &json[0]["elements"][2];
         assert_eq!(scenario["type"], "scenario");
-        assert_eq!(scenario["keyword"], "Scenario");
         assert_eq!(
             scenario["name"],
             "当期純利益の再計算 [postgres] [ledger.fast_path=on]"
@@ -235,6 +267,7 @@ mod tests {
             steps[0]["result"],
             json!({"status": "passed", "duration": 12_000_000})
         );
+        assert_eq!(steps[0]["match"], json!({"location": "steps/5.rs:50"}));
         assert_eq!(
             steps[0]["rows"],
             json!([{"cells": ["勘定科目", "金額"]}, {"cells": ["当期純利益", "1,200,000"]}])
@@ -242,16 +275,83 @@ mod tests {
         assert_eq!(steps[2]["result"]["status"], "failed");
         assert_eq!(steps[2]["result"]["duration"], 3_000_000);
         assert_eq!(steps[2]["result"]["error_message"], sample::DIFF);
+        assert_eq!(steps[2]["match"], json!({"location": "steps/10.rs:100"}));
+        // The step after the failure is there, skipped.
+        assert_eq!(steps[3]["name"], "金額はフラグに依らず同じである");
+        assert_eq!(steps[3]["keyword"], "かつ");
         assert_eq!(
             steps[3]["result"],
             json!({"status": "skipped", "duration": 0})
         );
+        assert_eq!(steps[3]["match"], json!({}));
 
         let invoices = &json[1]["elements"][0]["steps"];
         assert_eq!(invoices[0]["keyword"], "Given ");
         assert_eq!(invoices[0]["doc_string"]["value"], "A,100\nB,200");
         assert!(invoices[0].get("rows").is_none());
-        assert_eq!(invoices[1]["result"]["status"], "undefined");
+    }
+
+    #[test]
+    fn cucumber_json_keeps_keywords_as_written() {
+        let json = parsed();
+        assert_eq!(json[0]["keyword"], "機能");
+        assert_eq!(json[0]["elements"][0]["keyword"], "シナリオ");
+        assert_eq!(json[1]["keyword"], "Feature");
+        assert_eq!(json[1]["elements"][0]["keyword"], "Scenario");
+        assert_eq!(json[1]["elements"][1]["keyword"], "Scenario Outline");
+        assert_eq!(json[1]["elements"][1]["type"], "scenario");
+        // Unknown keywords fall back to the English ones.
+        let mut run = sample::run();
+        run.features[0].keyword.clear();
+        run.features[0].scenarios[0].keyword = " ".into();
+        let json: Value = serde_json::from_str(&cucumber_json(&run)).unwrap();
+        assert_eq!(json[0]["keyword"], "Feature");
+        assert_eq!(json[0]["elements"][0]["keyword"], "Scenario");
+    }
+
+    #[test]
+    fn cucumber_json_undefined_and_ambiguous_steps_fail() {
+        let json = parsed();
+        let undefined = &json[1]["elements"][0]["steps"][1];
+        assert_eq!(undefined["result"]["status"], "failed");
+        assert_eq!(
+            undefined["result"]["error_message"],
+            format!("undefined step: {}", crate::report::UNDEFINED_MESSAGE)
+        );
+        assert_eq!(undefined["match"], json!({}));
+
+        let mut run = sample::run();
+        run.features[1].scenarios[0].steps[1].status =
+            StepStatus::Ambiguous("it matches ^a$ and ^.*$".into());
+        let json: Value = serde_json::from_str(&cucumber_json(&run)).unwrap();
+        assert_eq!(
+            json[1]["elements"][0]["steps"][1]["result"],
+            json!({"status": "failed", "duration": 0, "error_message": "ambiguous step: it matches ^a$ and ^.*$"})
+        );
+        // Only passed, failed and skipped appear: nothing a tool could count
+        // as neither passed nor failed.
+        let text = cucumber_json(&run);
+        assert!(!text.contains("\"undefined\""));
+        assert!(!text.contains("\"ambiguous\""));
+    }
+
+    #[test]
+    fn cucumber_json_names_and_ids_are_unique() {
+        let mut run = sample::run();
+        let mut again = run.features[1].scenarios[0].clone();
+        again.line = 30;
+        run.features[1].scenarios.push(again);
+        let json: Value = serde_json::from_str(&cucumber_json(&run)).unwrap();
+        let elements = &json[1]["elements"];
+        assert_eq!(
+            elements[0]["name"],
+            "再実行 [sqlite] (features/invoices/rerun.feature:7)"
+        );
+        assert_eq!(
+            elements[2]["name"],
+            "再実行 [sqlite] (features/invoices/rerun.feature:30)"
+        );
+        assert_ne!(elements[0]["id"], elements[2]["id"]);
     }
 
     #[test]

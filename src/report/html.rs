@@ -11,7 +11,8 @@
 //! `passed`, `failed`, `skipped`, `undefined`) with `data-engine`,
 //! `data-variant` and `data-status`; `li.step.<status>`; `pre.failure`;
 //! `table.result` rows `tr.row.<same|missing|unexpected|changed>` with changed
-//! cells `td.changed-cell`; `table.matrix td.cell.<status>`.
+//! cells `td.changed-cell`; `table.matrix td.cell.<status>`; on the stand-in
+//! page of a run that has not finished, `div.stale#stale`.
 
 use std::fmt::Write;
 
@@ -69,6 +70,9 @@ li.step.passed { border-left-color: var(--pass); }
 li.step.failed { border-left-color: var(--fail); background: var(--fail-bg); }
 li.step.skipped { border-left-color: var(--skip); color: var(--muted); }
 li.step.undefined { border-left-color: var(--undef); background: var(--undef-bg); }
+li.step.ambiguous { border-left-color: var(--fail); background: var(--fail-bg); }
+div.stale { margin: 1rem 0; padding: .75rem 1rem; border: 3px solid var(--fail);
+  background: var(--fail-bg); color: var(--fail); font-weight: bold; }
 li.step .keyword { font-weight: bold; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .3rem 0; padding: .5rem;
   background: #f6f8fa; border-radius: .3rem; }
@@ -87,6 +91,7 @@ ul.notes { margin: .25rem 0; }
 /// The run as one self-contained HTML5 page, every piece of report text
 /// escaped.
 pub fn html(run: &RunReport) -> String {
+    let run = &*run.as_written();
     let mut out = String::new();
     let counts = run.counts();
     let verdict = if run.all_passed() {
@@ -113,6 +118,13 @@ pub fn html(run: &RunReport) -> String {
         verdict = verdict.as_str(),
         label = status_label(verdict),
     );
+    if let Some(reason) = &run.pending {
+        let _ = writeln!(
+            out,
+            "<div class=\"stale\" id=\"stale\" role=\"alert\">古い報告・未完了 {}</div>",
+            esc(reason)
+        );
+    }
     write_summary(&mut out, run);
     out.push_str("<main>\n");
     for (f, feature) in run.features.iter().enumerate() {
@@ -349,7 +361,7 @@ fn write_step(out: &mut String, step: &StepReport) {
     if let Some(docstring) = &step.docstring {
         let _ = writeln!(out, "<pre class=\"docstring\">{}</pre>", esc(docstring));
     }
-    if let StepStatus::Failed(message) = &step.status {
+    if let Some((_, message)) = step.status.problem() {
         out.push_str("<pre class=\"failure\">");
         write_failure_lines(out, message);
         out.push_str("</pre>\n");
@@ -545,6 +557,42 @@ mod tests {
         ));
         assert_eq!(page.matches("class=\"row same\"").count(), 3);
         assert_eq!(page.matches("class=\"changed-cell\"").count(), 1);
+    }
+
+    #[test]
+    fn html_shows_why_undefined_and_ambiguous_steps_fail() {
+        let page = page();
+        assert!(page.contains(&format!(
+            "<li class=\"step undefined\"><span class=\"keyword\">When</span> <span class=\"text\">the batch runs twice</span> <span class=\"step-meta\">行 12 · 0.000 s · undefined</span>\n<pre class=\"failure\">{}</pre>",
+            esc(crate::report::UNDEFINED_MESSAGE)
+        )));
+        let mut run = sample::run();
+        run.features[1].scenarios[0].steps[1].status =
+            StepStatus::Ambiguous("it matches ^a$ and ^.*$".into());
+        let page = html(&run);
+        assert!(page.contains(
+            "<li class=\"step ambiguous\"><span class=\"keyword\">When</span> <span class=\"text\">the batch runs twice</span> <span class=\"step-meta\">行 12 · 0.000 s · ambiguous</span>\n<pre class=\"failure\">it matches ^a$ and ^.*$</pre>"
+        ));
+        assert!(page.contains("<article class=\"scenario failed\" id=\"s-1-0\""));
+        assert!(!page.contains("id=\"stale\""));
+    }
+
+    #[test]
+    fn html_of_a_stand_in_has_a_banner_and_never_says_passed() {
+        let run = RunReport {
+            title: "Kensho run 7".into(),
+            pending: Some("STALE: these are not test results <yet>.".into()),
+            ..RunReport::default()
+        };
+        let page = html(&run);
+        assert!(page.contains(
+            "<div class=\"stale\" id=\"stale\" role=\"alert\">古い報告・未完了 STALE: these are not test results &lt;yet&gt;.</div>"
+        ));
+        assert!(page.contains("<span class=\"verdict failed\">"));
+        well_formed(&page, true).expect("well-formed HTML");
+        // An empty run is no green either.
+        let empty = html(&RunReport::default());
+        assert!(empty.contains("<span class=\"verdict failed\">"));
     }
 
     #[test]

@@ -3,20 +3,32 @@
 //! One `<testsuite>` per feature, one `<testcase>` per scenario run. The test
 //! case name carries the engine and the variant (`Name [postgres]
 //! [ledger.fast_path=on]`) so that the runs of one scenario on several
-//! engines stay apart in the CI's test list.
+//! engines stay apart in the CI's test list, and the file and line when two
+//! scenarios of one feature share a name (see [`RunReport::case_names`]).
+//!
+//! The counts agree with the run's exit code: a scenario with a failed, an
+//! undefined or an ambiguous step, or a feature file that could not be
+//! parsed, is a `<failure>`; only a scenario that did not run all its steps
+//! without failing one is `<skipped>`.
 
 use std::fmt::Write;
 
 use super::escape::{xml_attr, xml_text};
-use super::{FeatureReport, RunReport, ScenarioReport, ScenarioStatus, StepStatus, seconds};
+use super::{
+    FeatureReport, Problem, RunReport, ScenarioReport, ScenarioStatus, StepStatus, seconds,
+};
 
 /// The run as JUnit XML.
 ///
-/// A failed scenario has a `<failure type="assertion">` naming the failed
-/// step; a scenario that is skipped or has an undefined step has a
-/// `<skipped>` saying which step; notes go to `<system-out>`.
+/// A scenario that fails the run has a `<failure>` naming its first failed
+/// step, of type `assertion` (a failed step), `undefined` (no definition
+/// matched) or `ambiguous` (several did); a scenario that did not run all
+/// its steps without a failure has a `<skipped>` saying which step; notes go
+/// to `<system-out>`.
 pub fn junit_xml(run: &RunReport) -> String {
+    let run = &*run.as_written();
     let counts = run.counts();
+    let names = run.case_names();
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -24,27 +36,27 @@ pub fn junit_xml(run: &RunReport) -> String {
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
         xml_attr(&run.title),
         counts.total(),
-        counts.failed,
-        counts.skipped + counts.undefined,
+        counts.failures(),
+        counts.skipped,
         seconds(run.duration_ms),
         xml_attr(&run.started_at_utc),
     );
-    for feature in &run.features {
-        write_suite(&mut out, run, feature);
+    for (feature, names) in run.features.iter().zip(&names) {
+        write_suite(&mut out, run, feature, names);
     }
     out.push_str("</testsuites>\n");
     out
 }
 
-fn write_suite(out: &mut String, run: &RunReport, feature: &FeatureReport) {
+fn write_suite(out: &mut String, run: &RunReport, feature: &FeatureReport, names: &[String]) {
     let counts = feature.counts();
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\" file=\"{}\">",
         xml_attr(&feature.name),
         counts.total(),
-        counts.failed,
-        counts.skipped + counts.undefined,
+        counts.failures(),
+        counts.skipped,
         seconds(feature.duration_ms()),
         xml_attr(&run.started_at_utc),
         xml_attr(&feature.path),
@@ -54,54 +66,62 @@ fn write_suite(out: &mut String, run: &RunReport, feature: &FeatureReport) {
         "    <properties>\n      <property name=\"path\" value=\"{}\"/>\n    </properties>",
         xml_attr(&feature.path)
     );
-    for scenario in &feature.scenarios {
-        write_case(out, feature, scenario);
+    for (scenario, name) in feature.scenarios.iter().zip(names) {
+        write_case(out, feature, scenario, name);
     }
     out.push_str("  </testsuite>\n");
 }
 
-fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioReport) {
+fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioReport, name: &str) {
     let _ = writeln!(
         out,
         "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\" file=\"{}\" line=\"{}\">",
         xml_attr(&feature.name),
-        xml_attr(&scenario.display_name()),
+        xml_attr(name),
         seconds(scenario.duration_ms),
         xml_attr(&feature.path),
         scenario.line,
     );
-    out.push_str("      <properties>\n");
-    let _ = writeln!(
-        out,
-        "        <property name=\"engine\" value=\"{}\"/>",
-        xml_attr(&scenario.engine)
-    );
-    if let Some(variant) = &scenario.variant {
+    if !scenario.engine.is_empty() {
+        out.push_str("      <properties>\n");
         let _ = writeln!(
             out,
-            "        <property name=\"variant\" value=\"{}\"/>",
-            xml_attr(variant)
+            "        <property name=\"engine\" value=\"{}\"/>",
+            xml_attr(&scenario.engine)
         );
+        if let Some(variant) = &scenario.variant {
+            let _ = writeln!(
+                out,
+                "        <property name=\"variant\" value=\"{}\"/>",
+                xml_attr(variant)
+            );
+        }
+        out.push_str("      </properties>\n");
     }
-    out.push_str("      </properties>\n");
 
     match scenario.status() {
         ScenarioStatus::Passed => {}
-        ScenarioStatus::Failed => {
-            if let Some((step, message)) = scenario.failed_step() {
+        ScenarioStatus::Failed | ScenarioStatus::Undefined => {
+            if let Some((step, kind, message)) = scenario.problem() {
                 let step_line =
                     format!("{} {} (line {})", step.keyword.trim(), step.text, step.line);
                 let first = message.lines().next().unwrap_or("");
+                let prefix = kind.prefix();
+                let kind = match kind {
+                    Problem::Failed => "assertion",
+                    Problem::Undefined => "undefined",
+                    Problem::Ambiguous => "ambiguous",
+                };
                 let _ = writeln!(
                     out,
-                    "      <failure message=\"{}\" type=\"assertion\">{}\n{}</failure>",
-                    xml_attr(&format!("{}: {first}", step_line)),
-                    xml_text(&step_line),
+                    "      <failure message=\"{}\" type=\"{kind}\">{}\n{}</failure>",
+                    xml_attr(&format!("{prefix}{step_line}: {first}")),
+                    xml_text(&format!("{prefix}{step_line}")),
                     xml_text(message),
                 );
             }
         }
-        ScenarioStatus::Skipped | ScenarioStatus::Undefined => {
+        ScenarioStatus::Skipped => {
             let _ = writeln!(
                 out,
                 "      <skipped message=\"{}\"/>",
@@ -120,28 +140,27 @@ fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioRepo
     out.push_str("    </testcase>\n");
 }
 
-/// Why a scenario did not pass without failing: its first undefined step, or
-/// else its first skipped step.
+/// Why a scenario did not pass without failing: its first skipped step.
 fn skip_reason(scenario: &ScenarioReport) -> String {
-    let find = |wanted: &StepStatus| {
-        scenario
-            .steps
-            .iter()
-            .find(|s| &s.status == wanted)
-            .map(|s| format!("{} {} (line {})", s.keyword.trim(), s.text, s.line))
-    };
-    if let Some(step) = find(&StepStatus::Undefined) {
-        format!("undefined step: {step}")
-    } else if let Some(step) = find(&StepStatus::Skipped) {
-        format!("skipped step: {step}")
-    } else {
-        "scenario has no steps".to_string()
+    match scenario
+        .steps
+        .iter()
+        .find(|s| s.status == StepStatus::Skipped)
+    {
+        Some(s) => format!(
+            "skipped step: {} {} (line {})",
+            s.keyword.trim(),
+            s.text,
+            s.line
+        ),
+        None => "scenario has no steps".to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::{sample, well_formed};
+    use super::super::{StepReport, StepStatus};
     use super::*;
 
     #[test]
@@ -150,17 +169,18 @@ mod tests {
         let elements = well_formed(&xml, false).expect("well-formed XML");
         assert_eq!(elements.iter().filter(|e| *e == "testsuite").count(), 2);
         assert_eq!(elements.iter().filter(|e| *e == "testcase").count(), 5);
-        assert_eq!(elements.iter().filter(|e| *e == "failure").count(), 1);
-        assert_eq!(elements.iter().filter(|e| *e == "skipped").count(), 1);
+        // The failed scenario and the undefined one: both fail the run.
+        assert_eq!(elements.iter().filter(|e| *e == "failure").count(), 2);
+        assert_eq!(elements.iter().filter(|e| *e == "skipped").count(), 0);
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
         assert!(xml.contains(
-            "<testsuites name=\"Kensho シナリオ\" tests=\"5\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"61.005\" timestamp=\"2025-04-01T09:30:00Z\">"
+            "<testsuites name=\"Kensho シナリオ\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"0\" time=\"61.005\" timestamp=\"2025-04-01T09:30:00Z\">"
         ));
         assert!(xml.contains(
             "<testsuite name=\"連結財務諸表\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"1.944\""
         ));
         assert!(xml.contains(
-            "<testsuite name=\"請求バッチ\" tests=\"2\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"0.011\""
+            "<testsuite name=\"請求バッチ\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\" time=\"0.011\""
         ));
     }
 
@@ -181,10 +201,107 @@ mod tests {
         assert!(xml.contains(
             "<failure message=\"ならば 当期純利益の行は1行だけである (line 10): the table differs (person | amount):\" type=\"assertion\">ならば 当期純利益の行は1行だけである (line 10)\nthe table differs (person | amount):\n  - missing:    | C | 80,000 |\n  + unexpected: | C | 100,000 |</failure>"
         ));
-        assert!(xml.contains(
-            "<skipped message=\"undefined step: When the batch runs twice (line 12)\"/>"
-        ));
         assert!(xml.contains("<system-out>statements saved: 6</system-out>"));
+    }
+
+    #[test]
+    fn junit_undefined_and_ambiguous_steps_are_failures() {
+        let xml = junit_xml(&sample::run());
+        assert!(xml.contains(
+            "<failure message=\"undefined step: When the batch runs twice (line 12): no step definition matches this step&apos;s text: write one, or fix the text (`cargo run -- --dry-run` lists the closest known steps)\" type=\"undefined\">undefined step: When the batch runs twice (line 12)\nno step definition matches"
+        ));
+        let mut run = sample::run();
+        run.features[1].scenarios[0].steps[1].status =
+            StepStatus::Ambiguous("it matches ^a$ (steps/a.rs:1) and ^.*$ (steps/b.rs:2)".into());
+        let xml = junit_xml(&run);
+        assert!(xml.contains(
+            "<failure message=\"ambiguous step: When the batch runs twice (line 12): it matches ^a$ (steps/a.rs:1) and ^.*$ (steps/b.rs:2)\" type=\"ambiguous\">"
+        ));
+        assert!(xml.contains("tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"0\""));
+    }
+
+    #[test]
+    fn junit_skips_only_what_did_not_run_without_failing() {
+        let mut run = sample::run();
+        let steps = &mut run.features[1].scenarios[0].steps;
+        steps[1].status = StepStatus::Skipped;
+        let xml = junit_xml(&run);
+        assert!(
+            xml.contains(
+                "<skipped message=\"skipped step: When the batch runs twice (line 12)\"/>"
+            )
+        );
+        assert!(xml.contains("tests=\"5\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+    }
+
+    #[test]
+    fn junit_case_names_are_unique_with_file_and_line_when_names_repeat() {
+        let mut run = sample::run();
+        // A second scenario named like the first of 請求バッチ, in the same
+        // feature (another line) and in another file of a feature of the
+        // same name.
+        let mut again = run.features[1].scenarios[0].clone();
+        again.line = 30;
+        run.features[1].scenarios.push(again.clone());
+        let mut other_file = run.features[1].clone();
+        other_file.path = "features/invoices/rerun_ja.feature".into();
+        other_file.scenarios = vec![again];
+        run.features.push(other_file);
+        let xml = junit_xml(&run);
+        for name in [
+            "再実行 [sqlite] (features/invoices/rerun.feature:7)",
+            "再実行 [sqlite] (features/invoices/rerun.feature:30)",
+            "再実行 [sqlite] (features/invoices/rerun_ja.feature:30)",
+        ] {
+            assert_eq!(
+                xml.matches(&format!("name=\"{name}\"")).count(),
+                1,
+                "{name} in\n{xml}"
+            );
+        }
+        // Names that do not repeat stay as they were.
+        assert!(xml.contains("name=\"当期純利益の再計算 [postgres] [ledger.fast_path=on]\""));
+        let mut names: Vec<&str> = xml
+            .split("<testcase ")
+            .skip(1)
+            .map(|case| {
+                let from = case.find(" name=\"").unwrap() + 7;
+                &case[from..from + case[from..].find('"').unwrap()]
+            })
+            .collect();
+        let all = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all);
+    }
+
+    #[test]
+    fn junit_case_of_an_unparsable_file_has_no_engine() {
+        let run = RunReport {
+            features: vec![FeatureReport {
+                name: "features/x.feature".into(),
+                path: "features/x.feature".into(),
+                scenarios: vec![ScenarioReport {
+                    name: "The feature file parses".into(),
+                    line: 3,
+                    steps: vec![StepReport {
+                        keyword: "Parse".into(),
+                        text: "the feature file".into(),
+                        line: 3,
+                        status: StepStatus::Failed("features/x.feature:3: does not parse".into()),
+                        ..StepReport::default()
+                    }],
+                    ..ScenarioReport::default()
+                }],
+                ..FeatureReport::default()
+            }],
+            ..RunReport::default()
+        };
+        let xml = junit_xml(&run);
+        assert!(xml.contains(
+            "<testcase classname=\"features/x.feature\" name=\"The feature file parses\" time=\"0.000\" file=\"features/x.feature\" line=\"3\">\n      <failure message=\"Parse the feature file (line 3): features/x.feature:3: does not parse\" type=\"assertion\">"
+        ), "{xml}");
+        assert!(!xml.contains("<property name=\"engine\""));
     }
 
     #[test]

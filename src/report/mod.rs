@@ -11,20 +11,26 @@
 //! - [`cucumber_json`]: the standard Cucumber JSON format for report tools;
 //! - [`html`]: one self-contained HTML page for reviewers and accountants.
 //!
-//! [`write_all`] writes the three into a directory.
+//! [`write_all`] writes the three into a folder as one set: the set is written
+//! to a new folder beside it and swapped in whole (see [`folder`]), so a reader
+//! never sees half of a set or files of two runs. [`begin_run`] marks the
+//! previous set as stale when a run starts: it moves it aside and puts in its
+//! place a set that says the run has not finished (a failing test case, a
+//! banner, a `STALE` file), which the run's own set replaces at its end.
 
 mod cucumber;
 mod escape;
+pub mod folder;
 mod html;
 mod junit;
 #[cfg(test)]
 mod testing;
 
-use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 pub use cucumber::cucumber_json;
+pub use folder::{ReportError, ReportPaths, begin_run, write_all};
 pub use html::html;
 pub use junit::junit_xml;
 
@@ -37,12 +43,23 @@ pub struct RunReport {
     pub started_at_utc: String,
     /// Wall-clock time of the whole run.
     pub duration_ms: u64,
+    /// Every feature run, in the order its first scenario started.
     pub features: Vec<FeatureReport>,
+    /// Set on the stand-in set a run writes when it starts (see
+    /// [`begin_run`]): why these files are not results. The HTML page shows
+    /// it as a banner and the folder gets a `STALE` file with it.
+    pub pending: Option<String>,
+    /// The run was stopped by SIGINT or SIGTERM: it holds the scenarios that
+    /// finished before it stopped; the others did not run (they are not in it).
+    pub interrupted: bool,
 }
 
 /// One feature file (機能) and the scenarios run from it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FeatureReport {
+    /// Gherkin keyword as written, e.g. `Feature`, `機能`; empty means `Feature`.
+    pub keyword: String,
+    /// The feature's name.
     pub name: String,
     /// Path of the feature file, relative to the project (e.g.
     /// `features/ledger/net_income.feature`).
@@ -53,23 +70,32 @@ pub struct FeatureReport {
     pub line: usize,
     /// Tags as written, with or without the leading `@`.
     pub tags: Vec<String>,
+    /// Every scenario run from this file, on every engine.
     pub scenarios: Vec<ScenarioReport>,
 }
 
 /// One scenario (シナリオ) as run on one engine, in one flag variant.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScenarioReport {
+    /// Gherkin keyword as written, e.g. `Scenario`, `Scenario Outline`,
+    /// `シナリオ`, `シナリオアウトライン`; empty means `Scenario`.
+    pub keyword: String,
+    /// The scenario's name (an outline's with its example's values).
     pub name: String,
-    /// Database engine: `sqlite`, `postgres` or `mariadb`.
+    /// Database engine: `sqlite`, `postgres` or `mariadb`; empty for what
+    /// ran on no engine (a feature file that could not be parsed).
     pub engine: String,
     /// State of the runtime flags this run was made with, e.g.
     /// `ledger.fast_path=on`; `None` when the scenario has one variant.
     pub variant: Option<String>,
-    /// Line of the scenario in its feature file.
+    /// Line of the scenario in its feature file (an outline's example: the
+    /// line of its row).
     pub line: usize,
     /// Tags as written, with or without the leading `@`.
     pub tags: Vec<String>,
+    /// Every step of the scenario (background steps first), run or not.
     pub steps: Vec<StepReport>,
+    /// Wall-clock time of the scenario.
     pub duration_ms: u64,
     /// Free lines the scenario reported, e.g. latency statistics or the
     /// warnings a batch re-run left.
@@ -83,18 +109,27 @@ pub struct ScenarioReport {
 pub struct StepReport {
     /// Gherkin keyword as written, e.g. `Given`, `前提`, `かつ`.
     pub keyword: String,
+    /// The step's text after its keyword.
     pub text: String,
+    /// Line of the step in its feature file.
     pub line: usize,
     /// Data table of the step; the first row is the header.
     pub table: Option<Vec<Vec<String>>>,
+    /// Doc string of the step, if it has one.
     pub docstring: Option<String>,
+    /// How the step ended.
     pub status: StepStatus,
+    /// Wall-clock time of the step.
     pub duration_ms: u64,
+    /// The step definition that matched, `path:line` (e.g.
+    /// `src/steps/tables.rs:120`); `None` when none matched or it is unknown.
+    pub location: Option<String>,
 }
 
 /// Outcome of one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum StepStatus {
+    /// The step ran and passed.
     Passed,
     /// The step failed; the message may span several lines (a table diff).
     Failed(String),
@@ -103,19 +138,64 @@ pub enum StepStatus {
     Skipped,
     /// No step definition matched the text.
     Undefined,
+    /// Several step definitions matched the text; the message names them.
+    Ambiguous(String),
 }
 
 impl StepStatus {
-    /// The status word used by Cucumber JSON and the HTML classes.
+    /// The status word used by the HTML classes.
     pub fn as_str(&self) -> &'static str {
         match self {
             StepStatus::Passed => "passed",
             StepStatus::Failed(_) => "failed",
             StepStatus::Skipped => "skipped",
             StepStatus::Undefined => "undefined",
+            StepStatus::Ambiguous(_) => "ambiguous",
+        }
+    }
+
+    /// Why this step fails its scenario, for a step that does: the kind of
+    /// problem and its message.
+    pub fn problem(&self) -> Option<(Problem, &str)> {
+        match self {
+            StepStatus::Failed(message) => Some((Problem::Failed, message)),
+            StepStatus::Undefined => Some((Problem::Undefined, UNDEFINED_MESSAGE)),
+            StepStatus::Ambiguous(message) => Some((Problem::Ambiguous, message)),
+            StepStatus::Passed | StepStatus::Skipped => None,
         }
     }
 }
+
+/// What makes a step fail its scenario (and the run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The step ran and failed (or a hook failed, or the file did not parse).
+    Failed,
+    /// No step definition matched the text.
+    Undefined,
+    /// Several step definitions matched the text.
+    Ambiguous,
+}
+
+impl Problem {
+    /// How the reports introduce the problem: nothing for a failed step (its
+    /// message says it), `undefined step: ` and `ambiguous step: ` for the others.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Problem::Failed => "",
+            Problem::Undefined => "undefined step: ",
+            Problem::Ambiguous => "ambiguous step: ",
+        }
+    }
+}
+
+/// What the reports of an interrupted run say.
+pub const INTERRUPTED_MESSAGE: &str = "the run was interrupted (SIGINT or SIGTERM): the \
+     scenarios that had not finished are not in this report, and the run failed";
+
+/// What the reports say about a step no definition matches.
+pub const UNDEFINED_MESSAGE: &str = "no step definition matches this step's text: write one, or \
+     fix the text (`cargo run -- --dry-run` lists the closest known steps)";
 
 /// A table of amounts a scenario produced, each row marked against what the
 /// scenario expected.
@@ -153,12 +233,16 @@ impl RowMark {
     }
 }
 
-/// Outcome of a whole scenario.
+/// Outcome of a whole scenario, from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ScenarioStatus {
+    /// Every step ran and passed.
     Passed,
+    /// Some step did not run, none failed (or the scenario has no steps).
     Skipped,
+    /// A step had no definition; the run fails.
     Undefined,
+    /// A step failed or matched several definitions; the run fails.
     Failed,
 }
 
@@ -175,9 +259,10 @@ impl ScenarioStatus {
 }
 
 impl ScenarioReport {
-    /// Failed if any step failed; otherwise undefined if any step had no
-    /// definition; otherwise skipped if any step did not run; otherwise
-    /// passed. A scenario without steps proved nothing and counts as skipped.
+    /// Failed if any step failed or was ambiguous; otherwise undefined if any
+    /// step had no definition; otherwise skipped if any step did not run;
+    /// otherwise passed. A scenario without steps proved nothing and counts as
+    /// skipped.
     pub fn status(&self) -> ScenarioStatus {
         if self.steps.is_empty() {
             return ScenarioStatus::Skipped;
@@ -186,7 +271,7 @@ impl ScenarioReport {
         for step in &self.steps {
             let this = match step.status {
                 StepStatus::Passed => ScenarioStatus::Passed,
-                StepStatus::Failed(_) => return ScenarioStatus::Failed,
+                StepStatus::Failed(_) | StepStatus::Ambiguous(_) => return ScenarioStatus::Failed,
                 StepStatus::Skipped => ScenarioStatus::Skipped,
                 StepStatus::Undefined => ScenarioStatus::Undefined,
             };
@@ -195,11 +280,13 @@ impl ScenarioReport {
         status
     }
 
-    /// The first failed step, if any.
-    pub fn failed_step(&self) -> Option<(&StepReport, &str)> {
-        self.steps.iter().find_map(|step| match &step.status {
-            StepStatus::Failed(message) => Some((step, message.as_str())),
-            _ => None,
+    /// The first step that fails the scenario (failed, undefined or
+    /// ambiguous), with the kind of problem and its message.
+    pub fn problem(&self) -> Option<(&StepReport, Problem, &str)> {
+        self.steps.iter().find_map(|step| {
+            step.status
+                .problem()
+                .map(|(kind, message)| (step, kind, message))
         })
     }
 
@@ -207,24 +294,40 @@ impl ScenarioReport {
     /// engine and the variant, e.g. `Net income once [postgres]
     /// [ledger.fast_path=on]`.
     pub fn display_name(&self) -> String {
-        let mut name = format!("{} [{}]", self.name, self.engine);
+        let mut name = self.name.clone();
+        if !self.engine.is_empty() {
+            name.push_str(&format!(" [{}]", self.engine));
+        }
         if let Some(variant) = &self.variant {
             name.push_str(&format!(" [{variant}]"));
         }
         name
+    }
+
+    /// The scenario keyword as written, `Scenario` when unknown.
+    pub fn keyword(&self) -> &str {
+        match self.keyword.trim() {
+            "" => "Scenario",
+            keyword => keyword,
+        }
     }
 }
 
 /// How many scenarios ended in each status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatusCounts {
+    /// Scenarios that passed.
     pub passed: usize,
+    /// Scenarios with a failed or ambiguous step.
     pub failed: usize,
+    /// Scenarios with a step that did not run, none failed.
     pub skipped: usize,
+    /// Scenarios with a step no definition matched.
     pub undefined: usize,
 }
 
 impl StatusCounts {
+    /// Counts one scenario of `status`.
     pub fn add(&mut self, status: ScenarioStatus) {
         match status {
             ScenarioStatus::Passed => self.passed += 1,
@@ -234,8 +337,15 @@ impl StatusCounts {
         }
     }
 
+    /// All scenarios counted.
     pub fn total(&self) -> usize {
         self.passed + self.failed + self.skipped + self.undefined
+    }
+
+    /// Scenarios that fail the run: failed and undefined ones. (A skipped
+    /// scenario did not run all its steps and does not pass either.)
+    pub fn failures(&self) -> usize {
+        self.failed + self.undefined
     }
 
     fn of<'a>(scenarios: impl IntoIterator<Item = &'a ScenarioReport>) -> StatusCounts {
@@ -250,11 +360,21 @@ impl StatusCounts {
 /// Scenario counts of one engine.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EngineCounts {
+    /// The engine's name.
     pub engine: String,
+    /// Its scenarios' counts.
     pub counts: StatusCounts,
 }
 
 impl FeatureReport {
+    /// The feature keyword as written, `Feature` when unknown.
+    pub fn keyword(&self) -> &str {
+        match self.keyword.trim() {
+            "" => "Feature",
+            keyword => keyword,
+        }
+    }
+
     /// Scenario counts of this feature, all engines together.
     pub fn counts(&self) -> StatusCounts {
         StatusCounts::of(&self.scenarios)
@@ -296,56 +416,83 @@ impl RunReport {
         out
     }
 
-    /// True when no scenario failed, was skipped or had an undefined step.
+    /// True when at least one scenario ran and none failed, was skipped or
+    /// had an undefined step, the run was not interrupted, and this is not
+    /// the stand-in of an unfinished run.
     pub fn all_passed(&self) -> bool {
         let counts = self.counts();
-        counts.passed == counts.total()
+        self.pending.is_none()
+            && !self.interrupted
+            && counts.total() > 0
+            && counts.passed == counts.total()
     }
-}
 
-/// Where [`write_all`] put the three reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReportPaths {
-    pub junit_xml: PathBuf,
-    pub cucumber_json: PathBuf,
-    pub html: PathBuf,
-}
-
-/// Writes `junit.xml`, `cucumber.json` and `report.html` into `dir`, creating
-/// it if needed. Each file is written to a temporary file in `dir` first and
-/// then renamed, so a reader never sees a half-written report.
-pub fn write_all(dir: &Path, run: &RunReport) -> io::Result<ReportPaths> {
-    fs::create_dir_all(dir)?;
-    let paths = ReportPaths {
-        junit_xml: dir.join("junit.xml"),
-        cucumber_json: dir.join("cucumber.json"),
-        html: dir.join("report.html"),
-    };
-    write_atomically(&paths.junit_xml, &junit_xml(run))?;
-    write_atomically(&paths.cucumber_json, &cucumber_json(run))?;
-    write_atomically(&paths.html, &html(run))?;
-    Ok(paths)
-}
-
-/// Writes `contents` to `path` through a temporary file in the same
-/// directory and a rename; the temporary file is removed on failure.
-fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "report path has no file name"))?
-        .to_string_lossy();
-    let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&temp)?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+    /// The run as the writers show it: an interrupted run gets one more
+    /// scenario, failed, saying so, so that no report of it reads as passed
+    /// (its exit code does not say passed either).
+    fn as_written(&self) -> Cow<'_, RunReport> {
+        if !self.interrupted {
+            return Cow::Borrowed(self);
+        }
+        let mut run = self.clone();
+        run.features.push(FeatureReport {
+            keyword: "Feature".into(),
+            name: "Kensho run".into(),
+            scenarios: vec![ScenarioReport {
+                keyword: "Scenario".into(),
+                name: "The run was interrupted".into(),
+                steps: vec![StepReport {
+                    keyword: "Then".into(),
+                    text: "every selected scenario runs".into(),
+                    status: StepStatus::Failed(INTERRUPTED_MESSAGE.into()),
+                    ..StepReport::default()
+                }],
+                ..ScenarioReport::default()
+            }],
+            ..FeatureReport::default()
+        });
+        Cow::Owned(run)
     }
-    result.map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))
+
+    /// The name of every scenario run, unique within the run, per feature
+    /// and scenario: [`ScenarioReport::display_name`], followed by
+    /// ` (path:line)` when another scenario of a feature of the same name
+    /// would have the same name (and by ` #2`, ` #3`, ... should even that
+    /// repeat). CI servers identify a test case by its class (the feature
+    /// name) and name: two cases of one name would be merged or overwrite
+    /// each other.
+    pub fn case_names(&self) -> Vec<Vec<String>> {
+        let mut seen: HashMap<(&str, String), usize> = HashMap::new();
+        for feature in &self.features {
+            for scenario in &feature.scenarios {
+                *seen
+                    .entry((feature.name.as_str(), scenario.display_name()))
+                    .or_default() += 1;
+            }
+        }
+        let mut taken: HashSet<(&str, String)> = HashSet::new();
+        let mut names = Vec::with_capacity(self.features.len());
+        for feature in &self.features {
+            let mut these = Vec::with_capacity(feature.scenarios.len());
+            for scenario in &feature.scenarios {
+                let base = scenario.display_name();
+                let name = if seen[&(feature.name.as_str(), base.clone())] > 1 {
+                    format!("{base} ({}:{})", feature.path, scenario.line)
+                } else {
+                    base
+                };
+                let mut unique = name.clone();
+                let mut n = 1;
+                while !taken.insert((feature.name.as_str(), unique.clone())) {
+                    n += 1;
+                    unique = format!("{name} #{n}");
+                }
+                these.push(unique);
+            }
+            names.push(these);
+        }
+        names
+    }
 }
 
 /// Tags with the leading `@` that Gherkin writes, whether or not the report
@@ -365,7 +512,7 @@ fn seconds(ms: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{sample, test_dir};
+    use super::testing::sample;
     use super::*;
 
     #[test]
@@ -450,43 +597,117 @@ mod tests {
     }
 
     #[test]
+    fn undefined_and_ambiguous_steps_fail_the_scenario() {
+        let run = sample::run();
+        let undefined = &run.features[1].scenarios[0];
+        let (step, problem, message) = undefined.problem().unwrap();
+        assert_eq!(step.text, "the batch runs twice");
+        assert_eq!(problem, Problem::Undefined);
+        assert_eq!(message, UNDEFINED_MESSAGE);
+        assert_eq!(run.counts().failures(), 2);
+
+        let mut ambiguous = undefined.clone();
+        ambiguous.steps[1].status = StepStatus::Ambiguous("two definitions".into());
+        assert_eq!(ambiguous.status(), ScenarioStatus::Failed);
+        let (_, problem, message) = ambiguous.problem().unwrap();
+        assert_eq!((problem, message), (Problem::Ambiguous, "two definitions"));
+        assert_eq!(problem.prefix(), "ambiguous step: ");
+
+        let (step, problem, _) = run.features[0].scenarios[2].problem().unwrap();
+        assert_eq!((step.line, problem), (10, Problem::Failed));
+        assert!(run.features[0].scenarios[0].problem().is_none());
+    }
+
+    #[test]
+    fn an_empty_run_or_a_stand_in_never_passes() {
+        assert!(!RunReport::default().all_passed());
+        let mut green = sample::run();
+        green.features.truncate(1);
+        green.features[0].scenarios.truncate(2);
+        assert!(green.all_passed());
+        green.pending = Some("not finished".into());
+        assert!(!green.all_passed());
+    }
+
+    #[test]
+    fn an_interrupted_run_is_written_with_a_failure_saying_so() {
+        let mut run = sample::run();
+        run.features.truncate(1);
+        run.features[0].scenarios.truncate(2);
+        assert!(matches!(run.as_written(), Cow::Borrowed(_)));
+        run.interrupted = true;
+        assert!(!run.all_passed());
+        let written = run.as_written();
+        assert_eq!(written.counts().failed, 1);
+        let (_, problem, message) = written.features[1].scenarios[0].problem().unwrap();
+        assert_eq!((problem, message), (Problem::Failed, INTERRUPTED_MESSAGE));
+        assert!(
+            junit_xml(&run)
+                .contains("<testcase classname=\"Kensho run\" name=\"The run was interrupted\"")
+        );
+        assert!(junit_xml(&run).contains("tests=\"3\" failures=\"1\""));
+        assert!(cucumber_json(&run).contains("\"name\": \"The run was interrupted\""));
+        assert!(html(&run).contains("<span class=\"verdict failed\">"));
+    }
+
+    #[test]
+    fn case_names_repeat_only_with_file_and_line_and_are_unique() {
+        let mut run = sample::run();
+        assert_eq!(
+            run.case_names(),
+            run.features
+                .iter()
+                .map(|f| f
+                    .scenarios
+                    .iter()
+                    .map(|s| s.display_name())
+                    .collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        );
+        // The same scenario twice at the same file and line (a file given
+        // twice): numbered.
+        let twice = run.features[1].scenarios[0].clone();
+        run.features[1].scenarios.push(twice.clone());
+        run.features[1].scenarios.push(twice);
+        let names = run.case_names();
+        assert_eq!(
+            names[1],
+            [
+                "再実行 [sqlite] (features/invoices/rerun.feature:7)",
+                HOSTILE_NAME,
+                "再実行 [sqlite] (features/invoices/rerun.feature:7) #2",
+                "再実行 [sqlite] (features/invoices/rerun.feature:7) #3",
+            ]
+        );
+        // A feature of another name keeps its own names.
+        let mut other = run.features[1].clone();
+        other.name = "別の機能".into();
+        other.scenarios.truncate(1);
+        run.features.push(other);
+        assert_eq!(run.case_names()[2], ["再実行 [sqlite]"]);
+    }
+
+    const HOSTILE_NAME: &str = "Tom & Jerry <script>alert(\"x\")</script> 'q' [postgres]";
+
+    #[test]
+    fn keywords_default_to_english() {
+        assert_eq!(FeatureReport::default().keyword(), "Feature");
+        assert_eq!(ScenarioReport::default().keyword(), "Scenario");
+        let run = sample::run();
+        assert_eq!(run.features[0].keyword(), "機能");
+        assert_eq!(run.features[1].scenarios[1].keyword(), "Scenario Outline");
+        let parse = ScenarioReport {
+            name: "The feature file parses".into(),
+            ..ScenarioReport::default()
+        };
+        assert_eq!(parse.display_name(), "The feature file parses");
+    }
+
+    #[test]
     fn seconds_have_three_decimals() {
         assert_eq!(seconds(0), "0.000");
         assert_eq!(seconds(7), "0.007");
         assert_eq!(seconds(1_234), "1.234");
         assert_eq!(seconds(61_005), "61.005");
-    }
-
-    #[test]
-    fn write_all_writes_three_files_and_no_temporaries() {
-        let dir = test_dir("write_all");
-        let _ = fs::remove_dir_all(&dir);
-        let run = sample::run();
-        let paths = write_all(&dir.join("nested"), &run).expect("write reports");
-        assert_eq!(
-            fs::read_to_string(&paths.junit_xml).unwrap(),
-            junit_xml(&run)
-        );
-        assert_eq!(
-            fs::read_to_string(&paths.cucumber_json).unwrap(),
-            cucumber_json(&run)
-        );
-        assert_eq!(fs::read_to_string(&paths.html).unwrap(), html(&run));
-        // Writing again replaces the files.
-        let mut second = run.clone();
-        second.title = "second run".into();
-        write_all(&dir.join("nested"), &second).unwrap();
-        assert!(
-            fs::read_to_string(&paths.html)
-                .unwrap()
-                .contains("second run")
-        );
-        let mut names: Vec<_> = fs::read_dir(dir.join("nested"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["cucumber.json", "junit.xml", "report.html"]);
-        let _ = fs::remove_dir_all(&dir);
     }
 }

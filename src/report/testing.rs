@@ -4,16 +4,20 @@
 use std::path::{Path, PathBuf};
 
 pub mod sample {
-    //! A run used by the tests of every writer: two engines, Japanese names,
-    //! a failed step with a table diff, a skipped and an undefined step, and
-    //! a hostile scenario name.
+    //! A run used by the tests of every writer: two engines, Japanese names
+    //! and keywords, a scenario outline, a failed step with a table diff, a
+    //! skipped and an undefined step, step definition locations, and a
+    //! hostile scenario name.
 
     use super::super::*;
 
     pub const HOSTILE: &str = "Tom & Jerry <script>alert(\"x\")</script> 'q'";
     pub const DIFF: &str = "the table differs (person | amount):\n  - missing:    | C | 80,000 |\n  + unexpected: | C | 100,000 |";
 
+    /// A step; one that ran (passed or failed) names its definition,
+    /// `steps/<line of the step>.rs:<line * 10>`.
     fn step(keyword: &str, text: &str, line: usize, status: StepStatus, ms: u64) -> StepReport {
+        let ran = matches!(status, StepStatus::Passed | StepStatus::Failed(_));
         StepReport {
             keyword: keyword.into(),
             text: text.into(),
@@ -22,6 +26,7 @@ pub mod sample {
             docstring: None,
             status,
             duration_ms: ms,
+            location: ran.then(|| format!("steps/{line}.rs:{}", line * 10)),
         }
     }
 
@@ -74,6 +79,7 @@ pub mod sample {
             ));
         }
         ScenarioReport {
+            keyword: "シナリオ".into(),
             name: "当期純利益の再計算".into(),
             engine: engine.into(),
             variant: Some(variant.into()),
@@ -113,8 +119,11 @@ pub mod sample {
             title: "Kensho シナリオ".into(),
             started_at_utc: "2025-04-01T09:30:00Z".into(),
             duration_ms: 61_005,
+            pending: None,
+            interrupted: false,
             features: vec![
                 FeatureReport {
+                    keyword: "機能".into(),
                     name: "連結財務諸表".into(),
                     path: "features/ledger/net_income.feature".into(),
                     description: "当期純利益は1計算書に1行だけ。".into(),
@@ -127,6 +136,7 @@ pub mod sample {
                     ],
                 },
                 FeatureReport {
+                    keyword: "Feature".into(),
                     name: "請求バッチ".into(),
                     path: "features/invoices/rerun.feature".into(),
                     description: String::new(),
@@ -134,6 +144,7 @@ pub mod sample {
                     tags: vec![],
                     scenarios: vec![
                         ScenarioReport {
+                            keyword: "Scenario".into(),
                             name: "再実行".into(),
                             engine: "sqlite".into(),
                             variant: None,
@@ -150,6 +161,7 @@ pub mod sample {
                             ..Default::default()
                         },
                         ScenarioReport {
+                            keyword: "Scenario Outline".into(),
                             name: HOSTILE.into(),
                             engine: "postgres".into(),
                             variant: None,

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use super::leftovers::{self, RunFolderLock};
 use super::options::{KenshoArgs, Mode, in_ci};
 use crate::db::{Engine, EngineServer, ProviderSource};
 use crate::service::Suite;
@@ -49,6 +50,44 @@ pub struct Started {
     pub servers: BTreeMap<Engine, EngineServer>,
     /// Engines left out, and why.
     pub not_run: Vec<(Engine, String)>,
+    /// The run's hold on its SQLite folder, when SQLite runs (released at the end).
+    pub sqlite_lock: Option<RunFolderLock>,
+}
+
+/// Takes this run's SQLite folder lock in `sqlite_dir`, then removes the folders
+/// of runs that have ended there, saying what it removed.
+fn claim_sqlite_folder(sqlite_dir: &Path, run_id: &str) -> Result<RunFolderLock> {
+    let lock = leftovers::claim(sqlite_dir, run_id).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the SQLite run folder's lock in {}: {e}",
+            sqlite_dir.display()
+        )
+    })?;
+    let swept = leftovers::sweep(sqlite_dir, run_id);
+    if !swept.removed.is_empty() {
+        let shown: Vec<String> = swept
+            .removed
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({} database{})",
+                    f.path.display(),
+                    f.databases,
+                    if f.databases == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        eprintln!(
+            "kensho: sqlite: removed {} run folder{} left by ended runs: {}",
+            swept.removed.len(),
+            if swept.removed.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        );
+    }
+    for failure in &swept.failed {
+        eprintln!("kensho: sqlite: could not remove a run folder left by an ended run: {failure}");
+    }
+    Ok(lock)
 }
 
 /// Brings up a server per selected engine, each migrated with the suite's schema.
@@ -60,6 +99,11 @@ pub async fn start(
     run_id: &str,
     sqlite_dir: &Path,
 ) -> Result<Started> {
+    let sqlite_lock = if selection.selected.contains(&Engine::Sqlite) {
+        Some(claim_sqlite_folder(sqlite_dir, run_id)?)
+    } else {
+        None
+    };
     let starts = selection.selected.iter().map(|&engine| {
         let source =
             ProviderSource::resolve(engine, |k| std::env::var(k).ok(), sqlite_dir.to_path_buf());
@@ -82,6 +126,9 @@ pub async fn start(
     for (engine, result, took) in futures::future::join_all(starts).await {
         match result {
             Ok(server) => {
+                for line in server.leftovers() {
+                    eprintln!("kensho: {engine}: {line}");
+                }
                 eprintln!(
                     "kensho: {engine}: ready in {:.1} s: {}",
                     took.as_secs_f64(),
@@ -99,6 +146,9 @@ pub async fn start(
         for server in servers.into_values() {
             server.finish(false).await;
         }
+        if let Some(lock) = sqlite_lock {
+            lock.release();
+        }
         bail!(
             "required engine(s) unavailable:\n  {}\n(required because {})",
             missing_required.join("\n  "),
@@ -113,7 +163,14 @@ pub async fn start(
         eprintln!("kensho: {engine}: NOT RUN: {reason}");
     }
     if servers.is_empty() {
+        if let Some(lock) = sqlite_lock {
+            lock.release();
+        }
         bail!("no engine is available to run scenarios on");
     }
-    Ok(Started { servers, not_run })
+    Ok(Started {
+        servers,
+        not_run,
+        sqlite_lock,
+    })
 }

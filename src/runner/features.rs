@@ -60,42 +60,109 @@ pub fn mutant_run_features() -> Option<Vec<String>> {
 }
 
 impl<I: AsRef<Path>> Parser<I> for PerEngine {
-    type Cli = <parser::Basic as Parser<I>>::Cli;
+    type Cli = cucumber::cli::Empty;
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
-    fn parse(self, input: I, cli: Self::Cli) -> Self::Output {
+    fn parse(self, input: I, _cli: Self::Cli) -> Self::Output {
         let (root, engines, slow, shard, only) =
             (self.root, self.engines, self.slow, self.shard, self.only);
-        parser::Basic::new()
-            .parse(input, cli)
-            .flat_map(move |parsed| {
-                let copies: Vec<_> = match parsed {
-                    Ok(feature)
-                        if only.as_ref().is_some_and(|only| {
-                            let path = relative_path(&root, &feature);
-                            !only.iter().any(|prefix| path.starts_with(prefix.as_str()))
-                        }) =>
-                    {
-                        Vec::new()
-                    }
-                    Ok(mut feature) => {
-                        prepare(&root, &mut feature, slow, shard);
-                        engines
-                            .iter()
-                            .map(|engine| {
-                                let mut copy = feature.clone();
-                                copy.name = format!("{} [{}]", feature.name, engine.name());
-                                copy.tags.push(engine.name().to_string());
-                                Ok(copy)
-                            })
-                            .collect()
-                    }
-                    Err(e) => vec![Err(e)],
+        let features = match strict_features(&root, input.as_ref()) {
+            Ok(features) => features,
+            Err(errors) => return stream::iter(errors.into_iter().map(Err)).boxed_local(),
+        };
+        stream::iter(features)
+            .flat_map(move |mut feature| {
+                let path = relative_path(&root, &feature);
+                let copies: Vec<_> = if only.as_ref().is_some_and(|only| {
+                    !only.iter().any(|prefix| path.starts_with(prefix.as_str()))
+                }) {
+                    Vec::new()
+                } else {
+                    prepare(&root, &mut feature, slow, shard);
+                    engines
+                        .iter()
+                        .map(|engine| {
+                            let mut copy = feature.clone();
+                            copy.name = format!("{} [{}]", feature.name, engine.name());
+                            copy.tags.push(engine.name().to_string());
+                            Ok(copy)
+                        })
+                        .collect()
                 };
                 stream::iter(copies)
             })
             .boxed_local()
     }
+}
+
+/// Every feature file under `input` (a folder or one file), read by the strict
+/// parser the dry run uses too ([`crate::gherkin`]) and expanded. If any file has
+/// a problem nothing runs: every problem is printed to stderr as `file:line:
+/// reason`, and each such file becomes one parse error of the run (its text: the
+/// file's problems).
+fn strict_features(root: &Path, input: &Path) -> Result<Vec<gherkin::Feature>, Vec<parser::Error>> {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let shown = |path: &Path| {
+        path.strip_prefix(root)
+            .or_else(|_| path.strip_prefix(&canonical_root))
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    let files = input
+        .canonicalize()
+        .and_then(|dir| crate::gherkin::feature_files(&dir))
+        .map_err(|e| {
+            vec![vec![format!(
+                "{}: the features cannot be read: {e}",
+                input.display()
+            )]]
+        });
+    let mut features = Vec::new();
+    let mut failed = Vec::new();
+    for file in files.as_deref().unwrap_or_default() {
+        match crate::gherkin::read_feature(
+            file,
+            &shown(file),
+            &crate::steps::definitions::defined_step,
+        ) {
+            Ok(feature) => features.push(feature),
+            Err(problems) => failed.push(problems),
+        }
+    }
+    failed.extend(files.err().into_iter().flatten());
+    if failed.is_empty() {
+        return Ok(features);
+    }
+    eprintln!(
+        "kensho: the feature files do not parse (nothing ran):\n  {}",
+        failed.concat().join("\n  ")
+    );
+    Err(failed
+        .into_iter()
+        .map(|problems| parse_error(problems.join("\n  ")))
+        .collect())
+}
+
+/// A parse error of the run whose text is `problems`. (The `gherkin` crate's
+/// error types cannot be built outside it but from a failed parse of its own;
+/// cucumber shows an error as "Could not parse feature file: " and its path, so
+/// the path carries the problems.)
+fn parse_error(problems: String) -> parser::Error {
+    let source = match gherkin::Feature::parse("", gherkin::GherkinEnv::default()) {
+        Err(source) => source,
+        Ok(_) => {
+            return parser::Error::from(gherkin::ParseFileError::Reading {
+                path: PathBuf::from(problems),
+                source: std::io::Error::other("does not parse"),
+            });
+        }
+    };
+    parser::Error::from(gherkin::ParseFileError::Parsing {
+        path: PathBuf::from(problems),
+        error: None,
+        source,
+    })
 }
 
 /// The scenarios of `feature` this run takes, with their closing steps: `@slow`

@@ -1,17 +1,22 @@
-//! What the runner does around each scenario: before it, the scenario's own
-//! databases (one, or one per setting of a differential run) and the World's
-//! suite, engine and test-only setup; after it, the counts, the tables the report
-//! shows, and dropping the databases (or keeping those of a failure).
+//! What the runner does around each scenario: before it, whether it may start
+//! (not once the run is stopping), its time limit, the scenario's own databases
+//! (one, or one per setting of a differential run) and the World's suite, engine
+//! and test-only setup; after it, the counts, the tables the report shows, and
+//! dropping the databases (or keeping those of a failure).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use cucumber::event::ScenarioFinished;
 use cucumber::gherkin;
 
 use super::features::{differential_flag, engine_of, relative_path};
+use super::interrupt::Admission;
+use super::limits::{ScenarioClock, Watch};
 use super::options::Setup;
 use super::summary::EngineStats;
 use crate::db::{Engine, EngineServer};
@@ -25,12 +30,18 @@ pub(super) struct Hooks {
     pub root: PathBuf,
     pub servers: BTreeMap<Engine, EngineServer>,
     pub stats: RefCell<BTreeMap<Engine, EngineStats>>,
-    /// `[engine] "scenario" (line n): kept database ...` for the summary.
-    pub kept: RefCell<Vec<String>>,
+    /// `[engine] "scenario" (line n): kept database ...` for the summary, by engine.
+    pub kept: RefCell<Vec<(Engine, String)>>,
     pub collected: reporting::Shared,
     pub setup: Option<Setup>,
     pub keep_failed: bool,
     pub reports: bool,
+    /// Which scenarios may start (none once the run is stopping).
+    pub admission: Rc<Admission>,
+    /// Each scenario's time limit.
+    pub limit: Duration,
+    /// Where running steps are registered for the watchdog.
+    pub watch: Arc<Watch>,
 }
 
 impl Hooks {
@@ -43,6 +54,11 @@ impl Hooks {
         scenario: &gherkin::Scenario,
         world: &mut ScenarioWorld,
     ) {
+        let deadline = Instant::now() + self.limit;
+        if !self.admission.admit(feature, scenario) {
+            world.state::<ScenarioClock>().held = true;
+            return;
+        }
         world.suite = Some(self.suite.clone());
         if let Some(setup) = &self.setup {
             setup(world);
@@ -53,6 +69,34 @@ impl Hooks {
         };
         world.engine = Some(engine);
         world.feature_file = relative_path(&self.root, feature);
+        *world.state::<ScenarioClock>() = ScenarioClock {
+            limit: self.limit,
+            deadline: Some(deadline),
+            scenario: format!("{:?} [{engine}]", scenario.name),
+            file: world.feature_file.clone(),
+            watch: Some(self.watch.clone()),
+            held: false,
+        };
+        let attach = self.attach(engine, feature, scenario, world);
+        if tokio::time::timeout_at(deadline.into(), attach)
+            .await
+            .is_err()
+        {
+            world.setup_error = Some(format!(
+                "out of time: setting up the scenario's databases took longer than its time limit of {} s (--scenario-timeout SECONDS or KENSHO_SCENARIO_TIMEOUT)",
+                self.limit.as_secs()
+            ));
+        }
+    }
+
+    /// Attaches the scenario's databases to `world`.
+    async fn attach(
+        &self,
+        engine: Engine,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+        world: &mut ScenarioWorld,
+    ) {
         let settings: Vec<(String, Option<(String, bool)>)> =
             match differential_flag(feature, scenario) {
                 Some(flag) => [false, true]
@@ -112,6 +156,28 @@ impl Hooks {
             if passed { s.passed += 1 } else { s.failed += 1 }
         }
         let Some(world) = world else { return };
+        // Cleaning up gets a time limit of its own; what it leaves (a database of
+        // a server that stopped answering) is dropped at the end of the run.
+        let cleanup = self.clean_up(engine, feature, scenario, passed, world);
+        if tokio::time::timeout(self.limit, cleanup).await.is_err() {
+            eprintln!(
+                "kensho: {engine}: cleaning up after {:?} took longer than {} s; its databases are dropped at the end of the run",
+                scenario.name,
+                self.limit.as_secs()
+            );
+        }
+    }
+
+    /// Keeps the scenario's notes and tables for the report, and drops its
+    /// databases (a failure's are kept and named, unless told not to).
+    async fn clean_up(
+        &self,
+        engine: Engine,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+        passed: bool,
+        world: &mut ScenarioWorld,
+    ) {
         if self.reports {
             let mut tables = Vec::new();
             for variant in &world.databases {
@@ -137,17 +203,19 @@ impl Hooks {
                     eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
                 }
             } else {
-                database.db.close().await;
-                self.kept.borrow_mut().push(format!(
-                    "[{engine}] {:?} (line {}){}: kept database {}",
-                    scenario.name,
-                    scenario.position.line,
-                    if label.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" [{label}]")
-                    },
-                    database.location
+                let location = self.servers[&engine].keep_scenario_db(database).await;
+                self.kept.borrow_mut().push((
+                    engine,
+                    format!(
+                        "[{engine}] {:?} (line {}){}: kept database {location}",
+                        scenario.name,
+                        scenario.position.line,
+                        if label.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{label}]")
+                        },
+                    ),
                 ));
             }
         }

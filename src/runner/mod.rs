@@ -8,11 +8,17 @@
 //! - [`engines`]: which engines run, and bringing up their servers;
 //! - `hooks`: before each scenario its databases (one per differential setting),
 //!   after it the report's tables and dropping or keeping the databases;
+//! - [`limits`]: the scenario time limit, and the watchdog of a blocked runner;
+//! - [`interrupt`]: ending a run on SIGINT or SIGTERM;
+//! - [`leftovers`]: what ended runs left, and removing it;
 //! - [`summary`]: the counts of a run and the closing summary.
 
 pub mod engines;
 pub mod features;
 mod hooks;
+pub mod interrupt;
+pub mod leftovers;
+pub mod limits;
 pub mod options;
 pub mod summary;
 
@@ -20,7 +26,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::Parser as _;
@@ -31,11 +37,12 @@ pub use features::{DIFFERENTIAL_STEP, INVARIANTS_STEP};
 pub use options::{KenshoArgs, Mode, RunOptions, Setup, in_ci};
 pub use summary::{EngineStats, Report};
 
-use crate::db::Engine;
+use crate::db::{Engine, EngineServer};
 use crate::reporting;
 use crate::service::Suite;
 use crate::world::ScenarioWorld;
 use features::PerEngine;
+use interrupt::{Admission, Interruptible, Phase, RunControl};
 
 fn run_id() -> String {
     let secs = SystemTime::now()
@@ -47,6 +54,11 @@ fn run_id() -> String {
 
 /// Parses `argv` (cucumber's options plus [`KenshoArgs`]) and runs every selected
 /// feature of `suite` on every selected engine.
+///
+/// A run stopped by SIGINT or SIGTERM (see [`interrupt`]) reports and cleans up,
+/// then ends the process itself with exit code 130: what the caller would do after
+/// `run` does not happen. A step that blocks the runner past its scenario's time
+/// limit ends it with exit code 1 (see [`limits`]).
 pub async fn run(
     suite: Arc<Suite>,
     mode: Mode,
@@ -120,17 +132,53 @@ pub async fn run(
         None => features::mutant_run_features(),
     };
 
-    build_programs(&suite).await?;
+    // From here on the previous reports are stale, and say so until this run's
+    // replace them; reports that cannot be written stop the run before it starts.
+    if reports {
+        reporting::begin(&reports_dir, run_started)
+            .map_err(|e| anyhow::anyhow!("{e} (nothing ran)"))?;
+    }
+    // SIGINT and SIGTERM end the run from here on (see `interrupt`).
+    let control = RunControl::begin();
+    tokio::select! {
+        built = build_programs(&suite) => built?,
+        () = control.stopped() => {
+            eprintln!("kensho: stopped before any scenario ran");
+            interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
+        }
+    }
     let selection = engines::select(&args, mode)?;
     let id = run_id();
-    let engines::Started { servers, not_run } = engines::start(
-        &suite,
-        &selection,
-        mode,
-        &id,
-        &root.join("target/kensho/sqlite"),
-    )
-    .await?;
+    let sqlite_dir = args
+        .sqlite_dir
+        .clone()
+        .unwrap_or_else(|| root.join("target/kensho/sqlite"));
+    let engines::Started {
+        servers,
+        not_run,
+        sqlite_lock,
+    } = engines::start(&suite, &selection, mode, &id, &sqlite_dir).await?;
+    control.set_cleanup(servers.values().map(EngineServer::cleanup_plan).collect());
+    if control.stopping() {
+        for server in servers.into_values() {
+            server.finish(false).await;
+        }
+        if let Some(lock) = sqlite_lock {
+            lock.release();
+        }
+        eprintln!("kensho: stopped before any scenario ran");
+        interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
+    }
+    control.set_phase(Phase::Running);
+    let admission = Rc::new(Admission::new(Arc::clone(&control)));
+    let watch = limits::Watch::new();
+    let watchdog = limits::watchdog(watch.clone(), limits::PATIENCE, {
+        let control = Arc::clone(&control);
+        move |step, silent| {
+            eprintln!("\nkensho: {}", limits::stuck_message(&step, silent));
+            interrupt::emergency_exit(&control, 1)
+        }
+    });
     let mut report = Report {
         not_run,
         ..Report::default()
@@ -147,10 +195,25 @@ pub async fn run(
         setup,
         keep_failed,
         reports,
+        admission: admission.clone(),
+        limit: Duration::from_secs(args.scenario_timeout),
+        watch: watch.clone(),
     });
     let (before, after) = (hooks.clone(), hooks.clone());
 
-    let writer = ScenarioWorld::cucumber::<PathBuf>()
+    // Every step under its scenario's time limit; the run's end under the signals.
+    let runner = cucumber::runner::Basic::default()
+        .max_concurrent_scenarios(16)
+        .steps(limits::limited_steps())
+        .before(move |feature, _rule, scenario, world| {
+            let hooks = before.clone();
+            Box::pin(async move { hooks.before(feature, scenario, world).await })
+        })
+        .after(move |feature, _rule, scenario, finished, world| {
+            let hooks = after.clone();
+            Box::pin(async move { hooks.after(feature, scenario, finished, world).await })
+        });
+    let scenarios = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine {
             root: root.clone(),
             engines,
@@ -158,7 +221,10 @@ pub async fn run(
             shard: args.shard,
             only,
         })
-        .max_concurrent_scenarios(16)
+        .with_runner(Interruptible {
+            runner,
+            admission: admission.clone(),
+        })
         .with_writer(
             writer::Basic::stdout()
                 .summarized()
@@ -168,40 +234,70 @@ pub async fn run(
                         .discard_arbitrary_writes(),
                 ),
         )
-        .before(move |feature, _rule, scenario, world| {
-            let hooks = before.clone();
-            Box::pin(async move { hooks.before(feature, scenario, world).await })
-        })
-        .after(move |feature, _rule, scenario, finished, world| {
-            let hooks = after.clone();
-            Box::pin(async move { hooks.after(feature, scenario, finished, world).await })
-        })
         .fail_on_skipped()
         .with_cli(opts)
-        .run(features_dir)
-        .await;
+        .run(features_dir);
+    // A second signal stops the running scenarios (dropping them); the beat tells
+    // the watchdog that no step blocks the runner.
+    let writer = tokio::select! {
+        biased;
+        () = control.aborted() => None,
+        writer = scenarios => Some(writer),
+        () = watch.keep_beating() => None,
+    };
+    drop(watchdog);
+    control.set_phase(Phase::Ending);
+    if writer.is_none() {
+        admission.stop_running();
+    }
+    let interrupted = admission.interrupted();
 
     let hooks = Rc::try_unwrap(hooks)
         .map_err(|_| anyhow::anyhow!("the scenario hooks are still in use after the run"))?;
+    // Reports that could not be written fail the run: a green must not rest on them.
+    let mut reports_written = true;
     if reports {
         let collected = std::mem::take(&mut *hooks.collected.borrow_mut());
-        let report = collected.into_report(format!("Kensho run {id}"), run_started);
-        reporting::write(&reports_dir, &report);
+        let mut report = collected.into_report(format!("Kensho run {id}"), run_started);
+        report.interrupted = interrupted;
+        reports_written = reporting::write(&reports_dir, &report);
     }
     let servers = hooks.servers;
     report.engines = hooks.stats.into_inner();
     let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
-    report.failed = writer.execution_has_failed()
+    report.failed = !reports_written
+        || writer.as_ref().is_none_or(|w| w.execution_has_failed())
         || report.engines.values().any(|s| s.failed > 0)
         || total == 0;
-    summary::print(&report, &servers, &hooks.kept.into_inner());
+    // A server that went away during the run keeps nothing: say so, not "kept".
+    let mut gone = std::collections::BTreeMap::new();
+    for (engine, server) in &servers {
+        if let Some(why) = server.gone().await {
+            gone.insert(*engine, why);
+        }
+    }
+    summary::print(
+        &report,
+        &servers,
+        &hooks.kept.into_inner(),
+        &gone,
+        interrupted.then(|| admission.tally()),
+    );
     for (engine, server) in servers {
-        let keep = keep_failed && report.engines.get(&engine).is_some_and(|s| s.failed > 0);
+        let keep = keep_failed
+            && !gone.contains_key(&engine)
+            && report.engines.get(&engine).is_some_and(|s| s.failed > 0);
         if let Some(container) = server.finish(keep).await {
             eprintln!(
                 "  [{engine}] container {container} kept for inspection of the databases above; the next run removes it (or: docker rm -f {container})"
             );
         }
+    }
+    if let Some(lock) = sqlite_lock {
+        lock.release();
+    }
+    if interrupted {
+        interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
     }
     Ok(report)
 }
@@ -238,7 +334,7 @@ const BUILD_LIMIT_SECS: u64 = 900;
 
 /// A suite's `main`: runs `suite` as [`Mode::Main`] on the process's arguments
 /// and turns the outcome into the exit code (0 all passed, 1 a failure, 2 the run
-/// could not start).
+/// could not start; 130 when a signal stopped it, see [`run`]).
 pub async fn main(suite: Suite, mode: Mode) -> std::process::ExitCode {
     init_logging();
     match run(

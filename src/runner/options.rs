@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::world::ScenarioWorld;
 
 /// Kensho's own options, next to cucumber's (`--name`, `--tags`, `--concurrency`, ...).
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct KenshoArgs {
     /// Engines to run on: comma-separated sqlite, postgres, mariadb, or all.
     /// Default: sqlite for the main job; every available engine for the test suite.
@@ -44,6 +44,21 @@ pub struct KenshoArgs {
     /// paths (comma-separated). For tools such as the mutation driver.
     #[arg(long)]
     pub services: bool,
+    /// Longest a scenario may run, in seconds (its databases' set-up included); a
+    /// step still running then is stopped and the scenario fails naming it.
+    #[arg(
+        long,
+        env = "KENSHO_SCENARIO_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = super::limits::DEFAULT_SCENARIO_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub scenario_timeout: u64,
+    /// Folder of the SQLite run folders (default: `target/kensho/sqlite` of the
+    /// project). Each run works in a folder of its own there and removes the
+    /// folders of runs that have ended.
+    #[arg(long, env = "KENSHO_SQLITE_DIR", value_name = "dir")]
+    pub sqlite_dir: Option<PathBuf>,
 }
 
 /// Which entry point runs.

@@ -37,8 +37,20 @@ pub fn in_ci() -> bool {
         .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
 }
 
-/// Prints the summary per engine, engines not run, and kept databases.
-pub fn print(report: &Report, servers: &BTreeMap<Engine, EngineServer>, kept: &[String]) {
+/// How the scenarios of an interrupted run ended: finished, stopped while running,
+/// never started (when known).
+pub type Interrupted = (usize, usize, Option<usize>);
+
+/// Prints the summary per engine, engines not run, servers that went away during
+/// the run, kept databases (on servers still there), and how an interrupted run
+/// ended.
+pub fn print(
+    report: &Report,
+    servers: &BTreeMap<Engine, EngineServer>,
+    kept: &[(Engine, String)],
+    gone: &BTreeMap<Engine, String>,
+    interrupted: Option<Interrupted>,
+) {
     let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
     eprintln!("\nKensho summary (per engine)");
     for (engine, server) in servers {
@@ -63,12 +75,35 @@ pub fn print(report: &Report, servers: &BTreeMap<Engine, EngineServer>, kept: &[
     for (engine, reason) in &report.not_run {
         eprintln!("  {:<9} NOT RUN: {reason}", engine.name());
     }
-    if total == 0 {
+    if let Some((finished, stopped, never)) = interrupted {
+        let scenarios = |n: usize| format!("{n} scenario{}", if n == 1 { "" } else { "s" });
+        let mut told = format!(
+            "  INTERRUPTED: {} finished before the run stopped",
+            scenarios(finished)
+        );
+        if stopped > 0 {
+            told.push_str(&format!(
+                "; {} stopped while running (counted neither passed nor failed)",
+                scenarios(stopped)
+            ));
+        }
+        if let Some(never) = never.filter(|&n| n > 0) {
+            told.push_str(&format!("; {} did not start", scenarios(never)));
+        }
+        eprintln!("{told}");
+    } else if total == 0 {
         eprintln!(
             "  no scenario ran: check the features folder, --name, --tags and --service (@slow scenarios also need --slow)"
         );
     }
-    for line in kept {
-        eprintln!("  {line}");
+    for (engine, why) in gone {
+        eprintln!(
+            "  [{engine}] the server is gone: {why}; the databases of its scenarios went with it (nothing was kept)"
+        );
+    }
+    for (engine, line) in kept {
+        if !gone.contains_key(engine) {
+            eprintln!("  {line}");
+        }
     }
 }

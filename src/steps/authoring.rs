@@ -16,8 +16,6 @@ use crate::world::ScenarioWorld;
 use anyhow::{Context, Result};
 use cucumber::World as _;
 use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
-use cucumber::feature::Ext as _;
-use cucumber::gherkin::{self, GherkinEnv};
 
 /// A step definition: its keyword, regular expression and where it is defined.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,6 +60,10 @@ pub struct DryRun {
     pub problems: Vec<String>,
     /// The first use of each step definition (by `file:line`): step text and where.
     pub examples: BTreeMap<(String, u32), (String, String)>,
+    /// The first proof that each assertion (`Then`) step can fail, by the step
+    /// definition's `file:line`: `path:line scenario name` of the proof step
+    /// (see [`super::proof`]).
+    pub proofs: BTreeMap<(String, u32), String>,
 }
 
 impl fmt::Display for DryRun {
@@ -156,14 +158,16 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
             dry.problems.extend(tags);
             continue;
         }
-        let parsed = gherkin::Feature::parse_path(file, GherkinEnv::default())
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .and_then(|f| f.expand_examples().map_err(|e| anyhow::anyhow!("{e}")));
-        let mut feature = match parsed {
+        // The runner's strict parse (crate::gherkin): the same problems, the same
+        // scenarios.
+        let mut feature = match crate::gherkin::read_feature(
+            file,
+            &shown(root, file),
+            &super::definitions::defined_step,
+        ) {
             Ok(feature) => feature,
-            Err(e) => {
-                dry.problems
-                    .push(format!("{}: does not parse: {e}", file.display()));
+            Err(problems) => {
+                dry.problems.extend(problems);
                 continue;
             }
         };
@@ -186,6 +190,15 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
                 match collection.find(step) {
                     Ok(Some((_, _, Some(loc), _))) => {
                         known_texts.push(step.value.clone());
+                        match super::proof::proven_definition(&collection, step) {
+                            Some(Ok(proven)) => {
+                                dry.proofs
+                                    .entry((proven.path.to_string(), proven.line))
+                                    .or_insert_with(|| format!("{at} {}", scenario.name));
+                            }
+                            Some(Err(problem)) => dry.problems.push(format!("{at}: {problem}")),
+                            None => {}
+                        }
                         dry.examples
                             .entry((loc.path.to_string(), loc.line))
                             .or_insert((text, at));
@@ -234,8 +247,18 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
     Ok(dry)
 }
 
+/// The assertion (`Then`) step definitions that no proof scenario shows able to
+/// fail (`Then the step "..." fails`, see [`super::proof`]).
+pub fn unproven(dry: &DryRun) -> Vec<StepPattern> {
+    step_patterns()
+        .into_iter()
+        .filter(|p| p.kind == "Then" && !dry.proofs.contains_key(&(p.file.clone(), p.line)))
+        .collect()
+}
+
 /// The step catalogue as Markdown: every step definition, grouped by file, with
-/// its pattern and an example from the features (or a note that none uses it).
+/// its pattern and an example from the features (or a note that none uses it),
+/// and under each assertion (`Then`) step the scenario that proves it can fail.
 pub fn catalogue(suite: &Suite, dir: &Path) -> Result<String> {
     let dry = dry_run(suite, dir, true, None)?;
     let patterns = step_patterns();
@@ -244,7 +267,9 @@ pub fn catalogue(suite: &Suite, dir: &Path) -> Result<String> {
          Generated from the step definitions and the features by\n\
          `cargo run -- --catalogue > docs/steps.md`; `cargo test` fails when this\n\
          file is out of date. Each step: its keyword and pattern (a regular\n\
-         expression), then an example from the features.\n",
+         expression), then an example from the features. Under each assertion\n\
+         (Then) step, the proof scenario that runs it on a state where it must\n\
+         fail (`Then the step \"...\" fails`); `cargo test` fails while one has none.\n",
     );
     let mut current = String::new();
     for p in &patterns {
@@ -271,11 +296,44 @@ pub fn catalogue(suite: &Suite, dir: &Path) -> Result<String> {
             }
             None => out.push_str("  - no feature uses it yet\n"),
         }
+        if p.kind == "Then" {
+            match dry.proofs.get(&(p.file.clone(), p.line)) {
+                Some(proof) => out.push_str(&format!("  - proven by: {proof}\n")),
+                None => out.push_str("  - NOT PROVEN able to fail\n"),
+            }
+        }
     }
+    let assertions = patterns.iter().filter(|p| p.kind == "Then").count();
     out.push_str(&format!(
-        "\n{} step definitions; {} used by the features.\n",
+        "\n{} step definitions; {} used by the features; {} of {assertions} assertion steps proven able to fail.\n",
         patterns.len(),
-        dry.examples.len()
+        dry.examples.len(),
+        assertions - unproven(&dry).len()
     ));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_then_step_without_a_proof_is_unproven() {
+        let then_steps: Vec<_> = step_patterns()
+            .into_iter()
+            .filter(|p| p.kind == "Then")
+            .collect();
+        assert!(!then_steps.is_empty());
+        let mut dry = DryRun::default();
+        assert_eq!(unproven(&dry), then_steps);
+        for p in &then_steps[1..] {
+            dry.proofs
+                .insert((p.file.clone(), p.line), "f.feature:1 s".into());
+        }
+        assert_eq!(unproven(&dry), then_steps[..1].to_vec());
+        let first = &then_steps[0];
+        dry.proofs
+            .insert((first.file.clone(), first.line), "f.feature:2 s".into());
+        assert!(unproven(&dry).is_empty());
+    }
 }

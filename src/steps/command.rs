@@ -44,6 +44,15 @@ fn label(variant: &str) -> String {
 }
 
 async fn run_everywhere(w: &mut ScenarioWorld, line: &str, limit: Duration) -> Result<()> {
+    run_everywhere_interrupting(w, line, limit, &[]).await
+}
+
+async fn run_everywhere_interrupting(
+    w: &mut ScenarioWorld,
+    line: &str,
+    limit: Duration,
+    cues: &[command::Cue],
+) -> Result<()> {
     let root = w.suite()?.root().to_path_buf();
     let bins = command::binaries_dir().into_iter().collect::<Vec<_>>();
     let mut outcomes = Vec::new();
@@ -57,7 +66,7 @@ async fn run_everywhere(w: &mut ScenarioWorld, line: &str, limit: Duration) -> R
             ),
             ("KENSHO_DATABASE".to_string(), database.name.clone()),
         ];
-        let outcome = command::run(line, &root, &env, &bins, limit).await?;
+        let outcome = command::run_interrupting(line, &root, &env, &bins, limit, cues).await?;
         outcomes.push((variant.label.clone(), outcome));
     }
     for (variant, outcome) in &outcomes {
@@ -83,6 +92,55 @@ async fn command_runs_within(w: &mut ScenarioWorld, line: String, seconds: u64) 
         "a time limit of 0 seconds leaves no time to run"
     );
     run_everywhere(w, &line, Duration::from_secs(seconds)).await
+}
+
+/// `When the command "kensho --features x.feature" runs and is interrupted once
+/// its output shows "Scenario: a slow one"`: SIGINT to the program's process group,
+/// as Ctrl-C in a terminal sends it, when its standard output or error first shows
+/// the text (within [`DEFAULT_LIMIT`]).
+#[when(regex = r#"^the command "(.+)" runs and is interrupted once its output shows "([^"]+)"$"#)]
+async fn command_runs_interrupted(w: &mut ScenarioWorld, line: String, cue: String) -> Result<()> {
+    run_everywhere_interrupting(w, &line, DEFAULT_LIMIT, &[interrupt(cue)]).await
+}
+
+fn interrupt(shows: String) -> command::Cue {
+    command::Cue {
+        shows,
+        signal: command::Signal::Interrupt,
+    }
+}
+
+/// `When the command "..." runs and is interrupted once its output shows "X",
+/// then again once it shows "Y"`: the second SIGINT when output written after the
+/// first shows `Y`.
+#[when(
+    regex = r#"^the command "(.+)" runs and is interrupted once its output shows "([^"]+)", then again once it shows "([^"]+)"$"#
+)]
+async fn command_runs_interrupted_twice(
+    w: &mut ScenarioWorld,
+    line: String,
+    first: String,
+    second: String,
+) -> Result<()> {
+    run_everywhere_interrupting(
+        w,
+        &line,
+        DEFAULT_LIMIT,
+        &[interrupt(first), interrupt(second)],
+    )
+    .await
+}
+
+/// `When the command "..." runs and is killed once its output shows "X"`: SIGKILL
+/// to the program's process group, as `kill -9` sends it (the program cannot clean
+/// up), when its standard output or error first shows `X`.
+#[when(regex = r#"^the command "(.+)" runs and is killed once its output shows "([^"]+)"$"#)]
+async fn command_runs_killed(w: &mut ScenarioWorld, line: String, cue: String) -> Result<()> {
+    let kill = command::Cue {
+        shows: cue,
+        signal: command::Signal::Kill,
+    };
+    run_everywhere_interrupting(w, &line, DEFAULT_LIMIT, &[kill]).await
 }
 
 /// Exit code 0 on every database, within its time limit.

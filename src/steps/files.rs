@@ -1,0 +1,79 @@
+//! File steps: what a file inside the project holds, e.g. the reports a run of a
+//! program left (`Then the file "target/x/junit.xml" contains "failures=\"1\""`).
+//! Paths are relative to the project root and never leave it (see
+//! [`super::paths`]).
+
+/// This file, as step locations name it.
+pub const FILE: &str = file!();
+
+use anyhow::{Context, Result, ensure};
+use cucumber::then;
+
+use super::paths::project_path;
+use crate::world::ScenarioWorld;
+
+/// The text of the project file `path`.
+fn read(w: &ScenarioWorld, path: &str) -> Result<String> {
+    let full = project_path(w.suite()?.root(), path)?;
+    std::fs::read_to_string(&full).with_context(|| format!("cannot read the file {path}"))
+}
+
+/// A file's text as a failure shows it: whole when short, else its beginning.
+fn shown(text: &str) -> String {
+    const SHOWN: usize = 2000;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}\n… ({} more bytes)", &text[..cut], text.len() - cut),
+        None => text.to_string(),
+    }
+}
+
+/// `Then the file "target/kensho/x/junit.xml" contains "type=\"undefined\""`.
+#[then(regex = r#"^the file "([^"]+)" contains "(.+)"$"#)]
+async fn file_contains(w: &mut ScenarioWorld, path: String, text: String) -> Result<()> {
+    let content = read(w, &path)?;
+    ensure!(
+        content.contains(&text),
+        "the file {path} does not contain {text:?}; it holds:\n{}",
+        shown(&content)
+    );
+    Ok(())
+}
+
+/// `Then the file "target/kensho/x/junit.xml" does not contain "<skipped"`.
+#[then(regex = r#"^the file "([^"]+)" does not contain "(.+)"$"#)]
+async fn file_lacks(w: &mut ScenarioWorld, path: String, text: String) -> Result<()> {
+    let content = read(w, &path)?;
+    ensure!(
+        !content.contains(&text),
+        "the file {path} contains {text:?}; it holds:\n{}",
+        shown(&content)
+    );
+    Ok(())
+}
+
+/// `Then there is no file "target/kensho/x/STALE"`.
+#[then(regex = r#"^there is no file "([^"]+)"$"#)]
+async fn no_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
+    let full = project_path(w.suite()?.root(), &path)?;
+    ensure!(
+        !full.exists(),
+        "the file {path} exists; it holds:\n{}",
+        shown(&std::fs::read_to_string(&full).unwrap_or_default())
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_files_are_shown_cut() {
+        assert_eq!(shown("short"), "short");
+        let long = "x".repeat(2500);
+        assert_eq!(
+            shown(&long),
+            format!("{}\n… (500 more bytes)", "x".repeat(2000))
+        );
+    }
+}
