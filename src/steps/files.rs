@@ -15,7 +15,11 @@ use crate::world::ScenarioWorld;
 /// The text of the project file `path`.
 fn read(w: &ScenarioWorld, path: &str) -> Result<String> {
     let full = project_path(w.suite()?.root(), path)?;
-    std::fs::read_to_string(&full).with_context(|| format!("cannot read the file {path}"))
+    // The strict reader: regular files only (a pipe or device is refused, never
+    // waited on), capped while reading.
+    let bytes = kensho_shared::input::read_input(&full, path)
+        .with_context(|| format!("cannot read the file {path}"))?;
+    String::from_utf8(bytes).with_context(|| format!("the file {path} is not UTF-8 text"))
 }
 
 /// A file's text as a failure shows it: whole when short, else its beginning.
@@ -58,7 +62,7 @@ async fn no_file(w: &mut ScenarioWorld, path: String) -> Result<()> {
     ensure!(
         !full.exists(),
         "the file {path} exists; it holds:\n{}",
-        shown(&std::fs::read_to_string(&full).unwrap_or_default())
+        shown(&read(w, &path).unwrap_or_default())
     );
     Ok(())
 }
