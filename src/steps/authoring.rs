@@ -207,14 +207,7 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
                     Ok(None) => undefined.push((at, text)),
                     Err(e) => dry.problems.push(format!(
                         "{at}: ambiguous step {text:?}: it matches {}",
-                        e.possible_matches
-                            .iter()
-                            .map(|(re, loc)| match loc {
-                                Some(l) => format!("{re} ({}:{})", l.path, l.line),
-                                None => re.to_string(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" and ")
+                        super::definitions::ambiguous_matches(&e)
                     )),
                 }
             }

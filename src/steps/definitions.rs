@@ -34,3 +34,16 @@ pub fn defined_step(text: &str) -> Option<gherkin::StepType> {
     );
     None
 }
+
+/// The step definitions an ambiguous step matches, as `regex (file:line)` joined
+/// by "and", for the messages of the dry run and of proofs.
+pub fn ambiguous_matches(e: &cucumber::step::AmbiguousMatchError) -> String {
+    e.possible_matches
+        .iter()
+        .map(|(re, loc)| match loc {
+            Some(l) => format!("{re} ({}:{})", l.path, l.line),
+            None => re.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}

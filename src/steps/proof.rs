@@ -88,14 +88,7 @@ fn not_one_then_step(collection: &Collection<ScenarioWorld>, inner: &Step) -> St
         }
         Err(e) => format!(
             "the step {text:?} is ambiguous: it matches {}",
-            e.possible_matches
-                .iter()
-                .map(|(re, loc)| match loc {
-                    Some(l) => format!("{re} ({}:{})", l.path, l.line),
-                    None => re.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(" and ")
+            super::definitions::ambiguous_matches(&e)
         ),
     }
 }
