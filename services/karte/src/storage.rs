@@ -235,26 +235,23 @@ mod tests {
     }
 
     impl Scratch {
+        /// A scratch store of its own for one test. Each test has its own
+        /// top folder, so no test's cleanup can remove a folder another test
+        /// (running in parallel) is about to create files in.
         fn new(name: &str) -> Scratch {
-            let root = Self::parent().join(name);
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/kensho")
+                .join(format!("unit-storage-{}-{name}", std::process::id()));
             let _ = fs::remove_dir_all(&root);
             Scratch {
                 store: LocalStore::new(root),
             }
-        }
-
-        fn parent() -> PathBuf {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target/kensho")
-                .join(format!("unit-storage-{}", std::process::id()))
         }
     }
 
     impl Drop for Scratch {
         fn drop(&mut self) {
             let _ = fs::remove_dir_all(&self.store.root);
-            // Succeeds only once the last test has cleaned up its own folder.
-            let _ = fs::remove_dir(Self::parent());
         }
     }
 
