@@ -469,6 +469,7 @@ impl Collected {
             features,
             pending: None,
             interrupted: false,
+            timing: None,
         }
     }
 

@@ -8,7 +8,7 @@
 //! quoted into SQL (`"name"` on SQLite and PostgreSQL, `` `name` `` on MariaDB).
 //!
 //! Catalogs read: SQLite `sqlite_master` and `pragma_table_info`; PostgreSQL
-//! `information_schema` of schema `public`; MariaDB `information_schema` of the
+//! `pg_catalog` for schema `public`; MariaDB `information_schema` of the
 //! current database (`DATABASE()`).
 
 use std::collections::BTreeMap;
@@ -351,15 +351,21 @@ pub(crate) async fn read_catalog(db: &Db) -> Result<Schema, sqlx::Error> {
         }
         Db::Postgres(p) => {
             let rows = sqlx::query(
-                "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.udt_name::text, \
-                        c.is_nullable::text = 'YES', \
-                        (c.column_default IS NOT NULL OR c.is_identity::text = 'YES' OR c.is_generated::text <> 'NEVER'), \
-                        COALESCE(k.ordinal_position, 0)::int8 \
-                 FROM information_schema.columns c \
-                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
-                 LEFT JOIN information_schema.table_constraints tc ON tc.table_schema = c.table_schema AND tc.table_name = c.table_name AND tc.constraint_type = 'PRIMARY KEY' \
-                 LEFT JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name \
-                 WHERE c.table_schema = 'public' ORDER BY c.table_name, c.ordinal_position",
+                // pg_catalog rather than information_schema: the same facts (the
+                // type as information_schema's data_type names it, the udt name)
+                // in a few milliseconds instead of a large view's join.
+                "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, NULL), t.typname::text, \
+                        NOT a.attnotnull, \
+                        (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''), \
+                        COALESCE((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) \
+                                  WHERE k.attnum = a.attnum), 0)::int8 \
+                 FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+                 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+                 LEFT JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary \
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') \
+                 ORDER BY c.relname, a.attnum",
             )
             .fetch_all(p)
             .await?;
@@ -379,31 +385,58 @@ pub(crate) async fn read_catalog(db: &Db) -> Result<Schema, sqlx::Error> {
             }
         }
         Db::MySql(p) => {
+            // Three queries, each restricted to the current database by a
+            // constant: MariaDB then reads that database's tables only, where a
+            // join of its information_schema views reads every database of the
+            // server (hundreds in a run) for each query.
+            let base_tables: std::collections::BTreeSet<String> = sqlx::query_scalar(
+                "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
+            )
+            .fetch_all(p)
+            .await?
+            .into_iter()
+            .collect();
+            let keys: BTreeMap<(String, String), i64> = sqlx::query(
+                "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR), CAST(seq_in_index AS SIGNED) \
+                 FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND index_name = 'PRIMARY'",
+            )
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+            .collect();
             let rows = sqlx::query(
-                "SELECT CAST(c.table_name AS CHAR), CAST(c.column_name AS CHAR), CAST(c.data_type AS CHAR), \
-                        CAST(IF(c.is_nullable = 'YES', 1, 0) AS SIGNED), \
-                        CAST(IF(c.column_default IS NOT NULL OR c.extra LIKE '%auto_increment%' OR c.extra LIKE '%GENERATED%', 1, 0) AS SIGNED), \
-                        CAST(COALESCE(k.ordinal_position, 0) AS SIGNED) \
-                 FROM information_schema.columns c \
-                 JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
-                 LEFT JOIN information_schema.key_column_usage k ON k.constraint_schema = c.table_schema AND k.constraint_name = 'PRIMARY' \
-                      AND k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name \
-                 WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position",
+                "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR), CAST(data_type AS CHAR), \
+                        CAST(IF(is_nullable = 'YES', 1, 0) AS SIGNED), \
+                        CAST(IF(column_default IS NOT NULL OR extra LIKE '%auto_increment%' OR extra LIKE '%GENERATED%', 1, 0) AS SIGNED) \
+                 FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position",
             )
             .fetch_all(p)
             .await?;
             for r in rows {
+                let table: String = r.get(0);
+                if !base_tables.contains(&table) {
+                    continue;
+                }
+                let name: String = r.get(1);
                 let data_type: String = r.get(2);
+                let key_position = keys
+                    .get(&(table.clone(), name.clone()))
+                    .copied()
+                    .unwrap_or(0);
                 catalog.push(CatalogColumn {
-                    table: r.get(0),
+                    table,
                     column: ColumnSchema {
-                        name: r.get(1),
+                        name,
                         kind: ColumnKind::from_mariadb(&data_type),
                         nullable: r.get::<i64, _>(3) != 0,
                         has_default: r.get::<i64, _>(4) != 0,
                         type_name: data_type,
                     },
-                    key_position: r.get(5),
+                    key_position,
                 });
             }
         }

@@ -184,6 +184,33 @@ pub fn admin_url(scheme: &str, user: &str, password: &str, host_port: u16) -> St
     }
 }
 
+/// Where each engine's images keep their data: the Debian-built images of
+/// `.ci/engines.sh` and the official ones (`/var/lib/postgresql/data` is the
+/// official PostgreSQL image's volume).
+fn data_dirs(engine: Engine) -> &'static [&'static str] {
+    match engine {
+        Engine::Postgres => &["/var/lib/postgresql", "/var/lib/postgresql/data"],
+        Engine::MariaDb => &["/var/lib/mysql"],
+        Engine::Sqlite => &[],
+    }
+}
+
+/// The most memory a container's data may take: a run's databases are copies of
+/// a template of a few megabytes, dropped as scenarios end.
+const DATA_IN_MEMORY: &str = "rw,size=4g";
+
+/// Keeps the server's data in memory (tmpfs): a container's data lives as long
+/// as the container, and a copy of the template on the container's layered
+/// file system took half a second where in memory it takes milliseconds.
+pub fn data_in_memory(host_config: &mut HostConfig, engine: Engine) {
+    host_config.tmpfs = Some(
+        data_dirs(engine)
+            .iter()
+            .map(|dir| (dir.to_string(), DATA_IN_MEMORY.to_string()))
+            .collect(),
+    );
+}
+
 /// Publishes the container's `port` on [`PUBLISHED_ON`] only (a free host port of
 /// Docker's choosing), instead of on every address of the host.
 pub fn publish_on_loopback(host_config: &mut HostConfig, port: u16) {
@@ -237,7 +264,10 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
         .with_label(OWNER_LABEL, std::process::id().to_string())
         .with_startup_timeout(STARTUP_TIMEOUT)
         .with_env_var(password_variable, password.as_str())
-        .with_host_config_modifier(move |host_config| publish_on_loopback(host_config, port));
+        .with_host_config_modifier(move |host_config| {
+            publish_on_loopback(host_config, port);
+            data_in_memory(host_config, engine);
+        });
     let container = request.start().await.map_err(|e| {
         unavailable(
             engine,
@@ -281,6 +311,23 @@ mod tests {
         let binding = bindings["5432/tcp"].as_deref().unwrap();
         assert_eq!(binding.len(), 1);
         assert_eq!(binding[0].host_ip.as_deref(), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn a_servers_data_is_kept_in_memory() {
+        let mut host_config = HostConfig::default();
+        data_in_memory(&mut host_config, Engine::MariaDb);
+        assert_eq!(
+            host_config.tmpfs,
+            Some(HashMap::from([(
+                "/var/lib/mysql".to_string(),
+                "rw,size=4g".to_string()
+            )]))
+        );
+        data_in_memory(&mut host_config, Engine::Postgres);
+        let dirs = host_config.tmpfs.unwrap();
+        assert!(dirs.contains_key("/var/lib/postgresql"), "{dirs:?}");
+        assert!(dirs.contains_key("/var/lib/postgresql/data"), "{dirs:?}");
     }
 
     #[test]

@@ -9,10 +9,13 @@
 //!   scenario its own fresh [`ScenarioDb`].
 
 mod container;
+mod maker;
+mod pool;
 pub mod provider;
 pub mod redact;
 mod server;
 
 pub use kensho_shared::db::{Db, DbError, Engine, LOCK_WAIT, sqlite_write_gate};
+pub use maker::ScenarioDb;
 pub use provider::{ImageSpec, ProviderSource};
-pub use server::{CleanupPlan, EngineServer, ScenarioDb};
+pub use server::{CleanupPlan, EngineServer};

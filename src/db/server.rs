@@ -1,17 +1,12 @@
-//! The running server of one engine for one run, and the isolated database each
-//! scenario gets on it.
-//!
-//! - SQLite: one migrated template file per run; a scenario gets a copy of it.
-//! - PostgreSQL: one migrated template database per run; a scenario gets
-//!   `CREATE DATABASE .. TEMPLATE ..`.
-//! - MariaDB: no templates; a scenario gets `CREATE DATABASE` plus the migrations.
+//! The running server of one engine for one run: its container or URL, the run's
+//! lock on it, its migrated template (one file for SQLite, one database on a
+//! server), the isolated database each scenario gets (made by [`super::maker`],
+//! handed out by [`super::pool`]), and the run's end on it.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
@@ -20,115 +15,33 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection as _, MySqlConnection, MySqlPool, PgConnection, PgPool};
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
+use super::maker::{
+    Maker, SCENARIO_POOL_SIZE, ScenarioDb, Target, checked_identifier, copy_script, mariadb_pool,
+    migrate_err, sql_err,
+};
+use super::pool::{Dropper, Warm};
 use super::redact::redact_url;
-use super::{Db, DbError, Engine, LOCK_WAIT, ProviderSource, container};
+use super::{DbError, Engine, LOCK_WAIT, ProviderSource, container};
 
-/// Connections per scenario database.
-const SCENARIO_POOL_SIZE: u32 = 5;
 /// How long a login waits for the server's answer (a host that drops packets
 /// never refuses).
 const LOGIN_WAIT: Duration = Duration::from_secs(10);
 
-enum Target {
-    Sqlite {
-        dir: PathBuf,
-        template: PathBuf,
-    },
-    Postgres {
-        admin: PgPool,
-        base: PgConnectOptions,
-        admin_url: String,
-        template: String,
-    },
-    MariaDb {
-        admin: MySqlPool,
-        base: MySqlConnectOptions,
-        admin_url: String,
-    },
-}
-
-/// One engine's server for this run: owns the container (if it started one) and
-/// creates and drops the per-scenario databases.
+/// One engine's server for this run: owns the container (if it started one), the
+/// run's template, and the making, handing out and dropping of the per-scenario
+/// databases (through the warm pool once [`EngineServer::warm_up`] started it).
 pub struct EngineServer {
-    engine: Engine,
     described: String,
-    run_id: String,
-    next: AtomicU64,
-    target: Target,
-    /// Serialises `CREATE DATABASE .. TEMPLATE`: PostgreSQL refuses to copy a
-    /// template another session is copying at the same moment.
-    create_lock: tokio::sync::Mutex<()>,
+    maker: Arc<Maker>,
     container: Mutex<Option<ContainerAsync<GenericImage>>>,
-    /// The scenario databases created and neither dropped nor kept yet: those of
-    /// scenarios a stopped run never finished, which [`EngineServer::finish`] drops.
-    live: Mutex<BTreeSet<String>>,
     /// The connection holding this run's lock on the server ([`RunLock`]).
     run_lock: tokio::sync::Mutex<Option<RunLock>>,
     /// What start-up removed of ended runs (or could not), one sentence each.
     leftovers: Vec<String>,
-    /// The schema every scenario database gets (the registered services').
-    migrator: Migrator,
-}
-
-/// A fresh, migrated database that belongs to one scenario.
-pub struct ScenarioDb {
-    pub engine: Engine,
-    /// The database's name on its server (or its file, for SQLite).
-    pub name: String,
-    /// Where a person finds it (URL without password, or file path).
-    pub location: String,
-    /// How a program connects to it (`DATABASE_URL`): with credentials, so never
-    /// printed; [`ScenarioDb::location`] is the printable form.
-    pub url: String,
-    pub db: Db,
-    /// How long creating it took.
-    pub created_in: Duration,
-}
-
-impl std::fmt::Debug for ScenarioDb {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ScenarioDb({} {})", self.engine, self.location)
-    }
-}
-
-fn sql_err(
-    engine: Engine,
-    action: impl Into<String>,
-    location: &str,
-) -> impl FnOnce(sqlx::Error) -> DbError {
-    let action = action.into();
-    let location = location.to_string();
-    move |source| DbError::Sql {
-        engine,
-        action,
-        location,
-        source,
-    }
-}
-
-fn migrate_err(
-    engine: Engine,
-    location: &str,
-) -> impl FnOnce(sqlx::migrate::MigrateError) -> DbError {
-    let location = location.to_string();
-    move |source| DbError::Migrate {
-        engine,
-        location,
-        source,
-    }
-}
-
-/// Names Kensho generates are plain identifiers; this guards the places where they
-/// are spliced into DDL.
-fn checked_identifier(name: &str) -> &str {
-    assert!(
-        !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
-        "generated database name {name:?} is not a plain identifier"
-    );
-    name
+    /// The ready databases, once warmed up.
+    warm: Option<Warm>,
+    /// Drops used databases in the background, once warmed up.
+    dropper: Option<Dropper>,
 }
 
 /// Why a login to an engine's server failed.
@@ -323,26 +236,56 @@ impl EngineServer {
                 if matches!(source, ProviderSource::Url(_)) {
                     leftovers.extend(sweep_ended_runs(Admin::MariaDb(&admin), &run_id).await);
                 }
+                let template = format!("kensho_tpl_{run_id}");
+                let location = redact_url(&admin_url);
+                sqlx::query(AssertSqlSafe(format!(
+                    "CREATE DATABASE `{template}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                )))
+                .execute(&admin)
+                .await
+                .map_err(sql_err(
+                    engine,
+                    "creating the template database",
+                    &location,
+                ))?;
+                let pool = mariadb_pool(&base, &template, 1).await.map_err(sql_err(
+                    engine,
+                    "connecting to the template database",
+                    &location,
+                ))?;
+                migrator
+                    .run(&pool)
+                    .await
+                    .map_err(migrate_err(engine, &format!("template {template}")))?;
+                let copy = copy_script(&pool, &template).await.map_err(sql_err(
+                    engine,
+                    "reading the template's tables",
+                    &location,
+                ))?;
+                if copy.is_none() {
+                    tracing::info!(%engine, "the template holds more than tables: each scenario database runs the migrations");
+                }
+                pool.close().await;
                 Target::MariaDb {
                     admin,
                     base,
                     admin_url,
+                    template,
+                    copy,
                 }
             }
             Engine::Sqlite => unreachable!("SQLite is embedded"),
         };
+        let mut maker = Maker::new(engine, run_id, target, migrator);
+        maker.check_copy().await?;
         Ok(EngineServer {
-            engine,
             described,
-            run_id,
-            next: AtomicU64::new(1),
-            target,
-            create_lock: tokio::sync::Mutex::new(()),
+            maker: Arc::new(maker),
             container: Mutex::new(started),
-            live: Mutex::default(),
             run_lock: tokio::sync::Mutex::new(run_lock),
             leftovers,
-            migrator,
+            warm: None,
+            dropper: None,
         })
     }
 
@@ -378,22 +321,23 @@ impl EngineServer {
             .map_err(migrate_err(engine, &location))?;
         pool.close().await;
         Ok(EngineServer {
-            engine,
             described,
-            run_id: run_id.to_string(),
-            next: AtomicU64::new(1),
-            target: Target::Sqlite { dir, template },
-            create_lock: tokio::sync::Mutex::new(()),
+            maker: Arc::new(Maker::new(
+                engine,
+                run_id.to_string(),
+                Target::Sqlite { dir, template },
+                migrator,
+            )),
             container: Mutex::new(None),
-            live: Mutex::default(),
             run_lock: tokio::sync::Mutex::new(None),
             leftovers: Vec::new(),
-            migrator,
+            warm: None,
+            dropper: None,
         })
     }
 
     pub fn engine(&self) -> Engine {
-        self.engine
+        self.maker.engine
     }
 
     /// Where this engine's server is, for output (no passwords).
@@ -406,199 +350,51 @@ impl EngineServer {
         self.container.lock().map(|c| c.is_some()).unwrap_or(false)
     }
 
-    /// Creates a fresh, migrated database for one scenario.
-    pub async fn create_scenario_db(&self) -> Result<ScenarioDb, DbError> {
-        self.create_scenario_db_with_pool(SCENARIO_POOL_SIZE).await
+    /// From now on, keeps up to `size` scenario databases ready in the
+    /// background, and drops used ones in the background (see [`super::pool`]).
+    pub fn warm_up(&mut self, size: usize) {
+        if self.warm.is_none() {
+            self.warm = Some(Warm::start(self.maker.clone(), size));
+            self.dropper = Some(Dropper::start(self.maker.clone()));
+        }
     }
 
-    /// As [`EngineServer::create_scenario_db`], with a pool of `pool_size`
-    /// connections (for measurements with many concurrent clients).
+    /// A fresh, migrated database for one scenario: from the warm pool once
+    /// warmed up, else made now.
+    pub async fn create_scenario_db(&self) -> Result<ScenarioDb, DbError> {
+        match &self.warm {
+            Some(warm) => warm.take().await,
+            None => self.maker.create(SCENARIO_POOL_SIZE).await,
+        }
+    }
+
+    /// A database made now (never from the warm pool) with a pool of
+    /// `pool_size` connections (for measurements with many concurrent clients).
     pub async fn create_scenario_db_with_pool(
         &self,
         pool_size: u32,
     ) -> Result<ScenarioDb, DbError> {
-        let began = Instant::now();
-        let engine = self.engine;
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let name = format!("kensho_{}_{n:05}", self.run_id);
-        let name = checked_identifier(&name).to_string();
-        // Counted before it exists: a creation stopped half-way is dropped too.
-        self.live
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.clone());
-        let (location, url, db) = match &self.target {
-            Target::Sqlite { dir, template } => {
-                let path = dir.join(format!("{name}.sqlite"));
-                let location = path.display().to_string();
-                let url = format!("sqlite://{location}");
-                tokio::fs::copy(template, &path)
-                    .await
-                    .map_err(|source| DbError::Io {
-                        engine,
-                        action: "copying the template to",
-                        path: location.clone(),
-                        source,
-                    })?;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(pool_size.max(1))
-                    .connect_with(
-                        SqliteConnectOptions::new()
-                            .filename(&path)
-                            .busy_timeout(LOCK_WAIT)
-                            .journal_mode(SqliteJournalMode::Wal)
-                            .foreign_keys(true),
-                    )
-                    .await
-                    .map_err(sql_err(engine, "opening", &location))?;
-                (location, url, Db::Sqlite(pool))
-            }
-            Target::Postgres {
-                admin,
-                base,
-                admin_url,
-                template,
-            } => {
-                let location = scenario_location(admin_url, &name);
-                {
-                    let _one_at_a_time = self.create_lock.lock().await;
-                    sqlx::query(AssertSqlSafe(format!(
-                        "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-                    )))
-                    .execute(admin)
-                    .await
-                    .map_err(sql_err(
-                        engine,
-                        "creating the scenario database",
-                        &location,
-                    ))?;
-                }
-                tracing::debug!(%engine, database = %name, elapsed = ?began.elapsed(), "created from the template");
-                let pool = PgPoolOptions::new()
-                    .max_connections(pool_size.max(1))
-                    .connect_with(base.clone().database(&name))
-                    .await
-                    .map_err(sql_err(engine, "connecting", &location))?;
-                (location, scenario_url(admin_url, &name), Db::Postgres(pool))
-            }
-            Target::MariaDb {
-                admin,
-                base,
-                admin_url,
-            } => {
-                let location = scenario_location(admin_url, &name);
-                sqlx::query(AssertSqlSafe(format!(
-                    "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-                )))
-                .execute(admin)
-                .await
-                .map_err(sql_err(
-                    engine,
-                    "creating the scenario database",
-                    &location,
-                ))?;
-                let lock_wait = format!(
-                    "SET SESSION innodb_lock_wait_timeout = {}",
-                    LOCK_WAIT.as_secs()
-                );
-                let pool = MySqlPoolOptions::new()
-                    .max_connections(pool_size.max(1))
-                    .after_connect(move |conn, _| {
-                        let sql = lock_wait.clone();
-                        Box::pin(async move {
-                            sqlx::query(AssertSqlSafe(sql)).execute(conn).await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(base.clone().database(&name))
-                    .await
-                    .map_err(sql_err(engine, "connecting", &location))?;
-                self.migrator
-                    .run(&pool)
-                    .await
-                    .map_err(migrate_err(engine, &location))?;
-                (location, scenario_url(admin_url, &name), Db::MySql(pool))
-            }
-        };
-        Ok(ScenarioDb {
-            engine,
-            name,
-            location,
-            url,
-            db,
-            created_in: began.elapsed(),
-        })
+        self.maker.create(pool_size).await
     }
 
-    /// Closes a scenario's database and removes it.
+    /// Closes a scenario's database and removes it: in the background once
+    /// warmed up (the run's end waits for it), else now.
     pub async fn drop_scenario_db(&self, scenario: ScenarioDb) -> Result<(), DbError> {
-        scenario.db.close().await;
-        self.drop_database(&scenario.name, &scenario.location).await
+        match &self.dropper {
+            Some(dropper) => {
+                dropper.drop_later(scenario);
+                Ok(())
+            }
+            None => self.maker.drop_scenario_db(scenario).await,
+        }
     }
 
     /// Closes a failed scenario's database and keeps it for inspection (until the
     /// next run's sweep); returns where it is.
     pub async fn keep_scenario_db(&self, scenario: ScenarioDb) -> String {
         scenario.db.close().await;
-        self.live
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&scenario.name);
+        self.maker.keep(&scenario.name);
         scenario.location
-    }
-
-    /// Where database `name` of this run is, for output.
-    fn location_of(&self, name: &str) -> String {
-        match &self.target {
-            Target::Sqlite { dir, .. } => dir.join(format!("{name}.sqlite")).display().to_string(),
-            Target::Postgres { admin_url, .. } | Target::MariaDb { admin_url, .. } => {
-                scenario_location(admin_url, name)
-            }
-        }
-    }
-
-    /// Removes database `name` of this run (already closed).
-    async fn drop_database(&self, name: &str, location: &str) -> Result<(), DbError> {
-        let engine = self.engine;
-        let name = checked_identifier(name);
-        match &self.target {
-            Target::Sqlite { .. } => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let path = format!("{location}{suffix}");
-                    match tokio::fs::remove_file(&path).await {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(source) => {
-                            return Err(DbError::Io {
-                                engine,
-                                action: "removing",
-                                path,
-                                source,
-                            });
-                        }
-                    }
-                }
-            }
-            Target::Postgres { admin, .. } => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(admin)
-                .await
-                .map_err(sql_err(engine, "dropping", location))?;
-            }
-            Target::MariaDb { admin, .. } => {
-                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
-                    .execute(admin)
-                    .await
-                    .map_err(sql_err(engine, "dropping", location))?;
-            }
-        }
-        self.live
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(name);
-        Ok(())
     }
 
     /// What start-up removed of ended runs on this engine (containers, databases on
@@ -618,7 +414,7 @@ impl EngineServer {
             .and_then(|c| c.as_ref().map(|c| c.id().to_string()));
         if let Some(id) = container {
             let short = &id[..id.len().min(12)];
-            match container::state(self.engine, &id).await {
+            match container::state(self.engine(), &id).await {
                 Ok(container::State::Running) => {}
                 Ok(container::State::Stopped { exit_code }) => {
                     return Some(match exit_code {
@@ -634,7 +430,7 @@ impl EngineServer {
                 Err(e) => return Some(format!("its container {short} cannot be seen: {e}")),
             }
         }
-        let answer = match &self.target {
+        let answer = match &self.maker.target {
             Target::Sqlite { .. } => return None,
             Target::Postgres { admin, .. } => {
                 tokio::time::timeout(LOGIN_WAIT, sqlx::query("SELECT 1").execute(admin))
@@ -665,17 +461,15 @@ impl EngineServer {
             .lock()
             .ok()
             .and_then(|c| c.as_ref().map(|c| c.id().to_string()));
-        match (&self.target, container) {
-            (_, Some(id)) => CleanupPlan::Container {
-                engine: self.engine,
-                id,
-            },
+        let engine = self.engine();
+        match (&self.maker.target, container) {
+            (_, Some(id)) => CleanupPlan::Container { engine, id },
             (Target::Sqlite { dir, .. }, None) => CleanupPlan::Folder { dir: dir.clone() },
             (Target::Postgres { admin_url, .. } | Target::MariaDb { admin_url, .. }, None) => {
                 CleanupPlan::Databases {
-                    engine: self.engine,
+                    engine,
                     admin_url: admin_url.clone(),
-                    run_id: self.run_id.clone(),
+                    run_id: self.maker.run_id.clone(),
                 }
             }
         }
@@ -687,22 +481,32 @@ impl EngineServer {
     /// container. A kept container is removed by the next run's sweep; a container
     /// that stopped during the run is removed, never kept. Returns the id of a kept
     /// container.
-    pub async fn finish(self, keep: bool) -> Option<String> {
+    pub async fn finish(mut self, keep: bool) -> Option<String> {
         let gone = self.gone().await.is_some();
-        let unfinished = std::mem::take(&mut *self.live.lock().unwrap_or_else(|e| e.into_inner()));
+        let engine = self.engine();
+        // The pool's unused databases are closed here and dropped below with the
+        // others still counted; the dropper finishes its queue first.
+        if let Some(warm) = self.warm.take() {
+            for scenario in warm.stop().await {
+                scenario.db.close().await;
+            }
+        }
+        if let Some(dropper) = self.dropper.take() {
+            dropper.finish().await;
+        }
+        let unfinished = self.maker.take_live();
         if !gone {
             for name in unfinished {
-                let location = self.location_of(&name);
-                if let Err(e) = self.drop_database(&name, &location).await {
+                let location = self.maker.location_of(&name);
+                if let Err(e) = self.maker.drop_database(&name, &location).await {
                     eprintln!(
-                        "kensho: {}: could not drop the database of a scenario that did not finish: {e}",
-                        self.engine
+                        "kensho: {engine}: could not drop the database of a scenario that did not finish: {e}"
                     );
                 }
             }
         }
         let mut kept = None;
-        match &self.target {
+        match &self.maker.target {
             Target::Sqlite { dir, template } => {
                 let _ = tokio::fs::remove_file(template).await;
                 if !keep {
@@ -713,15 +517,18 @@ impl EngineServer {
                 admin, template, ..
             } => {
                 if !gone {
-                    let _ = sqlx::query(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{template}\" WITH (FORCE)"
-                    )))
-                    .execute(admin)
-                    .await;
+                    let _ = Admin::Pg(admin).drop_database(template).await;
                 }
                 admin.close().await;
             }
-            Target::MariaDb { admin, .. } => admin.close().await,
+            Target::MariaDb {
+                admin, template, ..
+            } => {
+                if !gone {
+                    let _ = Admin::MariaDb(admin).drop_database(template).await;
+                }
+                admin.close().await;
+            }
         }
         if let Some(lock) = self.run_lock.lock().await.take() {
             lock.release().await;
@@ -733,7 +540,7 @@ impl EngineServer {
                 // Dropping the handle would remove the container; keep it for inspection.
                 std::mem::forget(container);
             } else if let Err(e) = container.rm().await {
-                tracing::warn!(engine = %self.engine, "removing the container: {e}");
+                tracing::warn!(%engine, "removing the container: {e}");
             }
         }
         kept
@@ -1087,27 +894,6 @@ async fn drop_run(admin: Admin<'_>, run_id: &str) -> Result<Vec<String>, sqlx::E
         }
     }
     Ok(dropped)
-}
-
-/// The URL of database `name` on the server of `admin_url`, credentials included.
-fn scenario_url(admin_url: &str, name: &str) -> String {
-    match url::Url::parse(admin_url) {
-        Ok(mut url) => {
-            url.set_path(name);
-            url.to_string()
-        }
-        Err(_) => admin_url.to_string(),
-    }
-}
-
-fn scenario_location(admin_url: &str, name: &str) -> String {
-    match url::Url::parse(admin_url) {
-        Ok(mut url) => {
-            url.set_path(name);
-            redact_url(url.as_str())
-        }
-        Err(_) => format!("{} database {name}", redact_url(admin_url)),
-    }
 }
 
 #[cfg(test)]

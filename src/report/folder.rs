@@ -212,6 +212,7 @@ fn stand_in(dir: &Path, title: &str, started_at_utc: &str) -> RunReport {
         duration_ms: 0,
         pending: Some(reason.clone()),
         interrupted: false,
+        timing: None,
         features: vec![FeatureReport {
             keyword: "Feature".into(),
             name: "Kensho run".into(),

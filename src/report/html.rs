@@ -19,7 +19,7 @@ use std::fmt::Write;
 use super::escape::html as esc;
 use super::{
     FeatureReport, ResultTable, RowMark, RunReport, ScenarioReport, ScenarioStatus, StatusCounts,
-    StepReport, StepStatus, seconds, tag_name,
+    StepReport, StepStatus, Timing, seconds, tag_name,
 };
 
 const STYLE: &str = r#"
@@ -126,6 +126,9 @@ pub fn html(run: &RunReport) -> String {
         );
     }
     write_summary(&mut out, run);
+    if let Some(timing) = &run.timing {
+        write_timing(&mut out, timing);
+    }
     out.push_str("<main>\n");
     for (f, feature) in run.features.iter().enumerate() {
         write_feature(&mut out, f, feature);
@@ -161,6 +164,50 @@ fn write_summary(out: &mut String, run: &RunReport) {
     counts_row(out, " class=\"total\"", "合計 all", run.counts());
     out.push_str("</tbody>\n</table>\n");
     write_matrix(out, run);
+    out.push_str("</section>\n");
+}
+
+/// Where the run's time went: per engine its wall time and how long scenarios
+/// waited for their databases, then the slowest scenarios.
+fn write_timing(out: &mut String, timing: &Timing) {
+    let ms = super::millis;
+    out.push_str(
+        "<section id=\"timing\">\n<h2>所要時間 Where the time went</h2>\n\
+         <table class=\"counts\">\n<thead><tr><th>エンジン engine</th><th>経過 wall s</th>\
+         <th>シナリオ scenarios</th><th>DB databases</th><th>払出 handout p50 ms</th>\
+         <th>p95 ms</th><th>最大 max ms</th></tr></thead>\n<tbody>\n",
+    );
+    for e in &timing.engines {
+        let _ = writeln!(
+            out,
+            "<tr data-engine=\"{engine}\"><th>{engine}</th><td class=\"num\">{wall}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            e.scenarios,
+            e.databases,
+            ms(e.handout_p50_us),
+            ms(e.handout_p95_us),
+            ms(e.handout_max_us),
+            engine = esc(&e.engine),
+            wall = seconds(e.wall_ms),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if !timing.slowest.is_empty() {
+        out.push_str("<h3>最も遅いシナリオ Slowest scenarios</h3>\n<ol class=\"slowest\">\n");
+        for s in &timing.slowest {
+            let _ = writeln!(
+                out,
+                "<li><span class=\"num\">{} s</span> [{}] {} <span class=\"location\">{}:{}</span></li>",
+                seconds(s.ms),
+                esc(&s.engine),
+                esc(&s.name),
+                esc(&s.file),
+                s.line
+            );
+        }
+        out.push_str("</ol>\n");
+    }
     out.push_str("</section>\n");
 }
 
@@ -575,6 +622,41 @@ mod tests {
         ));
         assert!(page.contains("<article class=\"scenario failed\" id=\"s-1-0\""));
         assert!(!page.contains("id=\"stale\""));
+    }
+
+    #[test]
+    fn html_shows_where_the_time_went() {
+        let mut run = sample::run();
+        assert!(
+            !html(&run).contains("id=\"timing\""),
+            "no timing, no section"
+        );
+        run.timing = Some(Timing {
+            engines: vec![super::super::EngineTiming {
+                engine: "postgres".into(),
+                wall_ms: 12_345,
+                scenarios: 3,
+                databases: 4,
+                handout_p50_us: 1_250,
+                handout_p95_us: 20_000,
+                handout_max_us: 31_500,
+            }],
+            slowest: vec![super::super::ScenarioTime {
+                engine: "postgres".into(),
+                name: "Purge <all>".into(),
+                file: "features/karte/purge.feature".into(),
+                line: 7,
+                ms: 4_200,
+            }],
+        });
+        let page = html(&run);
+        well_formed(&page, true).expect("well-formed HTML");
+        assert!(page.contains(
+            "<tr data-engine=\"postgres\"><th>postgres</th><td class=\"num\">12.345</td><td class=\"num\">3</td><td class=\"num\">4</td><td class=\"num\">1.3</td><td class=\"num\">20.0</td><td class=\"num\">31.5</td></tr>"
+        ), "{page}");
+        assert!(page.contains(
+            "<li><span class=\"num\">4.200 s</span> [postgres] Purge &lt;all&gt; <span class=\"location\">features/karte/purge.feature:7</span></li>"
+        ));
     }
 
     #[test]

@@ -52,6 +52,56 @@ pub struct RunReport {
     /// The run was stopped by SIGINT or SIGTERM: it holds the scenarios that
     /// finished before it stopped; the others did not run (they are not in it).
     pub interrupted: bool,
+    /// Where the run's time went, when the runner measured it.
+    pub timing: Option<Timing>,
+}
+
+/// Where a run's time went: per engine, and its slowest scenarios.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timing {
+    /// One entry per engine that ran scenarios.
+    pub engines: Vec<EngineTiming>,
+    /// The slowest scenarios, slowest first (at most [`SLOWEST_SHOWN`]).
+    pub slowest: Vec<ScenarioTime>,
+}
+
+/// How many of the slowest scenarios a run's timing names: enough to see
+/// where to look, few enough to read.
+pub const SLOWEST_SHOWN: usize = 10;
+
+/// One engine's share of a run's time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EngineTiming {
+    /// `sqlite`, `postgres`, `mariadb`.
+    pub engine: String,
+    /// From its first scenario's start to its last one's end.
+    pub wall_ms: u64,
+    /// Scenarios run on it.
+    pub scenarios: usize,
+    /// Scenario databases handed out (two for a differential scenario).
+    pub databases: usize,
+    /// How long a scenario waited for its database: median, 95th percentile,
+    /// longest, in microseconds.
+    pub handout_p50_us: u64,
+    /// See [`EngineTiming::handout_p50_us`].
+    pub handout_p95_us: u64,
+    /// See [`EngineTiming::handout_p50_us`].
+    pub handout_max_us: u64,
+}
+
+/// How long one scenario took, from its setup to the end of its cleanup.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScenarioTime {
+    /// The engine it ran on.
+    pub engine: String,
+    /// The scenario's name.
+    pub name: String,
+    /// Its feature file, relative to the project root.
+    pub file: String,
+    /// Its line in the file.
+    pub line: usize,
+    /// Its time.
+    pub ms: u64,
 }
 
 /// One feature file (機能) and the scenarios run from it.
@@ -503,6 +553,13 @@ fn tag_name(tag: &str) -> String {
     } else {
         format!("@{tag}")
     }
+}
+
+/// Microseconds as milliseconds with one decimal, rounded half up, without
+/// floats (how handout times are shown).
+pub fn millis(us: u64) -> String {
+    let tenths = us.saturating_add(50) / 100;
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// Time in seconds with three decimals, from milliseconds, without floats.

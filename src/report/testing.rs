@@ -121,6 +121,7 @@ pub mod sample {
             duration_ms: 61_005,
             pending: None,
             interrupted: false,
+            timing: None,
             features: vec![
                 FeatureReport {
                     keyword: "機能".into(),

@@ -20,6 +20,7 @@ use super::limits::{ScenarioClock, Watch};
 use super::options::Setup;
 use super::summary::EngineStats;
 use crate::db::{Engine, EngineServer};
+use crate::report::ScenarioTime;
 use crate::reporting;
 use crate::service::Suite;
 use crate::world::{ScenarioWorld, Variant};
@@ -42,6 +43,18 @@ pub(super) struct Hooks {
     pub limit: Duration,
     /// Where running steps are registered for the watchdog.
     pub watch: Arc<Watch>,
+    /// Every scenario that ran, with its time from setup to cleaned up.
+    pub times: RefCell<Vec<ScenarioTime>>,
+}
+
+/// When the runner began setting up a scenario (kept in its World).
+#[derive(Clone, Copy)]
+struct Began(Instant);
+
+impl Default for Began {
+    fn default() -> Self {
+        Began(Instant::now())
+    }
 }
 
 impl Hooks {
@@ -54,7 +67,9 @@ impl Hooks {
         scenario: &gherkin::Scenario,
         world: &mut ScenarioWorld,
     ) {
-        let deadline = Instant::now() + self.limit;
+        let began = Instant::now();
+        let deadline = began + self.limit;
+        *world.state::<Began>() = Began(began);
         if !self.admission.admit(feature, scenario) {
             world.state::<ScenarioClock>().held = true;
             return;
@@ -122,7 +137,7 @@ impl Hooks {
                 .borrow_mut()
                 .entry(engine)
                 .or_default()
-                .count_database(database.created_in);
+                .count_database(database.handed_out_in);
             if let Some((name, on)) = flag {
                 let known = self.suite.flags();
                 let set = match kensho_shared::flag::check_known(&name, &known) {
@@ -166,6 +181,20 @@ impl Hooks {
                 self.limit.as_secs()
             );
         }
+        let Began(began) = *world.state::<Began>();
+        let ended = Instant::now();
+        self.stats
+            .borrow_mut()
+            .entry(engine)
+            .or_default()
+            .count_time(began, ended);
+        self.times.borrow_mut().push(ScenarioTime {
+            engine: engine.name().to_string(),
+            name: scenario.name.clone(),
+            file: world.feature_file.clone(),
+            line: scenario.position.line,
+            ms: u64::try_from((ended - began).as_millis()).unwrap_or(u64::MAX),
+        });
     }
 
     /// Keeps the scenario's notes and tables for the report, and drops its

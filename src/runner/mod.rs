@@ -184,6 +184,11 @@ pub async fn run(
         ..Report::default()
     };
     let engines: Vec<Engine> = servers.keys().copied().collect();
+    let mut servers = servers;
+    let ready = warm_pool_size(servers.len());
+    for server in servers.values_mut() {
+        server.warm_up(ready);
+    }
 
     let hooks = Rc::new(hooks::Hooks {
         suite: suite.clone(),
@@ -198,12 +203,13 @@ pub async fn run(
         admission: admission.clone(),
         limit: Duration::from_secs(args.scenario_timeout),
         watch: watch.clone(),
+        times: RefCell::default(),
     });
     let (before, after) = (hooks.clone(), hooks.clone());
 
     // Every step under its scenario's time limit; the run's end under the signals.
     let runner = cucumber::runner::Basic::default()
-        .max_concurrent_scenarios(16)
+        .max_concurrent_scenarios(MAX_CONCURRENT_SCENARIOS)
         .steps(limits::limited_steps())
         .before(move |feature, _rule, scenario, world| {
             let hooks = before.clone();
@@ -254,16 +260,18 @@ pub async fn run(
 
     let hooks = Rc::try_unwrap(hooks)
         .map_err(|_| anyhow::anyhow!("the scenario hooks are still in use after the run"))?;
+    report.engines = hooks.stats.take();
+    report.scenarios = hooks.times.take();
     // Reports that could not be written fail the run: a green must not rest on them.
     let mut reports_written = true;
     if reports {
         let collected = std::mem::take(&mut *hooks.collected.borrow_mut());
-        let mut report = collected.into_report(format!("Kensho run {id}"), run_started);
-        report.interrupted = interrupted;
-        reports_written = reporting::write(&reports_dir, &report);
+        let mut written = collected.into_report(format!("Kensho run {id}"), run_started);
+        written.interrupted = interrupted;
+        written.timing = Some(report.timing());
+        reports_written = reporting::write(&reports_dir, &written);
     }
     let servers = hooks.servers;
-    report.engines = hooks.stats.into_inner();
     let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
     report.failed = !reports_written
         || writer.as_ref().is_none_or(|w| w.execution_has_failed())
@@ -300,6 +308,21 @@ pub async fn run(
         interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
     }
     Ok(report)
+}
+
+/// How many scenarios run at once (across engines): enough to keep two cores
+/// busy while scenarios wait on locks, sleeps and the databases' disks.
+const MAX_CONCURRENT_SCENARIOS: usize = 16;
+
+/// Most databases an engine keeps ready: each holds a connection, and a server
+/// given by URL may allow only 100 (16 scenarios with 5 connections each, the
+/// ready ones and the run's own connections stay below that).
+const MAX_READY: usize = 8;
+
+/// How many ready databases each of `engines` engines keeps: its share of the
+/// scenarios running at once, plus one for the scenario about to start.
+fn warm_pool_size(engines: usize) -> usize {
+    (MAX_CONCURRENT_SCENARIOS.div_ceil(engines.max(1)) + 1).min(MAX_READY)
 }
 
 /// Runs every service's build commands (once, from the project root) before the

@@ -5,8 +5,11 @@
 //! A mutant is applied to a copy of the tree under `target/kensho/mutants/tree`
 //! (never to the tree itself, see [`Lab`]), the suite's main job is built there
 //! (`cargo build -p kensho-steps --bin kensho`, with a target directory of its
-//! own) and the killing scenario is run with it on the mutant's engine: the
-//! mutant is killed when that scenario fails. An edit whose text is no longer
+//! own, incremental from one mutant to the next) and the killing scenario is run
+//! with it on the mutant's engine: the mutant is killed when that scenario fails.
+//! A new lab's target directory starts from the tree's own build: its compiled
+//! dependencies are linked in ([`seed_from`]), so only the workspace's crates are
+//! compiled in the lab. An edit whose text is no longer
 //! found exactly once is an error naming the mutant, so a refactoring cannot
 //! silently disarm it.
 //!
@@ -240,6 +243,64 @@ fn mirror(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What of a build's `debug` folder a new lab's target directory starts from:
+/// the compiled crates, their build scripts' outputs, and cargo's records of
+/// them. Dependencies are the same units in both builds (same sources, same
+/// settings), so cargo finds them fresh; the workspace's crates sit elsewhere in
+/// the lab (their path is part of their identity) and are compiled there.
+const SEEDED: [&str; 3] = ["deps", "build", ".fingerprint"];
+
+/// Starts the lab's target directory `to` from the build in `from` (the tree's
+/// `target`), if there is one: compiled files are hard-linked (cargo and rustc
+/// replace an output by a new file, never rewrite it in place), cargo's small
+/// records copied; where a link cannot be made (another file system), copied.
+/// Everything goes into a temporary folder renamed into place at the end, so a
+/// stopped seeding leaves no half-seeded lab.
+fn seed_from(from: &Path, to: &Path) -> Result<()> {
+    let debug = from.join("debug");
+    if !debug.join("deps").is_dir() {
+        return Ok(());
+    }
+    let began = Instant::now();
+    let partial = to.with_extension("seeding");
+    remove(&partial)?;
+    for part in SEEDED {
+        link_tree(
+            &debug.join(part),
+            &partial.join("debug").join(part),
+            part != ".fingerprint",
+        )?;
+    }
+    std::fs::rename(&partial, to)
+        .with_context(|| format!("renaming {} to {}", partial.display(), to.display()))?;
+    eprintln!(
+        "semantic mutants: the lab's build starts from {} ({:.1} s)",
+        debug.display(),
+        began.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Recreates the tree `from` at `to`, its files hard-linked when `link` (copied
+/// when not, or when linking fails).
+fn link_tree(from: &Path, to: &Path, link: bool) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(from) else {
+        return Ok(());
+    };
+    if meta.is_dir() {
+        std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+        for entry in
+            std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))?
+        {
+            let entry = entry?;
+            link_tree(&entry.path(), &to.join(entry.file_name()), link)?;
+        }
+    } else if meta.is_file() && !(link && std::fs::hard_link(from, to).is_ok()) {
+        std::fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
+    }
+    Ok(())
+}
+
 /// Removes a file or a folder, if there is one.
 fn remove(path: &Path) -> Result<()> {
     let result = match std::fs::symlink_metadata(path) {
@@ -265,6 +326,9 @@ impl Lab {
         };
         std::fs::create_dir_all(&lab.tree)
             .with_context(|| format!("creating {}", lab.tree.display()))?;
+        if !lab.target.exists() {
+            seed_from(&source.join("target"), &lab.target)?;
+        }
         for part in COPIED {
             mirror(&source.join(part), &lab.tree.join(part))?;
         }
@@ -574,6 +638,44 @@ mod tests {
         std::fs::write(to.join("build.rs"), "fn main() {}").unwrap();
         mirror(&from.join("build.rs"), &to.join("build.rs")).unwrap();
         assert!(!to.join("build.rs").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_new_lab_starts_from_the_trees_build() {
+        let dir = scratch("seed");
+        let from = dir.join("target");
+        std::fs::create_dir_all(from.join("debug/deps")).unwrap();
+        std::fs::create_dir_all(from.join("debug/.fingerprint/serde-1")).unwrap();
+        std::fs::create_dir_all(from.join("debug/incremental/kensho-1")).unwrap();
+        std::fs::write(from.join("debug/deps/libserde-1.rlib"), "rlib").unwrap();
+        std::fs::write(from.join("debug/.fingerprint/serde-1/lib-serde"), "hash").unwrap();
+        std::fs::write(from.join("debug/incremental/kensho-1/s"), "x").unwrap();
+        std::fs::write(from.join("debug/kensho"), "bin").unwrap();
+        let to = dir.join("lab/target");
+        seed_from(&from, &to).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(to.join("debug/deps/libserde-1.rlib")).unwrap(),
+            "rlib"
+        );
+        assert_eq!(
+            std::fs::read_to_string(to.join("debug/.fingerprint/serde-1/lib-serde")).unwrap(),
+            "hash"
+        );
+        // The tree's own binaries and incremental state stay out of the lab.
+        assert!(!to.join("debug/kensho").exists());
+        assert!(!to.join("debug/incremental").exists());
+        assert!(!to.with_extension("seeding").exists());
+        // Cargo's records are copies: the lab rewriting one leaves the tree's.
+        std::fs::write(to.join("debug/.fingerprint/serde-1/lib-serde"), "new").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(from.join("debug/.fingerprint/serde-1/lib-serde")).unwrap(),
+            "hash"
+        );
+        // Nothing to start from: nothing made.
+        let none = dir.join("none/target");
+        seed_from(&dir.join("nothing"), &none).unwrap();
+        assert!(!none.exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
