@@ -14,7 +14,8 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::check::expect::read_table;
+use crate::check::expect::read_with_schema;
+use crate::check::schema::read_schema;
 use crate::db::Db;
 use crate::report::{
     self, FeatureReport, ReportError, ResultTable, RowMark, RunReport, ScenarioReport, StepReport,
@@ -541,8 +542,12 @@ fn rfc3339(t: SystemTime) -> String {
 /// report. `label` names the variant of a differential run.
 pub async fn amount_tables(db: &Db, label: &str, names: &[&str]) -> Vec<ResultTable> {
     let mut tables = Vec::new();
+    // One catalog read for all the tables.
+    let Ok(schema) = read_schema(db).await else {
+        return tables;
+    };
     for &name in names {
-        let Ok(table) = read_table(db, name, &[]).await else {
+        let Ok(table) = read_with_schema(db, &schema, name, &[]).await else {
             continue;
         };
         if table.rows.is_empty() {

@@ -339,7 +339,9 @@ pub async fn read_table(db: &Db, table: &str, columns: &[String]) -> Result<Tabl
     read_with_schema(db, &schema, table, columns).await
 }
 
-async fn read_with_schema(
+/// As [`read_table`], with the schema already read (one catalog read for many
+/// tables).
+pub async fn read_with_schema(
     db: &Db,
     schema: &Schema,
     table: &str,

@@ -8,7 +8,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::expect::{ExpectError, read_table};
+use super::expect::{ExpectError, read_with_schema};
+use super::schema::read_schema;
 use super::table::{NULL, Table};
 use crate::db::Db;
 use kensho_shared::invariant::{Invariant, Rule};
@@ -64,11 +65,21 @@ fn columns(names: &[&str]) -> Vec<String> {
 /// Checks every invariant in `invariants`; returns those that do not hold.
 pub async fn check(db: &Db, invariants: &[Invariant]) -> Result<Vec<Violation>, InvariantError> {
     let mut violations = Vec::new();
+    // The catalog is read once for all invariants (a failure is the first one's).
+    let mut schema = None;
     for invariant in invariants {
         let err = |source| InvariantError {
             service: invariant.service,
             name: invariant.name,
             source,
+        };
+        let schema = match &mut schema {
+            Some(schema) => &*schema,
+            None => &*schema.insert(
+                read_schema(db)
+                    .await
+                    .map_err(|e| err(ExpectError::from(e)))?,
+            ),
         };
         let rows = match invariant.rule {
             Rule::Unique {
@@ -80,7 +91,9 @@ pub async fn check(db: &Db, invariants: &[Invariant]) -> Result<Vec<Violation>, 
                 if let Some((column, _)) = only_where {
                     wanted.push(column.to_string());
                 }
-                let t = read_table(db, table, &wanted).await.map_err(err)?;
+                let t = read_with_schema(db, schema, table, &wanted)
+                    .await
+                    .map_err(err)?;
                 duplicates(&t, key.len(), only_where.map(|(_, v)| v))
             }
             Rule::References {
@@ -89,10 +102,10 @@ pub async fn check(db: &Db, invariants: &[Invariant]) -> Result<Vec<Violation>, 
                 target,
                 target_column,
             } => {
-                let from = read_table(db, table, &columns(&[column]))
+                let from = read_with_schema(db, schema, table, &columns(&[column]))
                     .await
                     .map_err(err)?;
-                let to = read_table(db, target, &columns(&[target_column]))
+                let to = read_with_schema(db, schema, target, &columns(&[target_column]))
                     .await
                     .map_err(err)?;
                 dangling(&from, &to, table, column, target, target_column)
@@ -106,7 +119,7 @@ pub async fn check(db: &Db, invariants: &[Invariant]) -> Result<Vec<Violation>, 
                 plus,
                 minus,
             } => {
-                let t = read_table(db, table, &columns(&[group_by, kind, amount]))
+                let t = read_with_schema(db, schema, table, &columns(&[group_by, kind, amount]))
                     .await
                     .map_err(err)?;
                 unbalanced(&t, group_by, groups, plus, minus)
