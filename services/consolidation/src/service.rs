@@ -612,7 +612,7 @@ async fn core_operation(
                 tracing::debug!(elapsed = ?began.elapsed(), "old statements deleted");
                 let mut all: Vec<StoredLine> = statements.iter().flat_map(stored).collect();
                 all.extend(stored(&group));
-                store::insert_lines(&mut tx, &trips, &all).await?;
+                store::insert_lines_bulk(&mut tx, &trips, &all).await?;
                 tracing::debug!(lines = all.len(), elapsed = ?began.elapsed(), "statements saved");
             }
             Strategy::PerStep => {
