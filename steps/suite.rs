@@ -229,6 +229,7 @@ fn shards_cover_the_suite() -> bool {
 /// Every semantic mutant (steps/mutants.rs) is killed by its named scenario.
 async fn semantic_mutants_are_killed() -> bool {
     eprintln!("\nsemantic mutants: each must be killed by its scenario");
+    let began = std::time::Instant::now();
     let root = kensho_steps::root();
     match tokio::task::spawn_blocking(move || xtask::mutants::run_all(&root)).await {
         Ok(Ok(verdicts)) => {
@@ -238,7 +239,11 @@ async fn semantic_mutants_are_killed() -> bool {
                 .map(|(m, _)| m.name)
                 .collect();
             if survivors.is_empty() {
-                eprintln!("semantic mutants: all {} killed", verdicts.len());
+                eprintln!(
+                    "semantic mutants: all {} killed ({} s)",
+                    verdicts.len(),
+                    began.elapsed().as_secs()
+                );
                 true
             } else {
                 eprintln!("semantic mutants: NOT killed: {}", survivors.join(", "));
