@@ -2,11 +2,15 @@
 //! keep saving photos, per engine, the chunked purge and the original single long
 //! transaction side by side. Prints purge rows/s, saves completed, failed saves by
 //! kind and save latency p50/p99, and checks that both strategies leave exactly
-//! the live photos (rows and bytes).
+//! the live photos (rows and bytes). Beside them, in the same run: the chunked
+//! purge alone (no client saving), and the floor of the work on that engine: the
+//! same rows deleted on an idle database by one `DELETE` per table (tag rows, then
+//! photos) in one transaction; every purge line shows its time over the floor.
 //!
 //! `cargo bench --bench karte -- --engines sqlite,postgres,mariadb`
 //! (options: `--expired 1000000 --live 20000 --savers 32 --chunk 50`
-//! `--strategies chunked,single --time-limit 600`; servers as for the scenarios).
+//! `--strategies alone,chunked,single --time-limit 600`; servers as for the
+//! scenarios).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -42,8 +46,9 @@ struct Args {
     /// Target time of one purge transaction in ms (default: the engine's).
     #[arg(long)]
     target_ms: Option<u64>,
-    /// Strategies: chunked, single (the original long transaction), or both.
-    #[arg(long, default_value = "chunked,single")]
+    /// Strategies: chunked, alone (chunked with no client saving), single (the
+    /// original long transaction); the floor is always measured.
+    #[arg(long, default_value = "alone,chunked,single")]
     strategies: String,
     /// Stop a purge that has not finished after this many seconds (its open
     /// transaction rolls back; the line says it did not finish).
@@ -186,9 +191,59 @@ struct Measured {
     stats: LatencyRecorder,
 }
 
-async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> Result<Measured> {
+/// Runs the floor's two statements in one transaction on `$pool`; evaluates to the
+/// photos deleted.
+macro_rules! delete_floor {
+    ($pool:expr, $tags:expr, $photos:expr) => {{
+        let mut tx = $pool.begin().await?;
+        sqlx::query(AssertSqlSafe($tags)).execute(&mut *tx).await?;
+        let n = sqlx::query(AssertSqlSafe($photos))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        n.rows_affected()
+    }};
+}
+
+/// The floor: on an idle database seeded as for the purge, the expired photos'
+/// tag rows and then the photos deleted by one statement each, in one
+/// transaction. Returns its wall time.
+async fn floor(server: &EngineServer, args: &Args, now: i64) -> Result<Duration> {
+    let scenario = server.create_scenario_db().await?;
+    let db = scenario.db.clone();
+    let trashed_at = now - 31 * DAY_MS;
+    seed(&db, args.expired, args.live, now, trashed_at).await?;
+    let cutoff = now - service::RETENTION_MS;
+    let tags = format!(
+        "DELETE FROM karte_photo_tag WHERE photo_id IN (SELECT id FROM karte_photo WHERE trashed_at <= {cutoff})"
+    );
+    let photos = format!("DELETE FROM karte_photo WHERE trashed_at <= {cutoff}");
+    let began = Instant::now();
+    let deleted = match &db {
+        Db::Sqlite(p) => delete_floor!(p, tags, photos),
+        Db::Postgres(p) => delete_floor!(p, tags, photos),
+        Db::MySql(p) => delete_floor!(p, tags, photos),
+    };
+    let took = began.elapsed();
+    if deleted != args.expired {
+        bail!(
+            "the floor deleted {deleted} photos, expected {}",
+            args.expired
+        );
+    }
+    server.drop_scenario_db(scenario).await?;
+    Ok(took)
+}
+
+async fn measure(
+    server: &EngineServer,
+    args: &Args,
+    single: bool,
+    savers: usize,
+    now: i64,
+) -> Result<Measured> {
     let scenario = server
-        .create_scenario_db_with_pool(args.savers as u32 + 2)
+        .create_scenario_db_with_pool(savers as u32 + 2)
         .await?;
     let db = scenario.db.clone();
     let began = Instant::now();
@@ -203,7 +258,7 @@ async fn measure(server: &EngineServer, args: &Args, single: bool, now: i64) -> 
         began.elapsed().as_secs_f64()
     );
     let done = Arc::new(AtomicBool::new(false));
-    let savers: Vec<_> = (0..args.savers)
+    let savers: Vec<_> = (0..savers)
         .map(|client| tokio::spawn(saver(db.clone(), store.clone(), client, now, done.clone())))
         .collect();
     let options = PurgeOptions {
@@ -273,12 +328,14 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     kensho::runner::init_logging();
     let engines = Engine::parse_list(&args.engines)?;
+    // (name, single transaction, clients saving)
     let mut strategies = Vec::new();
     for s in args.strategies.split(',').map(str::trim) {
         strategies.push(match s {
-            "chunked" => false,
-            "single" => true,
-            other => bail!("unknown strategy {other:?}: use chunked, single, or both"),
+            "alone" => ("alone", false, 0),
+            "chunked" => ("chunked", false, args.savers),
+            "single" => ("single", true, args.savers),
+            other => bail!("unknown strategy {other:?}: use alone, chunked, single"),
         });
     }
     let now = WallClock::parse("2026-11-23 12:00")?.tokyo_to_utc_ms();
@@ -298,15 +355,25 @@ async fn main() -> Result<()> {
             kensho_steps::suite().migrator(engine)?,
         )
         .await?;
-        for &single in &strategies {
-            let strategy = if single { "single" } else { "chunked" };
+        eprintln!("{engine} floor:");
+        let floor = floor(&server, &args, now).await?;
+        let line = format!(
+            "{:<9} {:<8} {:>9.2} {:>10.0} {:>7}",
+            engine.name(),
+            "floor",
+            floor.as_secs_f64(),
+            args.expired as f64 / floor.as_secs_f64(),
+            "1.0×"
+        );
+        println!("{line}");
+        lines.push(line);
+        for &(strategy, single, savers) in &strategies {
             eprintln!("{engine} {strategy}:");
-            let m = measure(&server, &args, single, now).await?;
-            let s = m.stats.summary("save").context("no save ran")?;
+            let m = measure(&server, &args, single, savers, now).await?;
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             let (purge_s, rate) = if m.finished {
                 (
-                    format!("{:.1}", m.purge.as_secs_f64()),
+                    format!("{:.2}", m.purge.as_secs_f64()),
                     format!("{:.0}", m.photos as f64 / m.purge.as_secs_f64()),
                 )
             } else {
@@ -316,20 +383,33 @@ async fn main() -> Result<()> {
                     format!("<{:.0}", args.expired as f64 / m.purge.as_secs_f64()),
                 )
             };
+            let over_floor = format!(
+                "{}{:.1}×",
+                if m.finished { "" } else { ">" },
+                m.purge.as_secs_f64() / floor.as_secs_f64()
+            );
+            let saves = match m.stats.summary("save") {
+                Some(s) => format!(
+                    "{:>7} {:>6} {:>5}/{:<5}/{:<5}/{:<5} {:>9.1} {:>9.1}",
+                    s.count - s.failed(),
+                    s.failed(),
+                    s.errors.of(ErrorKind::LockWaitTimeout),
+                    s.errors.of(ErrorKind::Deadlock),
+                    s.errors.of(ErrorKind::Busy),
+                    s.errors.of(ErrorKind::Other),
+                    ms(s.p50),
+                    ms(s.p99),
+                ),
+                None if savers == 0 => format!("{:>7} {:>6}", "-", "-"),
+                None => bail!("no save ran"),
+            };
             let line = format!(
-                "{:<9} {:<8} {:>9} {:>10} {:>7} {:>6} {:>5}/{:<5}/{:<5}/{:<5} {:>9.1} {:>9.1}",
+                "{:<9} {:<8} {:>9} {:>10} {:>7} {saves}",
                 engine.name(),
                 strategy,
                 purge_s,
                 rate,
-                s.count - s.failed(),
-                s.failed(),
-                s.errors.of(ErrorKind::LockWaitTimeout),
-                s.errors.of(ErrorKind::Deadlock),
-                s.errors.of(ErrorKind::Busy),
-                s.errors.of(ErrorKind::Other),
-                ms(s.p50),
-                ms(s.p99),
+                over_floor,
             );
             println!("{line}");
             lines.push(line);
@@ -337,11 +417,12 @@ async fn main() -> Result<()> {
         server.finish(false).await;
     }
     println!(
-        "\n{:<9} {:<8} {:>9} {:>10} {:>7} {:>6} {:>23} {:>9} {:>9}",
+        "\n{:<9} {:<8} {:>9} {:>10} {:>7} {:>7} {:>6} {:>23} {:>9} {:>9}",
         "engine",
         "purge",
         "purge s",
         "rows/s",
+        "×floor",
         "saves",
         "failed",
         "lock/deadlock/busy/other",
