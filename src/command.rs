@@ -754,12 +754,19 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kensho-command-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let script = dir.join("kensho-hello");
-        std::fs::write(&script, "#!/bin/sh\necho \"hello $KENSHO_NAME from $0\"\n").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        // Written by a program of its own, never through a file this process
+        // holds open: another test forking meanwhile would keep it open for
+        // writing, and starting it would fail with "Text file busy".
+        let written = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "printf '#!/bin/sh\\necho \"hello $KENSHO_NAME from $0\"\\n' > \"$1\" && chmod 755 \"$1\"",
+                "sh",
+            ])
+            .arg(&script)
+            .status()
+            .unwrap();
+        assert!(written.success());
         let env = [("KENSHO_NAME".to_string(), "請求 batch".to_string())];
         let extra = [dir.clone()];
         let outcome = run("kensho-hello", &here(), &env, &extra, LIMIT)

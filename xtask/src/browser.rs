@@ -261,21 +261,33 @@ mod tests {
             .join(format!("{name}-{}", std::process::id()))
     }
 
+    /// Held by each test that writes a program and starts it: a file another
+    /// test thread still has open for writing when it forks cannot be started
+    /// ("Text file busy"), so writing and starting never overlap.
     #[cfg(unix)]
-    fn fake_browser(name: &str, script: &str) -> (PathBuf, PathBuf) {
+    static WRITE_THEN_START: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// A fake browser running `script`, with the lock that keeps other tests
+    /// from writing their programs until this test is done.
+    #[cfg(unix)]
+    fn fake_browser(
+        name: &str,
+        script: &str,
+    ) -> (PathBuf, PathBuf, std::sync::MutexGuard<'static, ()>) {
         use std::os::unix::fs::PermissionsExt;
+        let alone = WRITE_THEN_START.lock().unwrap_or_else(|e| e.into_inner());
         let dir = test_dir(name);
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join("fake-chromium");
         fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-        (dir, path)
+        (dir, path, alone)
     }
 
     #[cfg(unix)]
     #[test]
     fn browser_flags_and_output_are_passed_through() {
-        let (dir, browser) = fake_browser("browser-args", "echo \"$@\"");
+        let (dir, browser, _alone) = fake_browser("browser-args", "echo \"$@\"");
         let out =
             dump_dom_with(&browser, "file:///tmp/report.html", Duration::from_secs(20)).unwrap();
         let _ = fs::remove_dir_all(&dir);
@@ -294,7 +306,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn browser_failure_reports_status_and_stderr() {
-        let (dir, browser) =
+        let (dir, browser, _alone) =
             fake_browser("browser-fails", "echo 'cannot open display' >&2; exit 3");
         let err = dump_dom_with(&browser, "file:///x.html", Duration::from_secs(20)).unwrap_err();
         let _ = fs::remove_dir_all(&dir);
@@ -310,7 +322,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn browser_is_stopped_after_the_timeout() {
-        let (dir, browser) = fake_browser("browser-hangs", "sleep 30; echo late");
+        let (dir, browser, _alone) = fake_browser("browser-hangs", "sleep 30; echo late");
         let started = Instant::now();
         let err =
             dump_dom_with(&browser, "file:///x.html", Duration::from_millis(300)).unwrap_err();
