@@ -24,6 +24,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, MySqlPool, PgPool, Row as _};
 
 use super::redact::redact_url;
+use super::server::Admin;
 use super::{Db, DbError, Engine, LOCK_WAIT};
 
 /// Connections per scenario database.
@@ -380,20 +381,14 @@ impl Maker {
                     }
                 }
             }
-            Target::Postgres { admin, .. } => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(admin)
+            Target::Postgres { admin, .. } => Admin::Pg(admin)
+                .drop_database(name)
                 .await
-                .map_err(sql_err(engine, "dropping", location))?;
-            }
-            Target::MariaDb { admin, .. } => {
-                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
-                    .execute(admin)
-                    .await
-                    .map_err(sql_err(engine, "dropping", location))?;
-            }
+                .map_err(sql_err(engine, "dropping", location))?,
+            Target::MariaDb { admin, .. } => Admin::MariaDb(admin)
+                .drop_database(name)
+                .await
+                .map_err(sql_err(engine, "dropping", location))?,
         }
         self.live().remove(name);
         Ok(())

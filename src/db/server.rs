@@ -641,7 +641,7 @@ fn another_run_holds(engine: Engine, run_id: &str) -> DbError {
 
 /// An admin connection pool, by engine.
 #[derive(Clone, Copy)]
-enum Admin<'a> {
+pub(super) enum Admin<'a> {
     Pg(&'a PgPool),
     MariaDb(&'a MySqlPool),
 }
@@ -697,7 +697,8 @@ impl Admin<'_> {
         }
     }
 
-    async fn drop_database(self, name: &str) -> Result<(), sqlx::Error> {
+    /// Drops database `name` (a name Kensho made) if it exists.
+    pub(super) async fn drop_database(self, name: &str) -> Result<(), sqlx::Error> {
         let name = checked_identifier(name);
         match self {
             Admin::Pg(pool) => {
