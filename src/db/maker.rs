@@ -23,8 +23,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, MySqlPool, PgPool, Row as _};
 
+use super::admin::{Admin, checked_identifier};
 use super::redact::redact_url;
-use super::server::Admin;
 use super::{Db, DbError, Engine, LOCK_WAIT};
 
 /// Connections per scenario database.
@@ -100,19 +100,6 @@ pub(super) fn migrate_err(
         location,
         source,
     }
-}
-
-/// Names Kensho generates are plain identifiers; this guards the places where they
-/// are spliced into DDL.
-pub(super) fn checked_identifier(name: &str) -> &str {
-    assert!(
-        !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
-        "generated database name {name:?} is not a plain identifier"
-    );
-    name
 }
 
 /// Makes, drops and keeps count of one engine's scenario databases in a run.

@@ -8,6 +8,7 @@
 //!   template once (with every registered service's migrations) and hands every
 //!   scenario its own fresh [`ScenarioDb`].
 
+mod admin;
 mod container;
 mod maker;
 mod pool;

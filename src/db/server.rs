@@ -12,12 +12,12 @@ use sqlx::migrate::Migrator;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Connection as _, MySqlConnection, MySqlPool, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Connection as _, MySqlConnection, PgConnection};
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
+use super::admin::{Admin, checked_identifier, pg_lock_key, run_lock_name};
 use super::maker::{
-    Maker, SCENARIO_POOL_SIZE, ScenarioDb, Target, checked_identifier, copy_script, mariadb_pool,
-    migrate_err, sql_err,
+    Maker, SCENARIO_POOL_SIZE, ScenarioDb, Target, copy_script, mariadb_pool, migrate_err, sql_err,
 };
 use super::pool::{Dropper, Warm};
 use super::redact::redact_url;
@@ -547,22 +547,6 @@ impl EngineServer {
     }
 }
 
-/// The name of run `run_id`'s lock on a server.
-fn run_lock_name(run_id: &str) -> String {
-    format!("kensho_run_{run_id}")
-}
-
-/// The PostgreSQL advisory lock key of run `run_id`: a 63-bit FNV-1a hash of its
-/// lock name (two runs with the same key would only make an ended one look alive).
-fn pg_lock_key(run_id: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in run_lock_name(run_id).bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    (hash & 0x7fff_ffff_ffff_ffff) as i64
-}
-
 /// A run's mark on a server given by URL (or in its container): a session lock it
 /// holds on a connection of its own from before it creates its first database
 /// until it ends. The server releases it when that connection ends, however the
@@ -639,85 +623,6 @@ fn another_run_holds(engine: Engine, run_id: &str) -> DbError {
     }
 }
 
-/// An admin connection pool, by engine.
-#[derive(Clone, Copy)]
-pub(super) enum Admin<'a> {
-    Pg(&'a PgPool),
-    MariaDb(&'a MySqlPool),
-}
-
-impl Admin<'_> {
-    /// The databases on the server named as Kensho names its own, by run.
-    async fn runs_databases(self) -> Result<Vec<(String, String)>, sqlx::Error> {
-        let pattern = "kensho\\_%";
-        let names: Vec<String> = match self {
-            Admin::Pg(pool) => {
-                sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE $1")
-                    .bind(pattern)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Admin::MariaDb(pool) => {
-                sqlx::query_scalar(
-                    "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE ?",
-                )
-                .bind(pattern)
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        let mut owned: Vec<(String, String)> = names
-            .into_iter()
-            .filter_map(|name| Some((run_of_database(&name)?.to_string(), name)))
-            .collect();
-        owned.sort();
-        Ok(owned)
-    }
-
-    /// Whether run `run_id`'s lock is held on the server (the run is running).
-    async fn run_is_running(self, run_id: &str) -> Result<bool, sqlx::Error> {
-        match self {
-            Admin::Pg(pool) => {
-                sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
-                     AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1)",
-                )
-                .bind(pg_lock_key(run_id))
-                .fetch_one(pool)
-                .await
-            }
-            Admin::MariaDb(pool) => {
-                let holder: Option<i64> =
-                    sqlx::query_scalar("SELECT CAST(IS_USED_LOCK(?) AS SIGNED)")
-                        .bind(run_lock_name(run_id))
-                        .fetch_one(pool)
-                        .await?;
-                Ok(holder.is_some())
-            }
-        }
-    }
-
-    /// Drops database `name` (a name Kensho made) if it exists.
-    pub(super) async fn drop_database(self, name: &str) -> Result<(), sqlx::Error> {
-        let name = checked_identifier(name);
-        match self {
-            Admin::Pg(pool) => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(pool)
-                .await?;
-            }
-            Admin::MariaDb(pool) => {
-                sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
-                    .execute(pool)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Drops, on a server given by URL, the databases of runs that have ended (their
 /// lock is free); `own` is this run. Returns what it did as sentences.
 async fn sweep_ended_runs(admin: Admin<'_>, own: &str) -> Vec<String> {
@@ -774,20 +679,6 @@ async fn sweep_ended_runs(admin: Admin<'_>, own: &str) -> Vec<String> {
         );
     }
     said
-}
-
-/// The run a database name belongs to, if Kensho named it: `kensho_tpl_<run>` (a
-/// PostgreSQL template) or `kensho_<run>_<n>` (a scenario's), `<run>` being
-/// `<pid>_<start>`.
-pub fn run_of_database(name: &str) -> Option<&str> {
-    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    let is_run = |run: &str| matches!(run.split_once('_'), Some((pid, start)) if digits(pid) && digits(start));
-    let rest = name.strip_prefix("kensho_")?;
-    if let Some(run) = rest.strip_prefix("tpl_") {
-        return is_run(run).then_some(run);
-    }
-    let (run, n) = rest.rsplit_once('_')?;
-    (is_run(run) && n.len() >= 5 && digits(n)).then_some(run)
 }
 
 /// How to remove what a run has on one engine from another thread, with
@@ -1017,51 +908,5 @@ mod tests {
         fn kind(&self) -> sqlx::error::ErrorKind {
             sqlx::error::ErrorKind::Other
         }
-    }
-}
-
-#[cfg(test)]
-mod cleanup_tests {
-    use super::*;
-
-    #[test]
-    fn only_names_kensho_gives_its_databases_belong_to_a_run() {
-        assert_eq!(
-            run_of_database("kensho_4218_159581_00002"),
-            Some("4218_159581")
-        );
-        assert_eq!(
-            run_of_database("kensho_tpl_4218_159581"),
-            Some("4218_159581")
-        );
-        assert_eq!(
-            run_of_database("kensho_4218_159581_123456"),
-            Some("4218_159581")
-        );
-        for other in [
-            "kensho",
-            "kensho_",
-            "kensho_app",
-            "kensho_tpl_x",
-            "kensho_t_00001",
-            "kensho_4218_00001",
-            "kensho_4218_159581_0001",
-            "kensho_4218_159581_0000a",
-            "kensho_tpl_4218_159581_00001",
-            "billing_4218_159581_00001",
-            "postgres",
-        ] {
-            assert_eq!(run_of_database(other), None, "{other}");
-        }
-    }
-
-    #[test]
-    fn each_run_has_its_own_lock() {
-        assert_eq!(run_lock_name("4218_159581"), "kensho_run_4218_159581");
-        let key = pg_lock_key("4218_159581");
-        assert!(key >= 0);
-        assert_eq!(key, pg_lock_key("4218_159581"));
-        assert_ne!(key, pg_lock_key("4218_159582"));
-        assert_ne!(key, pg_lock_key("4219_159581"));
     }
 }
