@@ -6,6 +6,8 @@
 //!   the check that the HTML report shows what a reader must see;
 //! - [`mutants`]: the semantic mutants, each an edit of a service's code and the
 //!   scenario that must kill it, tried in a copy of the tree ([`mutants::Lab`]);
+//! - [`hack`]: the workspace hack, one feature set per third-party crate for
+//!   every build (`cargo xtask hack` writes it, its test checks it is current);
 //! - [`imports`]: the import graph of the workspace's files, which must have no
 //!   circle (its test checks the workspace).
 //!
@@ -15,5 +17,6 @@
 #![warn(missing_docs)]
 
 pub mod browser;
+pub mod hack;
 pub mod imports;
 pub mod mutants;

@@ -3,7 +3,9 @@
 //!
 //! - `cargo xtask mutation`: the scenario suite's mutation score per service,
 //!   then the semantic mutants (`--semantic` alone, `--report` the record,
-//!   `--help` for the rest).
+//!   `--help` for the rest);
+//! - `cargo xtask hack`: writes the workspace hack's dependencies
+//!   (`workspace-hack/Cargo.toml`) so that every build resolves the same features.
 
 #![warn(missing_docs)]
 
@@ -31,10 +33,37 @@ enum Task {
     /// Mutation score of the scenario suite, per service (cargo-mutants), and the
     /// semantic mutants.
     Mutation(mutation::Args),
+    /// Writes the workspace hack's dependencies (`workspace-hack/Cargo.toml`) so
+    /// that every build of the workspace resolves the same features.
+    Hack,
 }
 
 fn main() -> ExitCode {
     match Cli::parse().task {
         Task::Mutation(args) => mutation::main(args),
+        Task::Hack => hack(),
+    }
+}
+
+/// `cargo xtask hack`.
+fn hack() -> ExitCode {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match xtask::hack::write(&root) {
+        Ok(said) if said.is_empty() => {
+            println!("{} is current", xtask::hack::MANIFEST);
+            ExitCode::SUCCESS
+        }
+        Ok(said) => {
+            println!(
+                "{} written; the builds differed in:\n{}",
+                xtask::hack::MANIFEST,
+                said.join("\n")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cargo xtask hack: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

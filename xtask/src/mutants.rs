@@ -174,9 +174,9 @@ pub struct Lab {
 
 /// What a copy of the tree needs to build the workspace and run the scenarios:
 /// the workspace's manifest and lock file, every member (the harness `src`, the
-/// shared layer, the services, the suite, the example, the tooling), the
-/// scenarios' inputs and the cargo settings.
-const COPIED: [&str; 12] = [
+/// shared layer, the services, the suite, the example, the tooling, the
+/// workspace hack), the scenarios' inputs and the cargo settings.
+const COPIED: [&str; 13] = [
     "Cargo.toml",
     "Cargo.lock",
     "src",
@@ -185,6 +185,7 @@ const COPIED: [&str; 12] = [
     "steps",
     "examples",
     "xtask",
+    "workspace-hack",
     "features",
     "fixtures",
     "docs",
@@ -614,6 +615,22 @@ mod tests {
         assert_eq!(names.len(), SEMANTIC.len());
         assert_eq!(Engine::Sqlite.to_string(), "sqlite");
         assert_eq!(Engine::Postgres.name(), "postgres");
+    }
+
+    /// A member left out of the copy would fail every mutant's build.
+    #[test]
+    fn the_copy_holds_every_member_of_the_workspace() {
+        let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+        let members = manifest
+            .lines()
+            .find_map(|line| line.strip_prefix("members = ["))
+            .expect("the workspace's members line");
+        for member in members.trim_end_matches(']').split(',') {
+            let member = member.trim().trim_matches('"');
+            let top = member.split('/').next().unwrap();
+            let top = if top == "." { "src" } else { top };
+            assert!(COPIED.contains(&top), "member {member} is not copied");
+        }
     }
 
     #[test]
