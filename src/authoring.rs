@@ -73,7 +73,15 @@ pub use kensho_shared::text::closest;
 
 /// Tags a feature, rule, scenario or examples block may carry: `@slow` (left out
 /// unless `--slow`), `@serial` (runs alone), `@fault` (fault-injection scenarios).
+/// Two more take an argument: `@serial(group)` (one at a time with the other
+/// scenarios of its group, beside the rest) and `@differential(flag)`.
 pub const KNOWN_TAGS: [&str; 3] = ["slow", "serial", "fault"];
+
+/// The group of a `@serial(group)` tag's name (`serial(group)`), if it is one;
+/// `Some("")` for `serial()`.
+pub fn serial_group(name: &str) -> Option<&str> {
+    name.strip_prefix("serial(")?.strip_suffix(')')
+}
 
 /// Japanese names QA might write for the known tags.
 const TAGS_JA: [(&str, &str); 7] = [
@@ -87,11 +95,12 @@ const TAGS_JA: [(&str, &str); 7] = [
 ];
 
 /// What is wrong with one tag (written with its `@`), or `None` if it is known:
-/// one of [`KNOWN_TAGS`] or `@differential(flag)` with one of `flags` (the flags
-/// the registered services declare).
+/// one of [`KNOWN_TAGS`], `@serial(group)`, or `@differential(flag)` with one of
+/// `flags` (the flags the registered services declare).
 pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
     let known = || {
         let mut all: Vec<String> = KNOWN_TAGS.iter().map(|t| format!("@{t}")).collect();
+        all.insert(2, "@serial(group)".into());
         all.push("@differential(flag)".into());
         all.join(", ")
     };
@@ -116,6 +125,18 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
     };
     if KNOWN_TAGS.contains(&name) {
         return None;
+    }
+    if let Some(group) = serial_group(name) {
+        if !group.is_empty()
+            && group
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            return None;
+        }
+        return Some(format!(
+            "{tag:?}: a serial group is named in lowercase ASCII letters, digits, '_' and '-', e.g. @serial(runner)"
+        ));
     }
     if let Some(flag) = name
         .strip_prefix("differential(")
@@ -289,12 +310,12 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "f.feature:6: '@' alone is not a tag: write a tag name after it; the known tags are @slow, @serial, @fault, @differential(flag)",
+                "f.feature:6: '@' alone is not a tag: write a tag name after it; the known tags are @slow, @serial, @serial(group), @fault, @differential(flag)",
                 "f.feature:6: \"@slow,\" is not a tag: tags are separated by spaces, not punctuation; closest known tag: @slow",
-                "f.feature:6: unknown tag \"@シリアル\"; tags are written in ASCII; closest known tag: @serial; the known tags are @slow, @serial, @fault, @differential(flag)",
-                "f.feature:6: unknown tag \"@slwo\"; closest known tag: @slow; the known tags are @slow, @serial, @fault, @differential(flag)",
+                "f.feature:6: unknown tag \"@シリアル\"; tags are written in ASCII; closest known tag: @serial; the known tags are @slow, @serial, @serial(group), @fault, @differential(flag)",
+                "f.feature:6: unknown tag \"@slwo\"; closest known tag: @slow; the known tags are @slow, @serial, @serial(group), @fault, @differential(flag)",
                 "f.feature:7: unknown flag \"x\" in \"@differential(x)\"; known flags: ledger.fast_path",
-                "f.feature:7: unknown tag \"@seriel\"; closest known tag: @serial; the known tags are @slow, @serial, @fault, @differential(flag)",
+                "f.feature:7: unknown tag \"@seriel\"; closest known tag: @serial; the known tags are @slow, @serial, @serial(group), @fault, @differential(flag)",
             ]
         );
     }

@@ -15,7 +15,9 @@
 //! - [`command`]: running a program against the scenario's database;
 //! - [`report`] and [`reporting`]: JUnit, Cucumber JSON and HTML reports;
 //! - [`authoring`]: shards, tag checks, the dry run and the catalogue;
-//! - [`runner`]: options, engines, hooks, summary.
+//! - [`runner`]: options, engines, hooks, summary;
+//! - [`turns`]: whose turn it is to run (`@serial` alone, `@serial(group)` one
+//!   at a time within its group, a measuring step alone).
 //!
 //! What the harness and the services share (database handle and dialect, exact
 //! money, the strict input reader, invariant and flag declarations, fault points)
@@ -33,6 +35,7 @@ pub mod reporting;
 pub mod runner;
 pub mod service;
 pub mod steps;
+pub mod turns;
 pub mod world;
 
 pub use kensho_shared as shared;

@@ -113,6 +113,16 @@ impl ScenarioWorld {
             .expect("a state is stored under its own type")
     }
 
+    /// Runs the rest of this scenario alone: waits until the other running
+    /// scenarios end, and none starts until this one has ended. For a step
+    /// that measures time (a latency bound), so that other scenarios' load does
+    /// not count; the steps before it still ran beside the others. Outside a run
+    /// (no turn taken) it returns at once.
+    pub async fn run_alone(&mut self) {
+        let turn = std::mem::take(self.state::<crate::turns::Turn>());
+        *self.state::<crate::turns::Turn>() = turn.alone().await;
+    }
+
     /// The state of type `T` if a step has made it, without making it.
     pub fn state_ref<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.states

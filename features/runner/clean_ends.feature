@@ -8,9 +8,10 @@
 # next run removes and names ("... left by ended runs"): a check run, its errors
 # kept in a file, says it left nothing.
 #
-# @serial: a run removes what ended runs left on its server, and the copies of a
-# scenario for each engine share their folders.
-@serial
+# @serial(runner): a run removes what ended runs left on its server, and the
+# copies of a scenario for each engine share their folders, so these runs of
+# Kensho go one at a time (beside the other scenarios, which are a running run's).
+@serial(runner)
 Feature: A run that leaves nothing behind
 
   Scenario: A step still running when the scenario's time is up is stopped, and the scenario fails naming it

@@ -1,9 +1,9 @@
 # The reports tell what the exit code tells (seed of the issue "A green that never
 # lies"): each scenario runs Kensho itself as a program on a fixture feature of
 # fixtures/runner/ and reads the reports it wrote, in a folder of its own under
-# target/kensho/runner-reports/. @serial: the copies of a scenario for each engine
-# share that folder, so they run one after the other.
-@serial
+# target/kensho/runner-reports/. @serial(runner): the copies of a scenario for each
+# engine share that folder, so they run one after the other (beside the rest).
+@serial(runner)
 Feature: Faithful reports, written whole or not at all
 
   Scenario: An undefined step is a failure in JUnit and Cucumber JSON, as in the exit code

@@ -106,6 +106,30 @@ impl Admin<'_> {
         }
     }
 
+    /// Creates database `name` (a name Kensho made), `options` following its name
+    /// (on PostgreSQL the template to copy, on MariaDB the character set).
+    pub(super) async fn create_database(
+        self,
+        name: &str,
+        options: &str,
+    ) -> Result<(), sqlx::Error> {
+        let name = checked_identifier(name);
+        let sql = match self {
+            Admin::Pg(_) => format!("CREATE DATABASE \"{name}\" {options}"),
+            Admin::MariaDb(_) => format!("CREATE DATABASE `{name}` {options}"),
+        };
+        match self {
+            Admin::Pg(pool) => sqlx::query(AssertSqlSafe(sql))
+                .execute(pool)
+                .await
+                .map(drop),
+            Admin::MariaDb(pool) => sqlx::query(AssertSqlSafe(sql))
+                .execute(pool)
+                .await
+                .map(drop),
+        }
+    }
+
     /// Drops database `name` (a name Kensho made) if it exists.
     pub(super) async fn drop_database(self, name: &str) -> Result<(), sqlx::Error> {
         let name = checked_identifier(name);

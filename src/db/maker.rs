@@ -41,6 +41,9 @@ pub(super) enum Target {
         base: PgConnectOptions,
         admin_url: String,
         template: String,
+        /// What follows `TEMPLATE ..` in a copy: [`FILE_COPY`] on servers that
+        /// know the option (PostgreSQL 15 and later), else nothing.
+        strategy: &'static str,
     },
     MariaDb {
         admin: MySqlPool,
@@ -102,15 +105,21 @@ pub(super) fn migrate_err(
     }
 }
 
+/// How PostgreSQL 15 and later copy the template: file by file. Their default
+/// (`WAL_LOG`) writes every page of the copy to the write-ahead log: 62–74 ms for
+/// the migrated template (8 MB) on an idle server here, against 22 ms file by
+/// file (which costs a checkpoint, cheap when the data is in memory).
+pub(super) const FILE_COPY: &str = " STRATEGY FILE_COPY";
+
+/// The first PostgreSQL version (`server_version_num`) that takes `STRATEGY`.
+pub(super) const STRATEGY_SINCE: i64 = 150_000;
+
 /// Makes, drops and keeps count of one engine's scenario databases in a run.
 pub(super) struct Maker {
     pub engine: Engine,
     pub run_id: String,
     next: AtomicU64,
     pub target: Target,
-    /// Serialises `CREATE DATABASE .. TEMPLATE`: PostgreSQL refuses to copy a
-    /// template another session is copying at the same moment.
-    create_lock: tokio::sync::Mutex<()>,
     /// The scenario databases made and neither dropped nor kept yet: those
     /// waiting in the warm pool, those of running scenarios, and those of
     /// scenarios a stopped run never finished, which the run's end drops.
@@ -126,7 +135,6 @@ impl Maker {
             run_id,
             next: AtomicU64::new(1),
             target,
-            create_lock: tokio::sync::Mutex::new(()),
             live: Mutex::default(),
             migrator,
         }
@@ -239,21 +247,16 @@ impl Maker {
                 base,
                 admin_url,
                 template,
+                strategy,
             } => {
                 let location = scenario_location(admin_url, &name);
-                {
-                    let _one_at_a_time = self.create_lock.lock().await;
-                    sqlx::query(AssertSqlSafe(format!(
-                        "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
-                    )))
-                    .execute(admin)
+                // Copies of one template may be made at once: PostgreSQL only
+                // refuses a template a session is connected to, and nothing
+                // connects to it after its migrations.
+                Admin::Pg(admin)
+                    .create_database(&name, &format!("TEMPLATE \"{template}\"{strategy}"))
                     .await
-                    .map_err(sql_err(
-                        engine,
-                        "creating the scenario database",
-                        &location,
-                    ))?;
-                }
+                    .map_err(sql_err(engine, "creating the scenario database", &location))?;
                 let pool = PgPoolOptions::new()
                     .max_connections(pool_size)
                     .connect_with(base.clone().database(&name))
@@ -269,16 +272,10 @@ impl Maker {
                 ..
             } => {
                 let location = scenario_location(admin_url, &name);
-                sqlx::query(AssertSqlSafe(format!(
-                    "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-                )))
-                .execute(admin)
-                .await
-                .map_err(sql_err(
-                    engine,
-                    "creating the scenario database",
-                    &location,
-                ))?;
+                Admin::MariaDb(admin)
+                    .create_database(&name, "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                    .await
+                    .map_err(sql_err(engine, "creating the scenario database", &location))?;
                 let pool = mariadb_pool(base, &name, pool_size).await.map_err(sql_err(
                     engine,
                     "connecting",

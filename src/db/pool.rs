@@ -4,8 +4,7 @@
 //! that a scenario's end does not wait for it either.
 //!
 //! The pool holds at most its size of ready databases (each a fresh copy of the
-//! template, connected); one is made at a time, because the engine copies one
-//! template at a time (PostgreSQL refuses two copies of one template at once).
+//! template, connected); [`FILLERS`] are made at once.
 //! Every database the pool made and nobody took is dropped by the run's end,
 //! like any other database still counted by the [`Maker`].
 
@@ -26,11 +25,17 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(200);
 /// stops (a copy takes well under a second on a server that answers).
 const FILLER_PATIENCE: Duration = Duration::from_secs(30);
 
-/// The ready databases of one engine and the task that keeps it filled.
+/// How many databases a pool makes at once. One copy at a time left PostgreSQL's
+/// pool empty under the full suite (a copy waits on the server's disk work while
+/// the other core is idle); two keep it filled, and more only add load on a
+/// two-core machine.
+pub(super) const FILLERS: usize = 2;
+
+/// The ready databases of one engine and the tasks that keep it filled.
 pub(super) struct Warm {
     engine: Engine,
     ready: tokio::sync::Mutex<mpsc::Receiver<Result<ScenarioDb, DbError>>>,
-    filler: JoinHandle<()>,
+    fillers: Vec<JoinHandle<()>>,
 }
 
 impl Warm {
@@ -38,22 +43,27 @@ impl Warm {
     pub fn start(maker: Arc<Maker>, size: usize) -> Warm {
         let engine = maker.engine;
         let (ready, taken) = mpsc::channel(size.max(1));
-        let filler = tokio::spawn(async move {
-            // A place in the pool first, then the database: never more than
-            // `size` made ahead.
-            while let Ok(place) = ready.reserve().await {
-                let made = maker.create(SCENARIO_POOL_SIZE).await;
-                let failed = made.is_err();
-                place.send(made);
-                if failed {
-                    tokio::time::sleep(RETRY_AFTER_FAILURE).await;
-                }
-            }
-        });
+        let fillers = (0..FILLERS)
+            .map(|_| {
+                let (maker, ready) = (maker.clone(), ready.clone());
+                tokio::spawn(async move {
+                    // A place in the pool first, then the database: never more
+                    // than `size` made ahead.
+                    while let Ok(place) = ready.reserve().await {
+                        let made = maker.create(SCENARIO_POOL_SIZE).await;
+                        let failed = made.is_err();
+                        place.send(made);
+                        if failed {
+                            tokio::time::sleep(RETRY_AFTER_FAILURE).await;
+                        }
+                    }
+                })
+            })
+            .collect();
         Warm {
             engine,
             ready: tokio::sync::Mutex::new(taken),
-            filler,
+            fillers,
         }
     }
 
@@ -72,19 +82,19 @@ impl Warm {
         Ok(scenario)
     }
 
-    /// Stops making databases and returns those nobody took (after the one being
-    /// made, if any, is ready).
+    /// Stops making databases and returns those nobody took (after those being
+    /// made, if any, are ready).
     pub async fn stop(self) -> Vec<ScenarioDb> {
         let mut ready = self.ready.into_inner();
         ready.close();
-        let mut filler = self.filler;
-        if tokio::time::timeout(FILLER_PATIENCE, &mut filler)
-            .await
-            .is_err()
-        {
+        let aborts: Vec<_> = self.fillers.iter().map(JoinHandle::abort_handle).collect();
+        let all = futures::future::join_all(self.fillers);
+        if tokio::time::timeout(FILLER_PATIENCE, all).await.is_err() {
             // A copy the server does not finish; what it made is dropped with
             // the run's other databases.
-            filler.abort();
+            for filler in aborts {
+                filler.abort();
+            }
         }
         let mut left = Vec::new();
         while let Some(made) = ready.recv().await {

@@ -17,7 +17,8 @@ use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
 use super::admin::{Admin, checked_identifier, pg_lock_key, run_lock_name};
 use super::maker::{
-    Maker, SCENARIO_POOL_SIZE, ScenarioDb, Target, copy_script, mariadb_pool, migrate_err, sql_err,
+    FILE_COPY, Maker, SCENARIO_POOL_SIZE, STRATEGY_SINCE, ScenarioDb, Target, copy_script,
+    mariadb_pool, migrate_err, sql_err,
 };
 use super::pool::{Dropper, Warm};
 use super::redact::redact_url;
@@ -184,7 +185,7 @@ impl EngineServer {
                     .options([("lock_timeout", format!("{}ms", LOCK_WAIT.as_millis()))]);
                 let admin = login(engine, &admin_url, &base, || {
                     PgPoolOptions::new()
-                        .max_connections(2)
+                        .max_connections(ADMIN_CONNECTIONS)
                         .connect_with(base.clone())
                 })
                 .await?;
@@ -217,18 +218,27 @@ impl EngineServer {
                     .await
                     .map_err(migrate_err(engine, &format!("template {template}")))?;
                 pool.close().await;
+                let version: String = sqlx::query_scalar("SHOW server_version_num")
+                    .fetch_one(&admin)
+                    .await
+                    .map_err(sql_err(engine, "reading the server's version", &location))?;
+                let strategy = match version.trim().parse::<i64>() {
+                    Ok(n) if n >= STRATEGY_SINCE => FILE_COPY,
+                    _ => "",
+                };
                 Target::Postgres {
                     admin,
                     base,
                     admin_url,
                     template,
+                    strategy,
                 }
             }
             Engine::MariaDb => {
                 let base = MySqlConnectOptions::from_str(&admin_url).map_err(bad_url)?;
                 let admin = login(engine, &admin_url, &base, || {
                     MySqlPoolOptions::new()
-                        .max_connections(2)
+                        .max_connections(ADMIN_CONNECTIONS)
                         .connect_with(base.clone())
                 })
                 .await?;
@@ -613,6 +623,12 @@ impl RunLock {
         };
     }
 }
+
+/// Admin connections per server: one for each of the warm pool's
+/// [`FILLERS`](super::pool::FILLERS), one for the dropper, so that a scenario's
+/// copy never waits for a drop, and one for the run's own work (its template,
+/// the sweep of ended runs).
+const ADMIN_CONNECTIONS: u32 = super::pool::FILLERS as u32 + 2;
 
 fn another_run_holds(engine: Engine, run_id: &str) -> DbError {
     DbError::Unavailable {

@@ -23,6 +23,7 @@ use crate::db::{Engine, EngineServer};
 use crate::report::ScenarioTime;
 use crate::reporting;
 use crate::service::Suite;
+use crate::turns::{Sharing, Turn, Turns};
 use crate::world::{ScenarioWorld, Variant};
 
 /// What the hooks share during a run.
@@ -45,6 +46,8 @@ pub(super) struct Hooks {
     pub watch: Arc<Watch>,
     /// Every scenario that ran, with its time from setup to cleaned up.
     pub times: RefCell<Vec<ScenarioTime>>,
+    /// `@serial` scenarios run alone, `@serial(group)` ones one at a time.
+    pub turns: Turns,
 }
 
 /// When the runner began setting up a scenario (kept in its World).
@@ -64,9 +67,12 @@ impl Hooks {
     pub async fn before(
         &self,
         feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         world: &mut ScenarioWorld,
     ) {
+        // Its turn first: its time and time limit start when it may run.
+        *world.state::<Turn>() = self.turns.take(&Sharing::of(feature, rule, scenario)).await;
         let began = Instant::now();
         let deadline = began + self.limit;
         *world.state::<Began>() = Began(began);
@@ -195,6 +201,8 @@ impl Hooks {
             line: scenario.position.line,
             ms: u64::try_from((ended - began).as_millis()).unwrap_or(u64::MAX),
         });
+        // Cleaned up: the next scenario's turn (a serial one may be waiting).
+        *world.state::<Turn>() = Turn::default();
     }
 
     /// Keeps the scenario's notes and tables for the report, and drops its

@@ -12,6 +12,8 @@
 //! - [`interrupt`]: ending a run on SIGINT or SIGTERM;
 //! - [`leftovers`]: what ended runs left, and removing it;
 //! - [`summary`]: the counts of a run and the closing summary.
+//!
+//! Whose turn it is to run (`@serial`, `@serial(group)`) is [`crate::turns`].
 
 pub mod engines;
 pub mod features;
@@ -204,6 +206,7 @@ pub async fn run(
         limit: Duration::from_secs(args.scenario_timeout),
         watch: watch.clone(),
         times: RefCell::default(),
+        turns: crate::turns::Turns::default(),
     });
     let (before, after) = (hooks.clone(), hooks.clone());
 
@@ -211,9 +214,9 @@ pub async fn run(
     let runner = cucumber::runner::Basic::default()
         .max_concurrent_scenarios(MAX_CONCURRENT_SCENARIOS)
         .steps(limits::limited_steps())
-        .before(move |feature, _rule, scenario, world| {
+        .before(move |feature, rule, scenario, world| {
             let hooks = before.clone();
-            Box::pin(async move { hooks.before(feature, scenario, world).await })
+            Box::pin(async move { hooks.before(feature, rule, scenario, world).await })
         })
         .after(move |feature, _rule, scenario, finished, world| {
             let hooks = after.clone();
