@@ -370,7 +370,16 @@ impl Lab {
 
     /// A cargo command in the lab's tree, free of the calling cargo's settings.
     fn cargo(&self) -> Command {
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        self.in_lab(Command::new(
+            std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+        ))
+    }
+
+    /// `cmd` run in the lab's tree with the lab's target directory and none of
+    /// the calling cargo's settings: the main job builds a service's program
+    /// (`cargo build -p kensho-billing ...`) where the lab built it, from the
+    /// lab's build, not in a target directory of its own.
+    fn in_lab(&self, mut cmd: Command) -> Command {
         for (key, _) in std::env::vars_os() {
             if key
                 .to_str()
@@ -416,7 +425,8 @@ impl Lab {
     /// passed).
     fn run(&self, bin: &Path, scenario: &str, engine: Engine) -> Result<(usize, usize)> {
         let name = format!("^{}$", regex_escape(scenario));
-        let out = Command::new(bin)
+        let out = self
+            .in_lab(Command::new(bin))
             .args(["--engines", engine.name(), "--name", &name, "--reports"])
             .arg(self.target.join("reports"))
             .env_remove("KENSHO_SHARD")
