@@ -68,7 +68,7 @@ fn shown(w: &mut ScenarioWorld, error: String) -> String {
 async fn purge_loses_connection(w: &mut ScenarioWorld, chunk: usize, at: usize) -> Result<()> {
     let options = PurgeOptions {
         chunk,
-        max_chunk: chunk,
+        max_chunk: Some(chunk),
         fault: Some(Fault::ConnectionLost { at }),
         ..crate::karte::karte(w).purge_options()
     };
@@ -110,7 +110,7 @@ async fn purge_with_slow_chunk(
     };
     let options = PurgeOptions {
         chunk: least,
-        max_chunk: most,
+        max_chunk: Some(most),
         target: Some(std::time::Duration::from_secs(target)),
         max_chunks: max,
         fault: Some(Fault::Stall {

@@ -28,12 +28,21 @@ pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Photos in the purge's first transaction, by default.
 pub const PURGE_CHUNK: usize = 50;
 
-/// Most photos in one purge transaction, by default. The chunk's statements list
-/// its ids (`IN (...)`); MariaDB turns a list of 1,000 or more values into a join
-/// with a temporary table (`in_predicate_conversion_threshold`), which scans and
-/// locks far more than the listed rows and deadlocks with concurrent saves. 500
-/// keeps every list well under that.
-pub const PURGE_MAX_CHUNK: usize = 500;
+/// Most photos in one purge transaction, by default, per engine. The chunk's
+/// statements list its ids (`IN (...)`). MariaDB turns a list of 1,000 or more
+/// values into a join with a temporary table (`in_predicate_conversion_threshold`),
+/// which scans and locks far more than the listed rows and deadlocks with
+/// concurrent saves: 500 keeps every list well under that. PostgreSQL and SQLite
+/// take long lists as they are: 5,000, so that a long purge is not mostly
+/// per-statement work (alone, 100,000 photos took 3.0 s instead of 6.7 s on
+/// PostgreSQL and 1.9 s instead of 2.4 s on SQLite); chunks still shrink to the
+/// engine's [`purge_target`] under load.
+pub fn purge_max_chunk(engine: kensho_shared::db::Engine) -> usize {
+    match engine {
+        kensho_shared::db::Engine::MariaDb => 500,
+        kensho_shared::db::Engine::Sqlite | kensho_shared::db::Engine::Postgres => 5_000,
+    }
+}
 
 /// How long one purge transaction should take, by default, per engine: chunks grow
 /// while they take less than half of it and shrink when they take more. On
@@ -132,8 +141,8 @@ pub struct PurgeReport {
 pub struct PurgeOptions {
     /// Photos in the first transaction (and the least a later one takes).
     pub chunk: usize,
-    /// Most photos in one transaction (see [`PURGE_MAX_CHUNK`]).
-    pub max_chunk: usize,
+    /// Most photos in one transaction; `None`: [`purge_max_chunk`] of the engine.
+    pub max_chunk: Option<usize>,
     /// How long one transaction should hold its locks: the chunk doubles while a
     /// transaction takes under half of this, and halves when one takes longer.
     /// `None`: [`purge_target`] of the engine.
@@ -176,7 +185,7 @@ impl Default for PurgeOptions {
     fn default() -> Self {
         PurgeOptions {
             chunk: PURGE_CHUNK,
-            max_chunk: PURGE_MAX_CHUNK,
+            max_chunk: None,
             target: None,
             max_chunks: None,
             #[cfg(feature = "fault-points")]
@@ -605,7 +614,10 @@ pub async fn purge_with(
         ..PurgeReport::default()
     };
     let least = options.chunk.max(1);
-    let most = options.max_chunk.max(least);
+    let most = options
+        .max_chunk
+        .unwrap_or_else(|| purge_max_chunk(db.engine()))
+        .max(least);
     let mut chunk = least;
     let target = options.target.unwrap_or_else(|| purge_target(db.engine()));
     let mut after = 0_i64;
