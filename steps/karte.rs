@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use cucumber::{given, then, when};
+use futures::{StreamExt as _, TryStreamExt as _};
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
 use kensho::db::Db;
 use kensho_karte::service::{self, ImageKind, KarteError, PurgeOptions, PurgeReport, RETENTION_MS};
@@ -797,37 +798,56 @@ async fn many_customers(
     );
     let db = w.db()?.clone();
     let store = store(w)?;
-    let at = karte(w).now_ms - days * DAY_MS;
-    for c in 0..customers {
-        let name = format!("顧客{c:03}");
-        let id = service::create_customer(&db, &name).await?;
-        let mut list = Vec::new();
-        for n in 0..photos {
-            let bytes = format!("image {n} of {name}").into_bytes();
-            let photo = service::save_photo(
-                &db,
-                &store,
-                id,
-                ImageKind::Photo,
-                &bytes,
-                &["顔"],
-                karte(w).now_ms,
-            )
-            .await?;
-            let in_trash = n < trashed;
-            if in_trash {
-                service::trash_photo(&db, photo, at).await?;
-                if days * DAY_MS >= RETENTION_MS {
-                    karte_mut(w).expired.push(photo);
+    let now = karte(w).now_ms;
+    let at = now - days * DAY_MS;
+    let expired = days * DAY_MS >= RETENTION_MS;
+    // Customers side by side, each its photos in order: the setup of the large
+    // concurrency scenarios, not what they measure.
+    let seeded: Vec<Seeded> = futures::stream::iter(0..customers)
+        .map(|c| {
+            let (db, store) = (&db, &store);
+            async move {
+                let name = format!("顧客{c:03}");
+                let id = service::create_customer(db, &name).await?;
+                let mut list = Vec::new();
+                for n in 0..photos {
+                    let bytes = format!("image {n} of {name}").into_bytes();
+                    let photo =
+                        service::save_photo(db, store, id, ImageKind::Photo, &bytes, &["顔"], now)
+                            .await?;
+                    let in_trash = n < trashed;
+                    if in_trash {
+                        service::trash_photo(db, photo, at).await?;
+                    }
+                    list.push((photo, in_trash));
                 }
+                Ok::<_, KarteError>((name, id, list))
             }
-            list.push((photo, in_trash));
+        })
+        .buffered(SEEDING_CUSTOMERS_AT_ONCE)
+        .try_collect()
+        .await?;
+    for (name, id, list) in seeded {
+        if expired {
+            karte_mut(w).expired.extend(
+                list.iter()
+                    .filter(|(_, in_trash)| *in_trash)
+                    .map(|(p, _)| *p),
+            );
         }
         karte_mut(w).customers.insert(name.clone(), id);
         karte_mut(w).photos.insert(name, list);
     }
     Ok(())
 }
+
+/// A customer [`many_customers`] seeded: its name, its id, and its photos with
+/// whether each went to the trash.
+type Seeded = (String, i64, Vec<(i64, bool)>);
+
+/// Customers seeded at once by [`many_customers`]: one fewer than a scenario
+/// database's connections, which leaves one free for anything else.
+const SEEDING_CUSTOMERS_AT_ONCE: usize = 4;
 
 fn kind_of(e: &KarteError) -> ErrorKind {
     match e.database_code() {

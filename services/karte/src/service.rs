@@ -32,15 +32,16 @@ pub const PURGE_CHUNK: usize = 50;
 /// statements list its ids (`IN (...)`). MariaDB turns a list of 1,000 or more
 /// values into a join with a temporary table (`in_predicate_conversion_threshold`),
 /// which scans and locks far more than the listed rows and deadlocks with
-/// concurrent saves: 500 keeps every list well under that. PostgreSQL and SQLite
-/// take long lists as they are: 5,000, so that a long purge is not mostly
-/// per-statement work (alone, 100,000 photos took 3.0 s instead of 6.7 s on
-/// PostgreSQL and 1.9 s instead of 2.4 s on SQLite); chunks still shrink to the
+/// concurrent saves: 500 keeps every list well under that. On SQLite every save
+/// waits for the whole chunk, and a long chunk on a busy machine held saves past a
+/// second: 500 there too. PostgreSQL locks only the listed rows and takes long
+/// lists as they are: 5,000, so that a long purge is not mostly per-statement work
+/// (alone, 100,000 photos took 3.0 s instead of 6.7 s); chunks still shrink to the
 /// engine's [`purge_target`] under load.
 pub fn purge_max_chunk(engine: kensho_shared::db::Engine) -> usize {
     match engine {
-        kensho_shared::db::Engine::MariaDb => 500,
-        kensho_shared::db::Engine::Sqlite | kensho_shared::db::Engine::Postgres => 5_000,
+        kensho_shared::db::Engine::Sqlite | kensho_shared::db::Engine::MariaDb => 500,
+        kensho_shared::db::Engine::Postgres => 5_000,
     }
 }
 
