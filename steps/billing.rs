@@ -74,6 +74,7 @@ const REASONS_JA: &[(&str, &str)] = &[
     ("削除", "deleted"),
     ("訂正", "corrected"),
     ("登録", "registered"),
+    ("復元", "restored"),
 ];
 
 /// The English word for `text` if `words` lists it as Japanese, else `text` itself.
@@ -161,6 +162,26 @@ pub fn checked_file(path: &str) -> Result<PathBuf> {
 /// with the same message (cucumber shows a step's error and its panic alike).
 pub fn project_file(path: &str) -> PathBuf {
     checked_file(path).unwrap_or_else(|refused| panic!("{refused}"))
+}
+
+/// `person` has a billing record (any period, any status), or the error names the
+/// persons the billing table holds: a step naming someone unknown is a typo or a
+/// missing setup step, never a silent pass.
+async fn known_person(w: &ScenarioWorld, person: &str) -> Result<()> {
+    let records = kensho_billing::records(w.db()?).await?;
+    if records.iter().any(|r| r.key.person == person) {
+        return Ok(());
+    }
+    let mut persons: Vec<&str> = records.iter().map(|r| r.key.person.as_str()).collect();
+    persons.dedup();
+    bail!(
+        "there is no billing record of {person}; the persons billed are {}",
+        if persons.is_empty() {
+            "none (the billing table is empty)".to_string()
+        } else {
+            persons.join(", ")
+        }
+    )
 }
 
 fn key(w: &ScenarioWorld, person: &str) -> BillingKey {
@@ -301,6 +322,7 @@ async fn naive_rerun(w: &mut ScenarioWorld, who: Who, path: String, policy: Stri
     regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求レコードを削除する$"
 )]
 async fn front_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result<()> {
+    known_person(w, &person).await?;
     front::delete(w.db()?, &key(w, &person), who.0).await?;
     Ok(())
 }
@@ -320,8 +342,35 @@ async fn front_correct(
     person: String,
     amount: StepAmount,
 ) -> Result<()> {
+    known_person(w, &person).await?;
     front::correct(w.db()?, &key(w, &person), amount.0, who.0).await?;
     Ok(())
+}
+
+/// フロントで復元: a logically deleted record restored by `who`, with its amount.
+/// A batch re-run it outranks then leaves it alone, warning `restored` (復元).
+#[given(expr = "{who} restores the billing record of {word}")]
+#[given(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求レコードを復元した$"
+)]
+#[when(expr = "{who} restores the billing record of {word}")]
+#[when(
+    regex = r"^(自社バッチ|転送バッチ|一般ユーザー|管理者)が「([^」]+)」さんの請求レコードを復元する$"
+)]
+async fn front_restore(w: &mut ScenarioWorld, who: Who, person: String) -> Result<()> {
+    known_person(w, &person).await?;
+    front::restore(w.db()?, &key(w, &person), who.0).await?;
+    Ok(())
+}
+
+/// フロントで復元: the front (an ordinary user, 一般ユーザー) restores a logically
+/// deleted record, as `an ordinary user restores the billing record of B`.
+#[given(expr = "the front restores the billing record of {word}")]
+#[given(regex = r"^フロントで「([^」]+)」さんの請求レコードを復元した$")]
+#[when(expr = "the front restores the billing record of {word}")]
+#[when(regex = r"^フロントで「([^」]+)」さんの請求レコードを復元する$")]
+async fn the_front_restores(w: &mut ScenarioWorld, person: String) -> Result<()> {
+    front_restore(w, Who(Source::OrdinaryUser), person).await
 }
 
 /// フロントで登録: a record registered at the front.
@@ -351,6 +400,7 @@ async fn try_correct(
     person: String,
     amount: StepAmount,
 ) -> Result<()> {
+    known_person(w, &person).await?;
     let result = front::correct(w.db()?, &key(w, &person), amount.0, who.0).await;
     w.last_refusal = result.err().map(|e| e.to_string());
     Ok(())
@@ -359,6 +409,7 @@ async fn try_correct(
 /// A deletion that may be refused; the next step says whether it must be.
 #[when(expr = "{who} tries to delete the billing record of {word}")]
 async fn try_delete(w: &mut ScenarioWorld, who: Who, person: String) -> Result<()> {
+    known_person(w, &person).await?;
     let result = front::delete(w.db()?, &key(w, &person), who.0).await;
     w.last_refusal = result.err().map(|e| e.to_string());
     Ok(())
@@ -428,6 +479,7 @@ async fn active_not_as_in_file(w: &mut ScenarioWorld, path: String) -> Result<()
 #[then(expr = "{word} has no active billing record")]
 #[then(regex = r"^「([^」]+)」さんには有効な請求レコードがない$")]
 async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
+    known_person(w, &person).await?;
     let active: Vec<_> = active_records(w)
         .await?
         .into_iter()
@@ -444,6 +496,7 @@ async fn no_active_record(w: &mut ScenarioWorld, person: String) -> Result<()> {
 /// The exact text a person reads in the warning log for `person`.
 #[then(expr = "the warning for {word} reads {string}")]
 async fn warning_reads(w: &mut ScenarioWorld, person: String, text: String) -> Result<()> {
+    known_person(w, &person).await?;
     let run_id = last_batch(w)?.run_id;
     let warnings = kensho_billing::warnings(w.db()?, run_id).await?;
     let found: Vec<&str> = warnings

@@ -11,7 +11,7 @@ use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
 use kensho::db::Db;
 use kensho_karte::service::{self, ImageKind, KarteError, PurgeOptions, PurgeReport, RETENTION_MS};
 use kensho_karte::storage::{LocalStore, ObjectStore, StoreError};
-use kensho_karte::time::{DAY_MS, WallClock};
+use kensho_karte::time::{DAY_MS, HOUR_MS, MINUTE_MS, WallClock};
 
 use kensho::{ScenarioWorld, refused_exactly};
 
@@ -73,15 +73,93 @@ pub fn store(w: &ScenarioWorld) -> Result<LocalStore> {
     ))
 }
 
+/// The error for a customer no step of the scenario made, naming those it made.
+fn unknown_customer(w: &ScenarioWorld, name: &str) -> anyhow::Error {
+    let known: Vec<&str> = karte(w).customers.keys().map(String::as_str).collect();
+    anyhow!(
+        "there is no customer {name:?} in this scenario; the customers are {}",
+        if known.is_empty() {
+            "none (no step made one yet)".to_string()
+        } else {
+            known.join(", ")
+        }
+    )
+}
+
 fn customer(w: &ScenarioWorld, name: &str) -> Result<i64> {
     karte(w)
         .customers
         .get(name)
         .copied()
-        .ok_or_else(|| anyhow!("no customer {name:?} in this scenario"))
+        .ok_or_else(|| unknown_customer(w, name))
 }
 
-/// 前提: the scenario's date, as a day in Tokyo (midday).
+/// How long ago something went to the trash, from the scenario's now: days, hours
+/// and minutes, largest first, each at most once (`31 days`, `29 days 23 hours`,
+/// `29 days 23 hours 59 minutes`, `2 hours`); in Japanese `31日`, `29日23時間59分`.
+#[derive(Debug, Clone, Copy, cucumber::Parameter)]
+#[param(
+    name = "elapsed",
+    regex = r"\d+ days?(?: \d+ hours?)?(?: \d+ minutes?)?|\d+ hours?(?: \d+ minutes?)?|\d+ minutes?"
+)]
+pub struct Elapsed(pub i64);
+
+impl std::str::FromStr for Elapsed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        /// The units, largest first: English names, Japanese name, milliseconds.
+        const UNITS: [(&str, &str, &str, i64); 3] = [
+            ("day", "days", "日", DAY_MS),
+            ("hour", "hours", "時間", HOUR_MS),
+            ("minute", "minutes", "分", MINUTE_MS),
+        ];
+        let bad = || {
+            format!(
+                "{s:?} is not a time ago: write days, hours and minutes, largest first (`29 days 23 hours 59 minutes`, `29日23時間59分`)"
+            )
+        };
+        let mut rest = s.trim();
+        let (mut total, mut next_unit, mut parts) = (0i64, 0, 0);
+        while !rest.is_empty() {
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let number: i64 = rest[..digits].parse().map_err(|_| bad())?;
+            let after = rest[digits..].trim_start();
+            let (unit, tail) = UNITS
+                .iter()
+                .enumerate()
+                .skip(next_unit)
+                .find_map(|(i, (one, many, ja, ms))| {
+                    [*many, *one, *ja]
+                        .into_iter()
+                        .find(|name| after.starts_with(name))
+                        .map(|name| ((i, *ms), &after[name.len()..]))
+                })
+                .ok_or_else(bad)?;
+            total = number
+                .checked_mul(unit.1)
+                .and_then(|ms| total.checked_add(ms))
+                .ok_or_else(bad)?;
+            next_unit = unit.0 + 1;
+            parts += 1;
+            rest = tail.trim_start();
+        }
+        if parts == 0 {
+            return Err(bad());
+        }
+        Ok(Elapsed(total))
+    }
+}
+
+/// A time in Tokyo as written in a step (`2026-10-24 11:59`), in UTC milliseconds.
+fn tokyo_time_ms(text: &str) -> Result<i64> {
+    Ok(WallClock::parse(text)?.tokyo_to_utc_ms())
+}
+
+/// 前提: the scenario's date: `today is 2026-11-23` means 12:00 (midday) in Tokyo
+/// on that day (Asia/Tokyo, UTC+9: 03:00 UTC), and every "… ago" of the karte
+/// steps counts back from that moment.
 #[given(regex = r"^today is (\d{4}-\d{2}-\d{2})$")]
 #[given(regex = r"^今日は(\d{4}-\d{2}-\d{2})である$")]
 async fn today(w: &mut ScenarioWorld, date: String) -> Result<()> {
@@ -94,7 +172,7 @@ fn nth_photo(w: &ScenarioWorld, name: &str, n: usize) -> Result<i64> {
     let photos = karte(w)
         .photos
         .get(name)
-        .ok_or_else(|| anyhow!("no customer {name:?} in this scenario"))?;
+        .ok_or_else(|| unknown_customer(w, name))?;
     photos
         .get(n.checked_sub(1).context("photos are counted from 1")?)
         .map(|(id, _)| *id)
@@ -150,22 +228,22 @@ async fn customer_with_photos_ja(
     customer_with_photos(w, name, count, tags).await
 }
 
-#[given(expr = "{int} of {string}'s photos went to the trash {int} days ago")]
-async fn photos_trashed(
-    w: &mut ScenarioWorld,
-    count: usize,
-    name: String,
-    days: i64,
-) -> Result<()> {
+/// Moves `count` of a customer's photos (those not in the trash, first made first)
+/// to the trash at `at` (UTC ms); those 30 days or more before the scenario's now
+/// are expired trash the purge must remove.
+async fn trash_photos_at(w: &mut ScenarioWorld, count: usize, name: &str, at: i64) -> Result<()> {
     let db = w.db()?.clone();
-    let at = karte(w).now_ms - days * DAY_MS;
+    if !karte(w).photos.contains_key(name) {
+        return Err(unknown_customer(w, name));
+    }
     let state = karte_mut(w);
-    let photos = state.photos.get_mut(&name).context("no such customer")?;
+    let expired = state.now_ms - at >= RETENTION_MS;
+    let photos = state.photos.get_mut(name).context("checked above")?;
     let mut done = 0;
     for (id, trashed) in photos.iter_mut().filter(|(_, t)| !*t).take(count) {
         service::trash_photo(&db, *id, at).await?;
         *trashed = true;
-        if days * DAY_MS >= RETENTION_MS {
+        if expired {
             state.expired.push(*id);
         }
         done += 1;
@@ -177,23 +255,86 @@ async fn photos_trashed(
     Ok(())
 }
 
-/// 前提: 「佐藤」の写真のうち2枚が31日前にゴミ箱に移された. Step values arrive in the
-/// order they are written, and Japanese names the customer before the count.
-#[given(regex = r"^「([^」]+)」の写真のうち(\d+)枚が(\d+)日前にゴミ箱に移された$")]
+/// 前提: photos moved to the trash some time before the scenario's now (12:00 in
+/// Tokyo on "today"): `2 of "佐藤"'s photos went to the trash 29 days 23 hours 59
+/// minutes ago`.
+#[given(expr = "{int} of {string}'s photos went to the trash {elapsed} ago")]
+async fn photos_trashed(
+    w: &mut ScenarioWorld,
+    count: usize,
+    name: String,
+    ago: Elapsed,
+) -> Result<()> {
+    let at = karte(w).now_ms - ago.0;
+    trash_photos_at(w, count, &name, at).await
+}
+
+/// 前提: 「佐藤」の写真のうち2枚が29日23時間59分前にゴミ箱に移された (days, hours
+/// and minutes before 12:00 in Tokyo on "today"). Step values arrive in the order
+/// they are written, and Japanese names the customer before the count.
+#[given(
+    regex = r"^「([^」]+)」の写真のうち(\d+)枚が((?:\d+日)?(?:\d+時間)?(?:\d+分)?)前にゴミ箱に移された$"
+)]
 async fn photos_trashed_ja(
     w: &mut ScenarioWorld,
     name: String,
     count: usize,
-    days: i64,
+    ago: String,
 ) -> Result<()> {
-    photos_trashed(w, count, name, days).await
+    let ago: Elapsed = ago.parse().map_err(|e: String| anyhow!(e))?;
+    photos_trashed(w, count, name, ago).await
 }
 
-#[given(expr = "customer {string} went to the trash {int} days ago")]
-#[given(regex = r"^顧客「([^」]+)」が(\d+)日前にゴミ箱に移された$")]
-async fn customer_trashed(w: &mut ScenarioWorld, name: String, days: i64) -> Result<()> {
+/// 前提: photos moved to the trash at a time in Tokyo (JST, 日本時間):
+/// `1 of "佐藤"'s photos went to the trash at 2026-10-24 11:59 JST`.
+#[given(
+    regex = r#"^(\d+) of "([^"]+)"'s photos went to the trash at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) JST$"#
+)]
+async fn photos_trashed_at(
+    w: &mut ScenarioWorld,
+    count: usize,
+    name: String,
+    at: String,
+) -> Result<()> {
+    trash_photos_at(w, count, &name, tokyo_time_ms(&at)?).await
+}
+
+/// 前提: 「佐藤」の写真のうち1枚が日本時間2026-10-24 11:59にゴミ箱に移された.
+#[given(
+    regex = r"^「([^」]+)」の写真のうち(\d+)枚が日本時間(\d{4}-\d{2}-\d{2} \d{2}:\d{2})にゴミ箱に移された$"
+)]
+async fn photos_trashed_at_ja(
+    w: &mut ScenarioWorld,
+    name: String,
+    count: usize,
+    at: String,
+) -> Result<()> {
+    trash_photos_at(w, count, &name, tokyo_time_ms(&at)?).await
+}
+
+/// 前提: a customer (with all their photos) moved to the trash some time before
+/// the scenario's now: `customer "鈴木" went to the trash 30 days ago`,
+/// 顧客「鈴木」が29日23時間59分前にゴミ箱に移された.
+#[given(expr = "customer {string} went to the trash {elapsed} ago")]
+async fn customer_trashed(w: &mut ScenarioWorld, name: String, ago: Elapsed) -> Result<()> {
     let id = customer(w, &name)?;
-    service::trash_customer(w.db()?, id, karte(w).now_ms - days * DAY_MS).await?;
+    service::trash_customer(w.db()?, id, karte(w).now_ms - ago.0).await?;
+    Ok(())
+}
+
+/// 前提: 顧客「鈴木」が30日前にゴミ箱に移された (days, hours and minutes).
+#[given(regex = r"^顧客「([^」]+)」が((?:\d+日)?(?:\d+時間)?(?:\d+分)?)前にゴミ箱に移された$")]
+async fn customer_trashed_ja(w: &mut ScenarioWorld, name: String, ago: String) -> Result<()> {
+    let ago: Elapsed = ago.parse().map_err(|e: String| anyhow!(e))?;
+    customer_trashed(w, name, ago).await
+}
+
+/// 前提: a customer moved to the trash at a time in Tokyo (JST, 日本時間).
+#[given(regex = r#"^customer "([^"]+)" went to the trash at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) JST$"#)]
+#[given(regex = r"^顧客「([^」]+)」が日本時間(\d{4}-\d{2}-\d{2} \d{2}:\d{2})にゴミ箱に移された$")]
+async fn customer_trashed_at(w: &mut ScenarioWorld, name: String, at: String) -> Result<()> {
+    let id = customer(w, &name)?;
+    service::trash_customer(w.db()?, id, tokyo_time_ms(&at)?).await?;
     Ok(())
 }
 
@@ -209,10 +350,13 @@ async fn customer_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
 #[when(regex = r"^ゴミ箱にある「([^」]+)」の写真を復元する$")]
 async fn photos_restored(w: &mut ScenarioWorld, name: String) -> Result<()> {
     let db = w.db()?.clone();
+    if !karte(w).photos.contains_key(&name) {
+        return Err(unknown_customer(w, &name));
+    }
     for (id, trashed) in karte_mut(w)
         .photos
         .get_mut(&name)
-        .context("no such customer")?
+        .context("checked above")?
         .iter_mut()
         .filter(|(_, t)| *t)
     {
@@ -1040,7 +1184,7 @@ async fn restore_between_choice_and_lock(w: &mut ScenarioWorld, name: String) ->
     let id = karte(w)
         .photos
         .get(&name)
-        .with_context(|| format!("no customer {name:?}"))?
+        .ok_or_else(|| unknown_customer(w, &name))?
         .iter()
         .map(|(id, _)| *id)
         .find(|id| karte(w).expired.contains(id))

@@ -8,7 +8,7 @@ Feature: Bad rows for the generic table steps are refused whole and write nothin
   Background:
     Given the billing period is 2026-11
     And the own batch has registered the billing file "fixtures/billing/first-run.csv"
-    And the table karte_customer is loaded from "tables/customers.csv"
+    And the table karte_customer is loaded from "fixtures/tables/customers.csv"
     And every table as it stands is noted
 
   Scenario Outline: A data table with <problem> is refused
@@ -25,7 +25,7 @@ Feature: Bad rows for the generic table steps are refused whole and write nothin
       | an unknown table | billing_records | amount | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: seeding table billing_records: no table "billing_records" in the database; the closest tables are billing_record, billing_batch_run, billing_warning; no row was written |
       | an injection attempt in the table name | billing_record; DROP TABLE billing_warning | amount | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: seeding table billing_record; DROP TABLE billing_warning: no table "billing_record; DROP TABLE billing_warning" in the database; the closest tables are billing_record, billing_warning, billing_batch_run; no row was written |
       | an unknown column | billing_record | amonut | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: seeding table billing_record, header, column amonut: no column "amonut" in table billing_record; the closest columns are amount, status, id; no row was written |
-      | an injection attempt in a column name | billing_record | amount) VALUES (1); DROP TABLE billing_record; -- | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: seeding table billing_record, header, column amount) VALUES (1); DROP TABLE billing_record; --: no column "amount) VALUES (1); DROP TABLE billing_record; --" in table billing_record; the closest columns are amount, initial_source, last_source; no row was written |
+      | an injection attempt in a column name | billing_record | amount) VALUES (1); DROP TABLE billing_record; -- | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: seeding table billing_record, header, column amount) VALUES (1); DROP TABLE billing_record; --: no column "amount) VALUES (1); DROP TABLE billing_record; --" in table billing_record; the closest columns are amount, initial_source, restored; no row was written |
       | a column twice | billing_record | person | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: table header: column "person" appears twice |
       | a column without a name | billing_record |  | A | 80000 | 0 | 11 | features/bad_input/generic_tables.feature:15: table header: column 4 has no name |
       | a status that is not an integer | billing_record | amount | A | 80000 | x1 | 11 | features/bad_input/generic_tables.feature:15: seeding table billing_record, row 1, column status: "x1" is not an integer (write digits with an optional leading '-'); no row was written |

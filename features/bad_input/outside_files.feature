@@ -34,8 +34,9 @@ Feature: Steps read only regular files inside the project, and show nothing of o
       | Monetary items | for /dev/zero | the foreign-currency monetary items of "/dev/zero" | "/dev/zero": an absolute path; give a path relative to the project folder (files outside it are not read) |
       | Trial balances | for /etc/shadow | the trial balances of "/etc/shadow" are imported | "/etc/shadow": an absolute path; give a path relative to the project folder (files outside it are not read) |
       | Trial balances with a rate update | for a symbolic link out of the project | the trial balances of "fixtures/consolidation/trial-balances.csv" are imported while the exchange rates of "fixtures/bad_input/links/passwd" are entered | "fixtures/bad_input/links/passwd": leads out of the project folder through a symbolic link (to /etc/passwd); only files inside it are read |
-      | The table loader | for a path climbing out of fixtures/ with .. | the table billing_record is loaded from "../../../../../../etc/passwd" | "../../../../../../etc/passwd": '..' may lead out of fixtures/; give a path inside it, without '..' |
-      | The table loader | for a symbolic link out of fixtures/ | the table billing_record is loaded from "bad_input/links/passwd" | "bad_input/links/passwd": leads out of fixtures/ through a symbolic link (to /etc/passwd); only files inside it are read |
+      | The table loader | for /etc/shadow | the table billing_record is loaded from "/etc/shadow" | "/etc/shadow": an absolute path; give a path relative to the project folder (files outside it are not read) |
+      | The table loader | for a path climbing out with .. | the table billing_record is loaded from "fixtures/../../../../../../etc/passwd" | "fixtures/../../../../../../etc/passwd": '..' may lead out of the project folder; give a path inside it, without '..' |
+      | The table loader | for a symbolic link out of the project | the table billing_record is loaded from "fixtures/bad_input/links/passwd" | "fixtures/bad_input/links/passwd": leads out of the project folder through a symbolic link (to /etc/passwd); only files inside it are read |
 
   Scenario Outline: An import is refused <why>
     When the file "<path>" is imported as the billing input

@@ -165,6 +165,34 @@ Feature: Consolidated statement of a group with foreign subsidiaries
       | fx_gain_loss   |    -3,000 |
     And every statement balances
 
+  Scenario: Totals by kind state each statement in the accountant's words
+    When the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
+    # US: assets 300,000 + 75,000 = 375,000; equity 110,000 + 33,000 = 143,000
+    #   check: 375,000 = 120,000 + 143,000 + 58,000 + 54,000
+    Then the statement of US totals:
+      | kind                   | amount  |
+      | assets                 | 375,000 |
+      | liabilities            | 120,000 |
+      | equity                 | 143,000 |
+      | revenue                | 435,000 |
+      | expenses               | 377,000 |
+      | net income             |  58,000 |
+      | translation adjustment |  54,000 |
+    # Consolidated: assets 960,000 + 230,000 + 0 = 1,190,000
+    #   equity 500,000 + 147,000 = 647,000
+    #   check: 1,190,000 = 241,000 + 647,000 + 223,500 + 78,500
+    And the consolidated statement totals:
+      | kind                   | amount    |
+      | assets                 | 1,190,000 |
+      | liabilities            |   241,000 |
+      | equity                 |   647,000 |
+      | revenue                | 1,067,500 |
+      | expenses               |   844,000 |
+      | net income             |   223,500 |
+      | translation adjustment |    78,500 |
+      | fx gain or loss        |         0 |
+    And the consolidated statement has exactly one net income line, of 223,500
+
   Scenario: A foreign-currency liability that shrinks in yen is an FX gain
     Given the trial balances of "fixtures/consolidation/trial-balances.csv" are imported
     # P's payable includes 100 USD booked at 15,000, next to its 300 USD receivable

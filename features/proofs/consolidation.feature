@@ -37,3 +37,29 @@ Feature: Proofs: the consolidation steps can fail
   Scenario: An import that did not run both ways proves no saving of round trips
     When the trial balances of "fixtures/consolidation/us-trial-balance-v2.csv" are imported
     Then the step "the in-memory run took fewer database round trips than the per-step run" fails with "the feature needs @differential(consolidation.in_memory)"
+
+  # US: assets 300,000 + 75,000 = 375,000, net income 58,000; consolidated
+  # translation adjustment 78,500, net income 223,500
+  Scenario: Totals and the consolidated net income are not amounts the statements do not hold
+    Then the step "the statement of US totals:" fails with "the statement of US totals: assets 375000 where 375001 was expected; net income 58000 where 0 was expected"
+      | kind       | amount  |
+      | assets     | 375,001 |
+      | equity     | 143,000 |
+      | net income | 0       |
+    And the step "the consolidated statement totals:" fails with "the consolidated statement totals: translation adjustment 78500 where 78000 was expected"
+      | kind                   | amount |
+      | translation adjustment | 78,000 |
+    And the step "the consolidated statement has exactly one net income line, of 223,501" fails with "consolidated statement: net income 223500 where 223501 was expected"
+
+  Scenario: A company, account or kind the group does not know is an error naming the known ones
+    Then the step "the statement of T is exactly:" fails with "there is no company T in the group; the companies are EU, P, US; the consolidated statement is named `the consolidated statement` (連結財務諸表, 会社「連結」)"
+      | account | amount |
+      | cash    | 1      |
+    And the step "the statement of US is exactly:" fails with "there is no account cahs in the chart of accounts; the accounts are capital, cash, cost, fx_gain_loss, fx_translation, investment, net_income, payable, receivable, retained, sales"
+      | account | amount |
+      | cahs    | 1      |
+    And the step "the statement of US totals:" fails with "row 3 of the totals table: there is no kind "profit"; the kinds are assets (資産), liabilities (負債), equity (純資産), revenue (収益), expenses (費用), net income (当期純利益), translation adjustment (為替換算調整勘定), fx gain or loss (為替差損益)"
+      | kind   | amount  |
+      | assets | 375,000 |
+      | profit | 58,000  |
+    And the step "the statement of * has exactly one net income line, of 1" fails with "`*` is the code the consolidated statement is stored under; the consolidated statement is named `the consolidated statement`"

@@ -24,7 +24,7 @@ Feature: Tables seeded and checked from the feature file alone
       | D      | 1      |
 
   Scenario: A CSV fixture seeds customers; NULL is written and read as NULL
-    Given the table karte_customer is loaded from "tables/customers.csv"
+    Given the table karte_customer is loaded from "fixtures/tables/customers.csv"
     Then the table karte_customer has exactly:
       | id | name | trashed_at    |
       | 1  | 佐藤 | NULL          |

@@ -47,17 +47,16 @@ async fn table_contains(w: &mut ScenarioWorld, table: String, step: &Step) -> Re
     seed_all(w, &table, &rows, &origin(w, step)).await
 }
 
-/// `Given the table ledger_entry is loaded from "ledger/entries.csv"` (a CSV
-/// fixture under `fixtures/`, header = columns; nothing outside `fixtures/` is read,
-/// see [`crate::steps::paths`]).
+/// `Given the table ledger_entry is loaded from "fixtures/ledger/entries.csv"`: a
+/// CSV file (header = columns), its path relative to the project folder as every
+/// file step takes it. An absolute path, `..`, or a symbolic link leading out of the
+/// project is refused before anything is read ([`crate::steps::paths`]).
 #[given(regex = r#"^the table (\S+) is loaded from "([^"]+)"$"#)]
 async fn table_loaded(w: &mut ScenarioWorld, table: String, file: String) -> Result<()> {
-    let fixtures = w.suite()?.root().join("fixtures");
-    let path = crate::steps::paths::inside(&fixtures, &file, "fixtures/")?;
-    let origin = format!("fixtures/{file}");
-    let bytes = read_input(&path, &origin)?;
+    let path = crate::steps::paths::project_path(w.suite()?.root(), &file)?;
+    let bytes = read_input(&path, &file)?;
     for variant in w.variants()? {
-        seed_from_csv(&variant.database.db, &table, &bytes, &origin).await?;
+        seed_from_csv(&variant.database.db, &table, &bytes, &file).await?;
     }
     Ok(())
 }

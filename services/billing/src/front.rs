@@ -1,5 +1,5 @@
-//! Front operations (フロント): people registering, correcting and deleting billing
-//! records through the front office. Each is one short transaction, and each obeys
+//! Front operations (フロント): people registering, correcting, deleting and
+//! restoring billing records through the front office. Each is one short transaction, and each obeys
 //! the source ranking: a write is refused when the record was last updated by a
 //! source that outranks the writer.
 
@@ -11,6 +11,7 @@ enum Change {
     Register(Amount),
     Correct(Amount),
     Delete,
+    Restore,
 }
 
 /// Registers a billing record for `key` (or brings back a logically deleted one the
@@ -38,6 +39,13 @@ pub async fn correct(
 /// status deleted, so batches know a person removed it.
 pub async fn delete(db: &Db, key: &BillingKey, by: Source) -> Result<BillingRecord, BillingError> {
     apply(db, key, Change::Delete, by).await
+}
+
+/// Restores the logically deleted record for `key` (復元): active again, with its
+/// amount, last updated by `by`. A batch re-run then leaves it alone with the
+/// warning reason `restored`. Refused if the record is active.
+pub async fn restore(db: &Db, key: &BillingKey, by: Source) -> Result<BillingRecord, BillingError> {
+    apply(db, key, Change::Restore, by).await
 }
 
 async fn apply(
@@ -74,19 +82,26 @@ async fn apply(
                 if r.status == Status::Active {
                     return Err(BillingError::AlreadyActive { key: key.clone(), id: r.id });
                 }
-                store::update_record(&mut tx, r.id, amount, Status::Active, by).await?;
-                BillingRecord { amount, status: Status::Active, last_source: by, ..r }
+                store::update_record(&mut tx, r.id, amount, Status::Active, by, false).await?;
+                BillingRecord { amount, status: Status::Active, last_source: by, restored: false, ..r }
+            }
+            (Some(r), Change::Restore) => {
+                if r.status == Status::Active {
+                    return Err(BillingError::NotDeleted { key: key.clone() });
+                }
+                store::update_record(&mut tx, r.id, r.amount, Status::Active, by, true).await?;
+                BillingRecord { status: Status::Active, last_source: by, restored: true, ..r }
             }
             (Some(r), _) if r.status == Status::Deleted => {
                 return Err(BillingError::Deleted { key: key.clone(), action: "changed; register it again instead" });
             }
             (Some(r), Change::Correct(amount)) => {
-                store::update_record(&mut tx, r.id, amount, Status::Active, by).await?;
-                BillingRecord { amount, last_source: by, ..r }
+                store::update_record(&mut tx, r.id, amount, Status::Active, by, false).await?;
+                BillingRecord { amount, last_source: by, restored: false, ..r }
             }
             (Some(r), Change::Delete) => {
-                store::update_record(&mut tx, r.id, r.amount, Status::Deleted, by).await?;
-                BillingRecord { status: Status::Deleted, last_source: by, ..r }
+                store::update_record(&mut tx, r.id, r.amount, Status::Deleted, by, false).await?;
+                BillingRecord { status: Status::Deleted, last_source: by, restored: false, ..r }
             }
         };
         tx.commit().await.map_err(sql("committing"))?;

@@ -178,6 +178,9 @@ pub struct BillingRecord {
     pub status: Status,
     pub initial_source: Source,
     pub last_source: Source,
+    /// Whether the last write brought the record back from logical deletion
+    /// (復元, [`front::restore`]); any other write clears it.
+    pub restored: bool,
 }
 
 /// Why a batch left a record alone.
@@ -189,6 +192,8 @@ pub enum SkipReason {
     Corrected,
     /// The record was registered by a higher source.
     Registered,
+    /// The record was logically deleted, then restored (復元) by a higher source.
+    Restored,
 }
 
 impl SkipReason {
@@ -197,6 +202,7 @@ impl SkipReason {
             SkipReason::Deleted => "deleted",
             SkipReason::Corrected => "corrected",
             SkipReason::Registered => "registered",
+            SkipReason::Restored => "restored",
         }
     }
 
@@ -205,6 +211,7 @@ impl SkipReason {
             SkipReason::Deleted,
             SkipReason::Corrected,
             SkipReason::Registered,
+            SkipReason::Restored,
         ]
         .into_iter()
         .find(|r| r.code() == code)
@@ -236,6 +243,10 @@ pub enum BillingError {
         "{key} already has an active billing record (id {id}); correct it instead of registering again"
     )]
     AlreadyActive { key: BillingKey, id: i64 },
+    #[error(
+        "the billing record for {key} is active; only a logically deleted record can be restored"
+    )]
+    NotDeleted { key: BillingKey },
     #[error("the billing record for {key} is logically deleted; it cannot be {action}")]
     Deleted {
         key: BillingKey,

@@ -6,7 +6,7 @@
 //! - a record last written by a source that does not outrank the batch → replace it
 //!   with the new data (unchanged if it already holds exactly that);
 //! - a record last written by a higher source, even if logically deleted → leave it
-//!   and warn why: deleted / corrected / registered by that source.
+//!   and warn why: deleted / restored / corrected / registered by that source.
 
 use std::collections::HashMap;
 
@@ -115,11 +115,14 @@ pub fn plan_chunk(
 }
 
 /// Why a record written by a higher source is left alone: a logically deleted
-/// record was deleted; a batch's write is a registration; a person's write is a
-/// registration if that person's source also registered it, else a correction.
+/// record was deleted; a record brought back from deletion was restored; a batch's
+/// write is a registration; a person's write is a registration if that person's
+/// source also registered it, else a correction.
 fn skip_reason(record: &BillingRecord) -> SkipReason {
     if record.status == Status::Deleted {
         SkipReason::Deleted
+    } else if record.restored {
+        SkipReason::Restored
     } else if !record.last_source.is_front() || record.initial_source == record.last_source {
         SkipReason::Registered
     } else {
@@ -162,6 +165,7 @@ mod tests {
             status,
             initial_source: initial,
             last_source: last,
+            restored: false,
         }
     }
 
@@ -232,6 +236,25 @@ mod tests {
         );
         let plan = plan_chunk(&lines, &admin, Administrator).unwrap();
         assert_eq!(plan.replacements.len(), 1);
+    }
+
+    #[test]
+    fn a_record_restored_by_the_front_is_left_alone_as_restored() {
+        use Source::*;
+        let mut restored = record(5, "B", "70000", Status::Active, OwnBatch, OrdinaryUser);
+        restored.restored = true;
+        let plan = plan_chunk(&[line(3, "B", "70000")], &[restored], OwnBatch).unwrap();
+        assert_eq!(
+            (plan.skips[0].reason, plan.skips[0].by),
+            (SkipReason::Restored, OrdinaryUser)
+        );
+        assert!(
+            plan.skips[0]
+                .message
+                .contains("the record was restored by the front (ordinary user)"),
+            "{}",
+            plan.skips[0].message
+        );
     }
 
     #[test]

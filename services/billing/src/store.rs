@@ -68,10 +68,11 @@ kensho_shared::per_engine! {
             status: Status::from_code(status).ok_or_else(|| corrupt(id, format!("unknown status {status}")))?,
             initial_source: source_of(id, &text("initial_source")?)?,
             last_source: source_of(id, &text("last_source")?)?,
+            restored: row.try_get::<i16, _>("restored").map_err(sql("reading a billing record"))? != 0,
         })
     }
 
-    const RECORD_COLUMNS: &str = "SELECT id, person, period, amount, status, initial_source, last_source FROM billing_record";
+    const RECORD_COLUMNS: &str = "SELECT id, person, period, amount, status, initial_source, last_source, restored FROM billing_record";
 
     /// Every record, ordered by person, period, id.
     pub async fn list_records(conn: &mut Conn) -> Result<Vec<BillingRecord>, BillingError> {
@@ -152,12 +153,14 @@ kensho_shared::per_engine! {
         delete_ids(conn, &ids).await
     }
 
-    /// Updates one record's amount, status and last-update source.
-    pub async fn update_record(conn: &mut Conn, id: i64, amount: Amount, status: Status, last: Source) -> Result<(), BillingError> {
+    /// Updates one record's amount, status, last-update source and whether that
+    /// update restored it.
+    pub async fn update_record(conn: &mut Conn, id: i64, amount: Amount, status: Status, last: Source, restored: bool) -> Result<(), BillingError> {
         let mut qb = dialect::builder("UPDATE billing_record SET amount = ");
         qb.push_bind(dialect::to_stored(amount));
         qb.push(", status = ").push_bind(status.code());
         qb.push(", last_source = ").push_bind(last.code());
+        qb.push(", restored = ").push_bind(i16::from(restored));
         qb.push(" WHERE id = ").push_bind(id);
         qb.build().execute(&mut *conn).await.map_err(sql("updating a billing record"))?;
         Ok(())

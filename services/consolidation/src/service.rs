@@ -487,6 +487,54 @@ pub async fn statement_lines(
     })
 }
 
+/// The codes a group's database knows, for steps and tools that name a company or
+/// an account and must say which ones exist when a name is wrong.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KnownCodes {
+    /// The companies of the group (会社, `cons_company`), sorted.
+    pub group: Vec<String>,
+    /// Every company with a stored statement or in the group, without
+    /// [`CONSOLIDATED`], sorted.
+    pub companies: Vec<String>,
+    /// Every account of the chart of accounts (勘定科目) or of a stored statement,
+    /// sorted.
+    pub accounts: Vec<String>,
+}
+
+/// The group's companies, and the companies and accounts its statements name (one
+/// read each; an empty database gives empty lists).
+const GROUP_COMPANIES_SQL: &str = "SELECT code FROM cons_company ORDER BY code";
+const KNOWN_COMPANIES_SQL: &str =
+    "SELECT code FROM cons_company UNION SELECT company FROM cons_statement_line";
+const KNOWN_ACCOUNTS_SQL: &str =
+    "SELECT code FROM cons_account UNION SELECT account FROM cons_statement_line";
+
+/// The companies and accounts the database knows ([`KnownCodes`]).
+pub async fn known_codes(db: &Db) -> Result<KnownCodes, ServiceError> {
+    kensho_shared::dispatch!(db, crate::store, store, pool => {
+        let trips = RoundTrips::default();
+        let mut conn = pool.acquire().await.map_err(sqlx_err("connecting"))?;
+        let mut lists = Vec::new();
+        for select in [GROUP_COMPANIES_SQL, KNOWN_COMPANIES_SQL, KNOWN_ACCOUNTS_SQL] {
+            let mut codes: Vec<String> = store::rows(&mut conn, &trips, select, &["code"])
+                .await?
+                .into_iter()
+                .flatten()
+                .filter(|code| code != CONSOLIDATED)
+                .collect();
+            codes.sort();
+            codes.dedup();
+            lists.push(codes);
+        }
+        let mut lists = lists.into_iter();
+        Ok(KnownCodes {
+            group: lists.next().unwrap_or_default(),
+            companies: lists.next().unwrap_or_default(),
+            accounts: lists.next().unwrap_or_default(),
+        })
+    })
+}
+
 async fn core_operation(
     db: &Db,
     options: Options,

@@ -9,8 +9,10 @@ use std::fmt;
 
 /// Asia/Tokyo's offset from UTC.
 pub const TOKYO_OFFSET_MS: i64 = 9 * HOUR_MS;
-const MINUTE_MS: i64 = 60 * 1000;
-const HOUR_MS: i64 = 60 * MINUTE_MS;
+/// One minute in milliseconds.
+pub const MINUTE_MS: i64 = 60 * 1000;
+/// One hour in milliseconds.
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 

@@ -1,0 +1,8 @@
+-- 復元: the front may restore a logically deleted billing record. The record says
+-- whether its last write restored it (1) or not (0), so that a batch re-run it
+-- outranks leaves it alone with the reason 'restored', not 'corrected'.
+ALTER TABLE billing_record ADD COLUMN restored SMALLINT NOT NULL DEFAULT 0 CHECK (restored IN (0, 1));
+
+-- The warnings' reasons gain 'restored' (a column's CHECK goes with its definition).
+ALTER TABLE billing_warning MODIFY reason VARCHAR(16) NOT NULL
+    CHECK (reason IN ('deleted','corrected','registered','restored'));
