@@ -1,5 +1,6 @@
-//! The features a run takes: every feature copied once per engine, `@slow` and
-//! shard selection, and the closing steps the runner appends.
+//! The features a run takes: every feature copied once per engine, the selection
+//! of scenarios (`@slow`, `--service`, `--name`, `--tags`, `--rerun`, `--shard`:
+//! [`Selection`]), and the closing steps the runner appends.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,9 @@ use cucumber::gherkin;
 use cucumber::parser::{self, Parser};
 use futures::stream::{self, LocalBoxStream, StreamExt};
 
-use crate::authoring::Shard;
+use cucumber::tag::Ext as _;
+
+use crate::authoring::{Rerun, Shard, ShardPlan, Timings};
 use crate::db::Engine;
 
 /// The step every `@differential(flag)` scenario ends with.
@@ -28,20 +31,179 @@ pub fn differential_flag(
     })
 }
 
-/// Feeds every feature once per engine: the copy's name ends in `[engine]` and it
-/// carries the engine's name as a tag (so `--tags @postgres` selects one engine).
-pub struct PerEngine {
-    /// The project root (feature paths are shown relative to it).
-    pub root: PathBuf,
+/// Which scenarios a run takes, on which engines: what the runner and its dry run
+/// both select by (`@slow`, `--service`, `--name`, `--tags`, `--rerun`, `--shard`).
+#[derive(Clone, Default)]
+pub struct Selection {
     /// The engines every feature is copied for.
     pub engines: Vec<Engine>,
-    /// Keep `@slow` scenarios (dropped otherwise).
+    /// Keep `@slow` scenarios (dropped otherwise, unless a rerun names them).
     pub slow: bool,
-    /// Only this part of the suite.
-    pub shard: Option<Shard>,
     /// Only the feature files under these paths (`--service`, or a mutant run's
     /// selection).
     pub only: Option<Vec<String>>,
+    /// Only scenarios whose name matches (`--name`).
+    pub name: Option<cucumber::codegen::Regex>,
+    /// Only scenario copies whose tags (the feature's, the rule's, the scenario's
+    /// and the engine's) satisfy this expression (`--tags`).
+    pub tags: Option<gherkin::tagexpr::TagOperation>,
+    /// Only the scenarios, on the engines, of a rerun file (`--rerun`): its name
+    /// as messages show it, and what it lists.
+    pub rerun: Option<(String, Rerun)>,
+    /// Only this part of the suite, balanced by `timings`.
+    pub shard: Option<Shard>,
+    /// Scenario times of previous runs (empty: shards balance by count).
+    pub timings: Timings,
+}
+
+impl Selection {
+    /// The feature files a rerun names (relative to `root`), when this is one.
+    pub fn rerun_files(&self, root: &Path) -> Option<Vec<PathBuf>> {
+        let (_, rerun) = self.rerun.as_ref()?;
+        let mut files: Vec<PathBuf> = rerun.entries.iter().map(|e| root.join(&e.path)).collect();
+        files.sort();
+        files.dedup();
+        Some(files)
+    }
+
+    /// Whether the copy of `scenario` for `engine` is selected (all but the shard).
+    fn picks(
+        &self,
+        path: &str,
+        tags: [&[String]; 3],
+        scenario: &gherkin::Scenario,
+        engine: Engine,
+    ) -> bool {
+        if let Some(name) = &self.name
+            && !name.is_match(&scenario.name)
+        {
+            return false;
+        }
+        if let Some(expression) = &self.tags {
+            let engine_tag = [engine.name().to_string()];
+            let all = tags[0]
+                .iter()
+                .chain(&engine_tag)
+                .chain(tags[1])
+                .chain(tags[2]);
+            if !expression.eval(all) {
+                return false;
+            }
+        }
+        if let Some((_, rerun)) = &self.rerun {
+            return rerun.entries.iter().any(|e| {
+                e.path == path
+                    && e.line == scenario.position.line
+                    && (e.engines.is_empty() || e.engines.iter().any(|n| n == engine.name()))
+            });
+        }
+        true
+    }
+
+    /// The copies of `features` this selection runs: each feature once per engine
+    /// with the scenarios selected for that engine (the copy's name ends in
+    /// `[engine]` and it carries the engine's name as a tag), with their closing
+    /// steps; copies left without a scenario are left out. Also the problems: a
+    /// rerun line that names no scenario.
+    pub fn copies(
+        &self,
+        root: &Path,
+        features: Vec<gherkin::Feature>,
+    ) -> (Vec<gherkin::Feature>, Vec<String>) {
+        let mut kept = Vec::new();
+        for mut feature in features {
+            let path = relative_path(root, &feature);
+            if self
+                .only
+                .as_ref()
+                .is_some_and(|only| !only.iter().any(|prefix| path.starts_with(prefix.as_str())))
+            {
+                continue;
+            }
+            if !self.slow && self.rerun.is_none() {
+                drop_slow(&mut feature);
+            }
+            kept.push((path, feature));
+        }
+        let no_tags: Vec<String> = Vec::new();
+        // Every scenario selected on some engine, for the shards and the rerun check.
+        let mut candidates: Vec<(String, Option<u64>)> = Vec::new();
+        let mut present = std::collections::BTreeSet::new();
+        for (path, feature) in &kept {
+            let in_rules = feature
+                .rules
+                .iter()
+                .flat_map(|r| r.scenarios.iter().map(move |s| (&r.tags, s)));
+            for (rule_tags, scenario) in feature
+                .scenarios
+                .iter()
+                .map(|s| (&no_tags, s))
+                .chain(in_rules)
+            {
+                present.insert((path.clone(), scenario.position.line));
+                let tags = [&feature.tags[..], &rule_tags[..], &scenario.tags[..]];
+                if self
+                    .engines
+                    .iter()
+                    .any(|e| self.picks(path, tags, scenario, *e))
+                {
+                    let key = scenario_key(path, scenario);
+                    let time = self.timings.time_of(&key);
+                    candidates.push((key, time));
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        if let Some((file, rerun)) = &self.rerun {
+            for e in &rerun.entries {
+                if !present.contains(&(e.path.clone(), e.line)) {
+                    problems.push(format!(
+                        "{file}: {}:{} names no scenario (the feature file changed since the run that wrote it?): run the whole suite, or correct the line",
+                        e.path, e.line
+                    ));
+                }
+            }
+        }
+        let plan = self.shard.map(|shard| ShardPlan::new(shard, &candidates));
+        let mut copies = Vec::new();
+        for (path, feature) in kept {
+            for &engine in &self.engines {
+                let keep = |rule_tags: &[String], s: &gherkin::Scenario| {
+                    self.picks(
+                        &path,
+                        [&feature.tags[..], rule_tags, &s.tags[..]],
+                        s,
+                        engine,
+                    ) && plan
+                        .as_ref()
+                        .is_none_or(|plan| plan.contains(&scenario_key(&path, s)))
+                };
+                let mut copy = feature.clone();
+                copy.scenarios.retain(|s| keep(&no_tags, s));
+                for rule in &mut copy.rules {
+                    let rule_tags = rule.tags.clone();
+                    rule.scenarios.retain(|s| keep(&rule_tags, s));
+                }
+                copy.rules.retain(|r| !r.scenarios.is_empty());
+                if copy.scenarios.is_empty() && copy.rules.is_empty() {
+                    continue;
+                }
+                copy.name = format!("{} [{}]", feature.name, engine.name());
+                copy.tags.push(engine.name().to_string());
+                add_closing_steps(&mut copy);
+                copies.push(copy);
+            }
+        }
+        (copies, problems)
+    }
+}
+
+/// Feeds the run the features of its [`Selection`], once per engine.
+pub struct PerEngine {
+    /// The project root (feature paths are shown relative to it).
+    pub root: PathBuf,
+    /// What the run takes.
+    pub selection: Selection,
 }
 
 /// In a mutant run (`KENSHO_MUTANT_RUN`, set by `cargo run --bin mutation`), the
@@ -64,43 +226,36 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, _cli: Self::Cli) -> Self::Output {
-        let (root, engines, slow, shard, only) =
-            (self.root, self.engines, self.slow, self.shard, self.only);
-        let features = match strict_features(&root, input.as_ref()) {
+        let PerEngine { root, selection } = self;
+        // A rerun reads the feature files it names.
+        let inputs = selection
+            .rerun_files(&root)
+            .unwrap_or_else(|| vec![input.as_ref().to_path_buf()]);
+        let features = match strict_features(&root, &inputs) {
             Ok(features) => features,
             Err(errors) => return stream::iter(errors.into_iter().map(Err)).boxed_local(),
         };
-        stream::iter(features)
-            .flat_map(move |mut feature| {
-                let path = relative_path(&root, &feature);
-                let copies: Vec<_> = if only.as_ref().is_some_and(|only| {
-                    !only.iter().any(|prefix| path.starts_with(prefix.as_str()))
-                }) {
-                    Vec::new()
-                } else {
-                    prepare(&root, &mut feature, slow, shard);
-                    engines
-                        .iter()
-                        .map(|engine| {
-                            let mut copy = feature.clone();
-                            copy.name = format!("{} [{}]", feature.name, engine.name());
-                            copy.tags.push(engine.name().to_string());
-                            Ok(copy)
-                        })
-                        .collect()
-                };
-                stream::iter(copies)
-            })
-            .boxed_local()
+        let (copies, problems) = selection.copies(&root, features);
+        if !problems.is_empty() {
+            eprintln!(
+                "kensho: the rerun list does not match the features (nothing ran):\n  {}",
+                problems.join("\n  ")
+            );
+            return stream::iter(problems.into_iter().map(|p| Err(parse_error(p)))).boxed_local();
+        }
+        stream::iter(copies.into_iter().map(Ok)).boxed_local()
     }
 }
 
-/// Every feature file under `input` (a folder or one file), read by the strict
+/// Every feature file under `inputs` (folders or files), read by the strict
 /// parser the dry run uses too ([`crate::gherkin`]) and expanded. If any file has
 /// a problem nothing runs: every problem is printed to stderr as `file:line:
 /// reason`, and each such file becomes one parse error of the run (its text: the
 /// file's problems).
-fn strict_features(root: &Path, input: &Path) -> Result<Vec<gherkin::Feature>, Vec<parser::Error>> {
+fn strict_features(
+    root: &Path,
+    inputs: &[PathBuf],
+) -> Result<Vec<gherkin::Feature>, Vec<parser::Error>> {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let shown = |path: &Path| {
         path.strip_prefix(root)
@@ -109,15 +264,24 @@ fn strict_features(root: &Path, input: &Path) -> Result<Vec<gherkin::Feature>, V
             .display()
             .to_string()
     };
-    let files = input
-        .canonicalize()
-        .and_then(|dir| crate::gherkin::feature_files(&dir))
-        .map_err(|e| {
-            vec![vec![format!(
-                "{}: the features cannot be read: {e}",
-                input.display()
-            )]]
-        });
+    let mut files: Result<Vec<PathBuf>, Vec<Vec<String>>> = Ok(Vec::new());
+    for input in inputs {
+        let found = input
+            .canonicalize()
+            .and_then(|dir| crate::gherkin::feature_files(&dir))
+            .map_err(|e| {
+                vec![format!(
+                    "{}: the features cannot be read: {e}",
+                    input.display()
+                )]
+            });
+        match (&mut files, found) {
+            (Ok(all), Ok(found)) => all.extend(found),
+            (Ok(_), Err(e)) => files = Err(vec![e]),
+            (Err(errors), Err(e)) => errors.push(e),
+            (Err(_), Ok(_)) => {}
+        }
+    }
     let mut features = Vec::new();
     let mut failed = Vec::new();
     for file in files.as_deref().unwrap_or_default() {
@@ -165,23 +329,6 @@ fn parse_error(problems: String) -> parser::Error {
     })
 }
 
-/// The scenarios of `feature` this run takes, with their closing steps: `@slow`
-/// ones only if `slow`, only those of `shard` if given.
-pub fn prepare(root: &Path, feature: &mut gherkin::Feature, slow: bool, shard: Option<Shard>) {
-    if !slow {
-        drop_slow(feature);
-    }
-    if let Some(shard) = shard {
-        let path = relative_path(root, feature);
-        let keep = |s: &gherkin::Scenario| shard.contains(&scenario_key(&path, s));
-        feature.scenarios.retain(keep);
-        for rule in &mut feature.rules {
-            rule.scenarios.retain(keep);
-        }
-    }
-    add_closing_steps(feature);
-}
-
 /// A feature's file, relative to the project root.
 pub fn relative_path(root: &Path, feature: &gherkin::Feature) -> String {
     feature
@@ -191,10 +338,11 @@ pub fn relative_path(root: &Path, feature: &gherkin::Feature) -> String {
         .unwrap_or_else(|| feature.name.clone())
 }
 
-/// What decides a scenario's shard: its file, line and name (not the engine, so
-/// every engine's copy of a scenario runs in the same shard).
+/// A scenario's key for shards, timings and rerun lists: `path:line` (not the
+/// engine, so every engine's copy of a scenario runs in the same shard; an
+/// outline's example row has a line of its own).
 pub fn scenario_key(path: &str, scenario: &gherkin::Scenario) -> String {
-    format!("{path}:{}\u{0}{}", scenario.position.line, scenario.name)
+    format!("{path}:{}", scenario.position.line)
 }
 
 /// Leaves out the scenarios tagged `@slow` (on the scenario, its rule or feature).

@@ -46,6 +46,8 @@ pub(super) struct Hooks {
     pub watch: Arc<Watch>,
     /// Every scenario that ran, with its time from setup to cleaned up.
     pub times: RefCell<Vec<ScenarioTime>>,
+    /// Every scenario copy that failed: its file (relative), line and engine.
+    pub failed: RefCell<Vec<(String, usize, Engine)>>,
     /// `@serial` scenarios run alone, `@serial(group)` ones one at a time.
     pub turns: Turns,
 }
@@ -175,6 +177,13 @@ impl Hooks {
             let mut stats = self.stats.borrow_mut();
             let s = stats.entry(engine).or_default();
             if passed { s.passed += 1 } else { s.failed += 1 }
+        }
+        if !passed {
+            self.failed.borrow_mut().push((
+                relative_path(&self.root, feature),
+                scenario.position.line,
+                engine,
+            ));
         }
         let Some(world) = world else { return };
         // Cleaning up gets a time limit of its own; what it leaves (a database of

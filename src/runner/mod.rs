@@ -4,7 +4,9 @@
 //! the [`Suite`] of their services.
 //!
 //! - [`options`]: the command line and what only test code sets;
-//! - [`features`]: the per-engine copies of every feature, and the engine of a copy;
+//! - [`features`]: which scenarios run ([`features::Selection`]), the per-engine
+//!   copies of every feature, and the engine of a copy;
+//! - [`history`]: what a run leaves for the next (failed scenarios, timings);
 //! - [`engines`]: which engines run, and bringing up their servers;
 //! - `hooks`: before each scenario its databases (one per differential setting),
 //!   after it the report's tables and dropping or keeping the databases;
@@ -17,6 +19,7 @@
 
 pub mod engines;
 pub mod features;
+pub mod history;
 mod hooks;
 pub mod interrupt;
 pub mod leftovers;
@@ -31,7 +34,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
-use clap::Parser as _;
 use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
 
@@ -74,8 +76,8 @@ pub async fn run(
         setup,
     } = options;
     let run_started = SystemTime::now();
-    let opts = cli::Opts::<_, _, _, KenshoArgs>::parse_from(argv);
-    let args = opts.custom.clone();
+    let mut opts: cli::Opts<_, _, _, KenshoArgs> = parse_command_line(argv);
+    let mut args = opts.custom.clone();
     let root = suite.root().to_path_buf();
     let features_dir = args
         .features
@@ -91,15 +93,49 @@ pub async fn run(
         }
         return Ok(Report::default());
     }
+    // Kensho selects the scenarios itself (see `Selection`), so that the dry run,
+    // the catalogue and the shards see what the run takes.
+    let mut selection = features::Selection {
+        slow: args.slow,
+        name: opts.re_filter.take(),
+        tags: opts.tags_filter.take(),
+        shard: args.shard,
+        ..features::Selection::default()
+    };
+    let history_dir = history::folder(&reports_dir);
+    if args.shard.is_some() {
+        selection.timings = history::read_timings(&history_dir.join(history::TIMINGS_FILE));
+    }
+    if let Some(file) = &args.rerun {
+        let file = file
+            .clone()
+            .unwrap_or_else(|| history_dir.join(history::RERUN_FILE));
+        let rerun = history::read_rerun(&file)?;
+        if rerun.entries.is_empty() {
+            println!(
+                "kensho: the rerun file {} lists no failed scenario: nothing to run",
+                file.display()
+            );
+            return Ok(Report::default());
+        }
+        if args.engines.is_none() {
+            args.engines = Some(history::rerun_engines(&rerun, Engine::Sqlite.name()));
+        }
+        selection.rerun = Some((file.display().to_string(), rerun));
+    }
     if args.catalogue {
+        // Every scenario's examples unless told otherwise, `@slow` ones included.
+        selection.slow = true;
+        selection.engines = engines::select(&args, mode)?.selected.into_iter().collect();
         print!(
             "{}",
-            crate::steps::authoring::catalogue(&suite, &features_dir)?
+            crate::steps::authoring::catalogue_selected(&suite, &features_dir, &selection)?
         );
         return Ok(Report::default());
     }
     if args.dry_run {
-        let dry = crate::steps::authoring::dry_run(&suite, &features_dir, args.slow, args.shard)?;
+        selection.engines = engines::select(&args, mode)?.selected.into_iter().collect();
+        let dry = crate::steps::authoring::dry_run_selected(&suite, &features_dir, &selection)?;
         eprint!("{dry}");
         return Ok(Report {
             failed: !dry.problems.is_empty() || dry.scenarios.is_empty(),
@@ -111,13 +147,13 @@ pub async fn run(
     let tags = crate::steps::authoring::tag_problems(&suite, &features_dir)?;
     if !tags.is_empty() {
         bail!(
-            "the feature files carry tags Kensho does not know (nothing ran):\n  {}",
+            "the feature files carry tags that look like Kensho's own written wrongly (nothing ran):\n  {}",
             tags.join("\n  ")
         );
     }
     // `--service` narrows to the features of named services; a mutant run to its
     // own selection.
-    let only = match &args.service {
+    selection.only = match &args.service {
         Some(list) => {
             let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
             for name in &names {
@@ -149,7 +185,7 @@ pub async fn run(
             interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
         }
     }
-    let selection = engines::select(&args, mode)?;
+    let wanted = engines::select(&args, mode)?;
     let id = run_id();
     let sqlite_dir = args
         .sqlite_dir
@@ -159,7 +195,7 @@ pub async fn run(
         servers,
         not_run,
         sqlite_lock,
-    } = engines::start(&suite, &selection, mode, &id, &sqlite_dir).await?;
+    } = engines::start(&suite, &wanted, mode, &id, &sqlite_dir).await?;
     control.set_cleanup(servers.values().map(EngineServer::cleanup_plan).collect());
     if control.stopping() {
         for server in servers.into_values() {
@@ -185,7 +221,7 @@ pub async fn run(
         not_run,
         ..Report::default()
     };
-    let engines: Vec<Engine> = servers.keys().copied().collect();
+    selection.engines = servers.keys().copied().collect();
     let mut servers = servers;
     let ready = warm_pool_size(servers.len());
     for server in servers.values_mut() {
@@ -206,6 +242,7 @@ pub async fn run(
         limit: Duration::from_secs(args.scenario_timeout),
         watch: watch.clone(),
         times: RefCell::default(),
+        failed: RefCell::default(),
         turns: crate::turns::Turns::default(),
     });
     let (before, after) = (hooks.clone(), hooks.clone());
@@ -225,10 +262,7 @@ pub async fn run(
     let scenarios = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine {
             root: root.clone(),
-            engines,
-            slow: args.slow,
-            shard: args.shard,
-            only,
+            selection: selection.clone(),
         })
         .with_runner(Interruptible {
             runner,
@@ -245,7 +279,7 @@ pub async fn run(
         )
         .fail_on_skipped()
         .with_cli(opts)
-        .run(features_dir);
+        .run(features_dir.clone());
     // A second signal stops the running scenarios (dropping them); the beat tells
     // the watchdog that no step blocks the runner.
     let writer = tokio::select! {
@@ -273,6 +307,11 @@ pub async fn run(
         written.interrupted = interrupted;
         written.timing = Some(report.timing());
         reports_written = reporting::write(&reports_dir, &written);
+        // The failed scenarios to run again, and the times to balance shards by.
+        if let Err(e) = history::write(&history_dir, &hooks.failed.borrow(), &report.scenarios) {
+            eprintln!("kensho: {e:#}");
+            reports_written = false;
+        }
     }
     let servers = hooks.servers;
     let total: usize = report.engines.values().map(|s| s.passed + s.failed).sum();
@@ -306,6 +345,9 @@ pub async fn run(
     }
     if let Some(lock) = sqlite_lock {
         lock.release();
+    }
+    if report.failed && !interrupted {
+        print_undefined(&suite, &features_dir, &selection);
     }
     if interrupted {
         interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
@@ -380,12 +422,151 @@ pub async fn main(suite: Suite, mode: Mode) -> std::process::ExitCode {
     }
 }
 
-/// Sets up logging (`KENSHO_LOG`, default warnings only).
+/// After a failed run: the undefined steps of the scenarios it ran, each with the
+/// closest known steps and a step definition to paste (as the dry run shows them).
+fn print_undefined(suite: &Suite, features_dir: &std::path::Path, selection: &features::Selection) {
+    match crate::steps::authoring::dry_run_selected(suite, features_dir, selection) {
+        Ok(dry) if !dry.undefined.is_empty() => {
+            eprintln!("\nundefined steps:");
+            for problem in &dry.undefined {
+                eprintln!("  {problem}");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("kensho: the undefined steps could not be listed: {e:#}"),
+    }
+}
+
+/// What `--help` says Kensho is, first.
+const ABOUT: &str = "Kensho (検証) runs Gherkin business scenarios against real databases, each scenario in a fresh database of its own.";
+
+/// The rest of `--help`'s introduction: what runs where, and where results go.
+const LONG_ABOUT: &str = "Kensho (検証) runs Gherkin business scenarios against real databases, each scenario in a fresh database of its own.
+
+What it runs: every feature file under features/ (or --features DIR), each scenario once per engine, followed by the checks of the registered services' business invariants; @differential(flag) scenarios run with the flag off and on and must leave identical tables; @slow ones only with --slow.
+
+Engines: sqlite (embedded, the default), postgres and mariadb (a container per engine started through Docker, or a server given by KENSHO_POSTGRES_URL / KENSHO_MARIADB_URL): --engines sqlite,postgres,mariadb or all.
+
+Results: a line per scenario as it ends and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); beside them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
+
+Main options: --name REGEX or --tags EXPR selects scenarios, --rerun runs the last run's failures again, --shard I/N runs one of N parts of about equal time, --dry-run checks the features without a database, --catalogue prints the step catalogue. Logs: KENSHO_LOG (e.g. kensho=debug; sqlx's statement logs only when named, e.g. sqlx=warn).";
+
+/// Parses the command line (cucumber's options and [`KenshoArgs`]) as the
+/// `kensho` command: `--help` explains Kensho, `--version` prints its version.
+fn parse_command_line<T: clap::Parser>(argv: Vec<String>) -> T {
+    let matches = kensho_command::<T>().get_matches_from(argv);
+    T::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The command line of options `T`, as the `kensho` command.
+fn kensho_command<T: clap::CommandFactory>() -> clap::Command {
+    T::command()
+        .name("kensho")
+        .about(ABOUT)
+        .long_about(LONG_ABOUT)
+        .version(env!("CARGO_PKG_VERSION"))
+}
+
+/// The log filter for a `KENSHO_LOG` value (`None`: not set): warnings by
+/// default. sqlx logs every statement slower than a second as a warning, which
+/// drowns a run's output (1,678 of 10,695 lines of a CI log): its statement log
+/// (`sqlx::query`) is off unless the value names sqlx.
+pub fn log_filter(kensho_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let asked = kensho_log.map(str::trim).filter(|v| !v.is_empty());
+    let filter = asked
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("warn"));
+    if asked.is_some_and(|v| v.contains("sqlx")) {
+        return filter;
+    }
+    filter.add_directive(
+        "sqlx::query=off"
+            .parse()
+            .unwrap_or_else(|_| tracing_subscriber::filter::LevelFilter::OFF.into()),
+    )
+}
+
+/// Sets up logging (`KENSHO_LOG`, see [`log_filter`]).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KENSHO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let value = std::env::var("KENSHO_LOG").ok();
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(value.as_deref()))
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a `KENSHO_LOG` value lets through of a slow-statement warning from
+    /// sqlx and a warning of Kensho's.
+    fn logged(kensho_log: Option<&str>) -> String {
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(log_filter(kensho_log))
+            .with_writer(move || Sink(sink.clone()))
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(target: "sqlx::query", "slow statement: execution time exceeded alert threshold");
+            tracing::warn!(target: "kensho::db", "the template differs");
+        });
+        String::from_utf8_lossy(&out.lock().unwrap()).into_owned()
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn sqlx_statement_logs_are_off_unless_asked_for() {
+        for value in [None, Some("warn"), Some(""), Some("kensho=debug,warn")] {
+            let text = logged(value);
+            assert!(!text.contains("slow statement"), "{value:?}: {text}");
+            assert!(text.contains("the template differs"), "{value:?}: {text}");
+        }
+        for value in ["sqlx=warn", "warn,sqlx::query=warn"] {
+            assert!(logged(Some(value)).contains("slow statement"), "{value}");
+        }
+    }
+
+    #[test]
+    fn help_explains_kensho_and_version_prints_it() {
+        type Opts = cli::Opts<cli::Empty, cli::Empty, cli::Empty, KenshoArgs>;
+        // As the words read: the help is wrapped to the terminal's width.
+        let help = parse_command_line_result::<Opts>(&["kensho", "--help"])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(help.contains(ABOUT), "{help}");
+        assert!(
+            help.contains("Engines: sqlite (embedded, the default)"),
+            "{help}"
+        );
+        assert!(help.contains("--rerun"), "{help}");
+        assert!(!help.contains("pet a dog"), "{help}");
+        let version = parse_command_line_result::<Opts>(&["kensho", "--version"]);
+        assert_eq!(
+            version.trim(),
+            format!("kensho {}", env!("CARGO_PKG_VERSION"))
+        );
+    }
+
+    /// What the command line prints for `argv` instead of running (help, version).
+    fn parse_command_line_result<T: clap::Parser>(argv: &[&str]) -> String {
+        match kensho_command::<T>().try_get_matches_from(argv) {
+            Ok(_) => String::new(),
+            Err(e) => e.render().to_string(),
+        }
+    }
 }

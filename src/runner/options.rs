@@ -30,11 +30,19 @@ pub struct KenshoArgs {
     #[arg(long, env = "KENSHO_SLOW")]
     pub slow: bool,
     /// Run only this part of the suite: INDEX/TOTAL (e.g. 2/4); the TOTAL shards
-    /// of a suite are disjoint and together are the whole suite.
+    /// of a suite are disjoint and together are the whole suite, of about equal
+    /// time by the last run's `timings.json` (beside the reports folder), else of
+    /// equal count.
     #[arg(long, env = "KENSHO_SHARD", value_name = "INDEX/TOTAL")]
     pub shard: Option<crate::authoring::Shard>,
+    /// Run again exactly the scenarios, on exactly the engines, that a rerun file
+    /// lists (default: `rerun.txt` beside the reports folder, which every run
+    /// writes: one failed scenario a line, `path:line @engine...`).
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub rerun: Option<Option<PathBuf>>,
     /// Parse every feature and match every step without touching a database; list
-    /// undefined and ambiguous steps with the closest known step texts.
+    /// undefined and ambiguous steps with the closest known step texts and a step
+    /// definition to paste.
     #[arg(long)]
     pub dry_run: bool,
     /// Print the step catalogue (every step pattern with an example) as Markdown.

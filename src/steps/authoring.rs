@@ -9,13 +9,30 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::authoring::{Shard, closest};
-use crate::runner::features::{prepare, relative_path};
+use crate::authoring::{Shard, closest, snippet};
+use crate::runner::features::{Selection, relative_path};
 use crate::service::Suite;
 use crate::world::ScenarioWorld;
 use anyhow::{Context, Result};
 use cucumber::World as _;
 use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
+
+/// An exact decimal or amount as a step writes it (`80000`, `80,000`, `1234.50`,
+/// `-0.5`): the `{decimal}` parameter of cucumber expressions, which the step
+/// definitions suggested for undefined steps use ([`crate::authoring::snippet`]).
+/// Read by the strict amount reader, never through a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, cucumber::Parameter)]
+#[param(name = "decimal", regex = r"-?[0-9][0-9,]*(?:\.[0-9]+)?")]
+pub struct Decimal(pub kensho_shared::money::Amount);
+
+impl std::str::FromStr for Decimal {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        kensho_shared::money::parse_amount(s)
+            .map(Decimal)
+            .map_err(|e| e.to_string())
+    }
+}
 
 /// A step definition: its keyword, regular expression and where it is defined.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,6 +75,8 @@ pub struct DryRun {
     pub steps: usize,
     /// Undefined and ambiguous steps, and files that do not parse.
     pub problems: Vec<String>,
+    /// The undefined steps among `problems` (each with a step definition to paste).
+    pub undefined: Vec<String>,
     /// The first use of each step definition (by `file:line`): step text and where.
     pub examples: BTreeMap<(String, u32), (String, String)>,
     /// The first proof that each assertion (`Then`) step can fail, by the step
@@ -133,13 +152,33 @@ pub fn tag_problems(suite: &Suite, dir: &Path) -> Result<Vec<String>> {
 
 /// Parses every feature under `dir` (a folder or one file), checks its tags, and
 /// matches every step of the selected scenarios (as the runner would select
-/// them) against the step definitions.
+/// them: `@slow` unless `slow`, only `shard` if given) against the step
+/// definitions.
 pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> Result<DryRun> {
+    let selection = Selection {
+        engines: vec![crate::db::Engine::Sqlite],
+        slow,
+        shard,
+        ..Selection::default()
+    };
+    dry_run_selected(suite, dir, &selection)
+}
+
+/// The dry run of the scenarios `selection` takes from the features under `dir`
+/// (or, for a rerun, from the files it names): every step matched, undefined ones
+/// with the closest known steps and a step definition to paste.
+pub fn dry_run_selected(suite: &Suite, dir: &Path, selection: &Selection) -> Result<DryRun> {
     let flags: Vec<&str> = suite.flags().iter().map(|f| f.name).collect();
     let root = suite.root();
-    let mut files = Vec::new();
-    feature_files(dir, &mut files)?;
-    files.sort();
+    let files = match selection.rerun_files(root) {
+        Some(files) => files,
+        None => {
+            let mut files = Vec::new();
+            feature_files(dir, &mut files)?;
+            files.sort();
+            files
+        }
+    };
     let collection = ScenarioWorld::collection();
     let patterns = step_patterns();
     let mut dry = DryRun {
@@ -147,7 +186,8 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
         ..DryRun::default()
     };
     let mut known_texts: Vec<String> = Vec::new();
-    let mut undefined: Vec<(String, String)> = Vec::new();
+    let mut undefined: Vec<(String, String, &'static str, String)> = Vec::new();
+    let mut features = Vec::new();
     for file in &files {
         let text =
             std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -160,24 +200,29 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
         }
         // The runner's strict parse (crate::gherkin): the same problems, the same
         // scenarios.
-        let mut feature = match crate::gherkin::read_feature(
+        match crate::gherkin::read_feature(
             file,
             &shown(root, file),
             &super::definitions::defined_step,
         ) {
-            Ok(feature) => feature,
-            Err(problems) => {
-                dry.problems.extend(problems);
-                continue;
-            }
-        };
-        prepare(root, &mut feature, slow, shard);
-        let path = relative_path(root, &feature);
+            Ok(feature) => features.push(feature),
+            Err(problems) => dry.problems.extend(problems),
+        }
+    }
+    let (copies, problems) = selection.copies(root, features);
+    dry.problems.extend(problems);
+    // Each scenario once, whatever the engines it was selected for.
+    let mut seen = std::collections::BTreeSet::new();
+    for feature in &copies {
+        let path = relative_path(root, feature);
         let scenarios = feature
             .scenarios
             .iter()
             .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()));
         for scenario in scenarios {
+            if !seen.insert((path.clone(), scenario.position.line)) {
+                continue;
+            }
             dry.scenarios.push(format!(
                 "{path}:{} {}",
                 scenario.position.line, scenario.name
@@ -204,7 +249,14 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
                             .or_insert((text, at));
                     }
                     Ok(Some((_, _, None, _))) => known_texts.push(step.value.clone()),
-                    Ok(None) => undefined.push((at, text)),
+                    Ok(None) => {
+                        let kind = match step.ty {
+                            cucumber::gherkin::StepType::Given => "Given",
+                            cucumber::gherkin::StepType::When => "When",
+                            cucumber::gherkin::StepType::Then => "Then",
+                        };
+                        undefined.push((at, text, kind, step.value.clone()));
+                    }
                     Err(e) => dry.problems.push(format!(
                         "{at}: ambiguous step {text:?}: it matches {}",
                         super::definitions::ambiguous_matches(&e)
@@ -226,16 +278,21 @@ pub fn dry_run(suite: &Suite, dir: &Path, slow: bool, shard: Option<Shard>) -> R
         })
         .collect();
     candidates.extend(sources.iter().map(String::as_str));
-    for (at, text) in undefined {
-        let value = text.split_once(' ').map_or(text.as_str(), |(_, v)| v);
-        let near = closest(value, &candidates, 3);
-        dry.problems.push(format!(
-            "{at}: undefined step {text:?}; closest known: {}",
+    for (at, text, kind, value) in undefined {
+        let near = closest(&value, &candidates, 3);
+        let paste: String = snippet(kind, &value)
+            .lines()
+            .map(|line| format!("\n      {line}"))
+            .collect();
+        let problem = format!(
+            "{at}: undefined step {text:?}; closest known: {}; or define it (paste, then write its body):{paste}",
             near.iter()
                 .map(|t| format!("{t:?}"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ));
+        );
+        dry.undefined.push(problem.clone());
+        dry.problems.push(problem);
     }
     Ok(dry)
 }
@@ -253,7 +310,18 @@ pub fn unproven(dry: &DryRun) -> Vec<StepPattern> {
 /// its pattern and an example from the features (or a note that none uses it),
 /// and under each assertion (`Then`) step the scenario that proves it can fail.
 pub fn catalogue(suite: &Suite, dir: &Path) -> Result<String> {
-    let dry = dry_run(suite, dir, true, None)?;
+    let selection = Selection {
+        engines: vec![crate::db::Engine::Sqlite],
+        slow: true,
+        ..Selection::default()
+    };
+    catalogue_selected(suite, dir, &selection)
+}
+
+/// The step catalogue with its examples and proofs taken from the scenarios
+/// `selection` takes (`--catalogue --tags ...`); [`catalogue`] takes them all.
+pub fn catalogue_selected(suite: &Suite, dir: &Path, selection: &Selection) -> Result<String> {
+    let dry = dry_run_selected(suite, dir, selection)?;
     let patterns = step_patterns();
     let mut out = String::from(
         "# Step catalogue\n\n\
@@ -309,6 +377,122 @@ pub fn catalogue(suite: &Suite, dir: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authoring::{Rerun, Timings};
+    use crate::db::Engine;
+
+    /// The scenarios the dry run selects from fixtures/runner/rerun_mixed.feature
+    /// (8 passes @smoke; 16 fails; the outline @JIRA-123, rows 35 and 36).
+    fn selected(selection: Selection) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let suite = Suite::new(root);
+        let dry = dry_run_selected(
+            &suite,
+            &root.join("fixtures/runner/rerun_mixed.feature"),
+            &selection,
+        )
+        .unwrap();
+        assert_eq!(dry.problems, Vec::<String>::new());
+        dry.scenarios
+            .iter()
+            .map(|s| {
+                s.split(' ')
+                    .next()
+                    .unwrap()
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_dry_run_selects_as_the_run_does() {
+        let sqlite = || Selection {
+            engines: vec![Engine::Sqlite],
+            ..Selection::default()
+        };
+        assert_eq!(selected(sqlite()), ["8", "16", "35", "36"]);
+        let tags = |expression: &str| Selection {
+            tags: Some(expression.parse().unwrap()),
+            ..sqlite()
+        };
+        assert_eq!(selected(tags("@smoke")), ["8"]);
+        assert_eq!(selected(tags("not @JIRA-123 and @sqlite")), ["8", "16"]);
+        assert!(selected(tags("@postgres")).is_empty());
+        // --name and --tags both apply.
+        let name = cucumber::codegen::Regex::new("^Row").unwrap();
+        assert_eq!(
+            selected(Selection {
+                name: Some(name.clone()),
+                ..sqlite()
+            }),
+            ["35", "36"]
+        );
+        assert_eq!(
+            selected(Selection {
+                name: Some(name),
+                ..tags("@smoke")
+            }),
+            Vec::<String>::new()
+        );
+        // Two shards: disjoint, the whole; by time, the long scenario alone.
+        let shard = |index, timings: &Timings| Selection {
+            shard: Some(Shard { index, total: 2 }),
+            timings: timings.clone(),
+            ..sqlite()
+        };
+        let untimed = Timings::default();
+        let (one, two) = (selected(shard(1, &untimed)), selected(shard(2, &untimed)));
+        assert_eq!((one.len(), two.len()), (2, 2), "{one:?} {two:?}");
+        let mut timings = Timings::default();
+        let path = "fixtures/runner/rerun_mixed.feature";
+        for (line, ms) in [(8, 100), (16, 120), (35, 900), (36, 110)] {
+            timings.record(format!("{path}:{line}"), "sqlite", ms);
+        }
+        assert_eq!(selected(shard(1, &timings)), ["35"]);
+        assert_eq!(selected(shard(2, &timings)), ["8", "16", "36"]);
+        // A rerun: exactly its lines, on its engines.
+        let rerun = Rerun::parse(
+            "r.txt",
+            &format!("{path}:16 @sqlite\n{path}:36 @postgres\n"),
+        )
+        .unwrap();
+        let rerun_on = |engines: Vec<Engine>| Selection {
+            engines,
+            rerun: Some(("r.txt".into(), rerun.clone())),
+            ..Selection::default()
+        };
+        assert_eq!(selected(rerun_on(vec![Engine::Sqlite])), ["16"]);
+        assert_eq!(
+            selected(rerun_on(vec![Engine::Sqlite, Engine::Postgres])),
+            ["16", "36"]
+        );
+    }
+
+    #[test]
+    fn an_undefined_step_comes_with_a_definition_that_matches_it() {
+        let text = "the accountant closes \"March\" with 3 entries of 80,000.50";
+        let pasted = crate::authoring::snippet("When", text);
+        let expression = pasted
+            .split_once("expr = \"")
+            .and_then(|(_, rest)| rest.split_once("\")]"))
+            .map(|(e, _)| e.replace("\\\\", "\\"))
+            .unwrap();
+        let decimal = <Decimal as cucumber::codegen::Parameter>::REGEX;
+        let parameters = std::collections::HashMap::from([("decimal", decimal)]);
+        let regex =
+            cucumber::codegen::Expression::regex_with_parameters(expression.as_str(), &parameters)
+                .unwrap();
+        let captures = regex
+            .captures(text)
+            .expect("the expression matches its step");
+        // {string}: the text between double quotes (group 1) or single (2).
+        assert_eq!(&captures[1], "March");
+        assert_eq!(&captures[3], "3");
+        let amount: Decimal = captures[4].parse().unwrap();
+        assert_eq!(amount.0.to_string(), "80000.50");
+    }
 
     #[test]
     fn every_then_step_without_a_proof_is_unproven() {
