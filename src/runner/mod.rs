@@ -245,7 +245,7 @@ pub async fn run(
         )
         .fail_on_skipped()
         .with_cli(opts)
-        .run(features_dir);
+        .run(features_dir.clone());
     // A second signal stops the running scenarios (dropping them); the beat tells
     // the watchdog that no step blocks the runner.
     let writer = tokio::select! {
@@ -269,7 +269,11 @@ pub async fn run(
     let mut reports_written = true;
     if reports {
         let collected = std::mem::take(&mut *hooks.collected.borrow_mut());
-        let mut written = collected.into_report(format!("Kensho run {id}"), run_started);
+        let title = match args.title.as_deref().map(str::trim) {
+            Some(title) if !title.is_empty() => title.to_string(),
+            _ => reporting::default_title(&root, &features_dir, &collected, &id.to_string()),
+        };
+        let mut written = collected.into_report(title, run_started, suite.terms());
         written.interrupted = interrupted;
         written.timing = Some(report.timing());
         reports_written = reporting::write(&reports_dir, &written);
