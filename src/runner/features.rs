@@ -304,7 +304,10 @@ pub fn split_engine(name: &str) -> (&str, Option<Engine>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::runner::features::{
+        DIFFERENTIAL_STEP_JA, INVARIANTS_STEP, INVARIANTS_STEP_JA, close_scenarios, file_language,
+    };
+    use cucumber::gherkin;
 
     fn closing_steps(text: &str) -> Vec<(String, String)> {
         let mut feature = gherkin::Feature::parse(text, gherkin::GherkinEnv::default()).unwrap();
