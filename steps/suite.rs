@@ -287,7 +287,7 @@ async fn failing_report_in_chromium() -> bool {
         table
             .split("<tr class=\"row ")
             .skip(1)
-            .filter(|row| row.contains(">B<"))
+            .filter(|row| row.contains("<td>B</td>"))
             .map(|row| row[..row.find('"').unwrap_or(0)].to_string())
             .collect()
     };
