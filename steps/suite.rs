@@ -21,6 +21,14 @@ const MAIN_BILLING_SCENARIO: &str =
 /// The karte scenario that must fail when the purge runs as one long transaction.
 const CONCURRENT_SAVES_SCENARIO: &str = "^Concurrent photo saves during the purge all succeed$";
 
+/// How many scenarios of a run passed and failed, all engines together.
+fn passed_failed(report: &runner::Report) -> (usize, usize) {
+    report
+        .engines
+        .values()
+        .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
     Pass,
@@ -58,10 +66,7 @@ async fn check(
     .await
     {
         Ok(r) => {
-            let (p, f) = r
-                .engines
-                .values()
-                .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+            let (p, f) = passed_failed(&r);
             let ok = match expect {
                 Expect::Pass => (p, f) == (1, 0),
                 Expect::Fail => (p, f) == (0, 1),
@@ -172,10 +177,7 @@ fn report_opens_in_chromium(report: &runner::Report) -> bool {
         dom.matches(&format!("<article class=\"scenario {status}\""))
             .count()
     };
-    let (passed, failed) = report
-        .engines
-        .values()
-        .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+    let (passed, failed) = passed_failed(report);
     let shown = (count("passed"), count("failed"));
     let mut reads = accountant_reads(&dom);
     reads.extend([
@@ -259,10 +261,7 @@ async fn failing_report_in_chromium() -> bool {
     {
         Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 2 => {}
         Ok(r) => {
-            let (p, f) = r
-                .engines
-                .values()
-                .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+            let (p, f) = passed_failed(&r);
             eprintln!(
                 "{label}: WRONG, the run must fail its two scenarios; {p} passed, {f} failed"
             );
