@@ -17,14 +17,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::check::expect::read_with_schema;
 use crate::check::schema::read_schema;
 use crate::db::Db;
+use crate::report::Comment;
+use crate::report::diff;
 use crate::report::{
     self, FeatureReport, ReportError, ResultTable, RowMark, RunReport, ScenarioReport, StepReport,
     StepStatus,
 };
-use crate::runner::features::split_engine;
+use crate::runner::features::{file_language, split_engine};
 use crate::world::ScenarioWorld;
 use cucumber::event::{self, Cucumber, HookType, StepError};
 use cucumber::{Event, World as _, Writer, cli, gherkin, parser, writer};
+use kensho_shared::vocabulary::Term;
 
 /// Most rows of one amount table the report shows.
 const MAX_ROWS: usize = 200;
@@ -67,6 +70,8 @@ pub struct Collected {
     parse_errors: Vec<ParseProblem>,
     /// Notes and result tables per scenario copy, from the after hook.
     extras: HashMap<Key, (Vec<String>, Vec<ResultTable>)>,
+    /// The text of each feature file read for its comments, by path.
+    sources: HashMap<std::path::PathBuf, String>,
 }
 
 /// Shared between the writer and the after hook.
@@ -258,6 +263,13 @@ impl Collected {
                             .to_string()
                     })
                     .unwrap_or_default();
+                let source = feature.path.as_ref().map(|p| {
+                    self.sources
+                        .entry(p.clone())
+                        .or_insert_with(|| std::fs::read_to_string(p).unwrap_or_default())
+                        .clone()
+                });
+                let source = source.unwrap_or_default();
                 let index_key = format!("{path}\u{0}{base}");
                 let f = match self.feature_index.get(&index_key) {
                     Some(&f) => f,
@@ -274,6 +286,8 @@ impl Collected {
                                 .filter(|t| t.as_str() != engine)
                                 .cloned()
                                 .collect(),
+                            language: file_language(&source).to_string(),
+                            working: comments(&source, 0, feature.position.line),
                             scenarios: Vec::new(),
                         });
                         self.feature_index
@@ -295,8 +309,10 @@ impl Collected {
                     .chain(&scenario.steps)
                     .map(listed_step)
                     .collect();
+                let working = scenario_working(&source, feature, rule, scenario);
                 let scenarios = &mut self.features[f].scenarios;
                 scenarios.push(ScenarioReport {
+                    working,
                     keyword: scenario.keyword.trim().to_string(),
                     name: scenario.name.clone(),
                     engine: engine.to_string(),
@@ -407,11 +423,22 @@ impl Collected {
         }
     }
 
-    /// The report of the run, with the notes and tables the after hook kept.
-    pub fn into_report(mut self, title: String, started: SystemTime) -> RunReport {
+    /// The report of the run, with the notes and tables the after hook kept;
+    /// the rows of a scenario's tables are marked with its failed table step's
+    /// differences, read with the services' declared `terms`.
+    pub fn into_report(mut self, title: String, started: SystemTime, terms: &[Term]) -> RunReport {
         let extras = std::mem::take(&mut self.extras);
-        for (key, (notes, tables)) in extras {
+        for (key, (notes, mut tables)) in extras {
             if let Some(s) = self.scenario_mut(&key) {
+                let failed = s.steps.iter().find_map(|step| match &step.status {
+                    StepStatus::Failed(message) => diff::parse(message),
+                    _ => None,
+                });
+                if let Some(failed) = failed {
+                    for table in &mut tables {
+                        diff::mark(table, &failed, terms);
+                    }
+                }
                 s.notes = notes;
                 s.tables = tables;
             }
@@ -471,6 +498,7 @@ impl Collected {
             pending: None,
             interrupted: false,
             timing: None,
+            vocabulary: terms.to_vec(),
         }
     }
 
@@ -522,6 +550,111 @@ impl Writer<ScenarioWorld> for Collector {
 // order events of different scenarios arrive in.
 impl writer::Normalized for Collector {}
 
+/// Most feature folders a default title names one by one.
+const TITLE_FOLDERS: usize = 3;
+
+/// The title of a run not given one (`--title`, `KENSHO_TITLE`): the feature
+/// folders it ran and the commit (`git rev-parse --short HEAD` in `root`), e.g.
+/// `Kensho: features/billing, features/consolidation @ 53da3ab`; the run's
+/// `id` where git names no commit.
+pub fn default_title(root: &Path, features_dir: &Path, collected: &Collected, id: &str) -> String {
+    let mut folders: Vec<String> = Vec::new();
+    for feature in &collected.features {
+        let folder = Path::new(&feature.path)
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if !folder.is_empty() && !folders.contains(&folder) {
+            folders.push(folder);
+        }
+    }
+    folders.sort();
+    let shown_dir = features_dir
+        .strip_prefix(root)
+        .unwrap_or(features_dir)
+        .display()
+        .to_string();
+    let what = match folders.len() {
+        0 => shown_dir,
+        n if n <= TITLE_FOLDERS => folders.join(", "),
+        n => format!("{shown_dir} ({n} folders)"),
+    };
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|c| !c.is_empty());
+    match commit {
+        Some(commit) => format!("Kensho: {what} @ {commit}"),
+        None => format!("Kensho: {what} (run {id})"),
+    }
+}
+
+/// The comment lines of `source` after line `after` and before line `before`
+/// (1-based, both left out), without `# language:`.
+fn comments(source: &str, after: usize, before: usize) -> Vec<Comment> {
+    source
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim_start()))
+        .filter(|(line, _)| *line > after && *line < before)
+        .filter_map(|(line, text)| {
+            let text = text.strip_prefix('#')?;
+            if text.trim_start().starts_with("language:") {
+                return None;
+            }
+            Some(Comment {
+                line,
+                text: text
+                    .strip_prefix(' ')
+                    .unwrap_or(text)
+                    .trim_end()
+                    .to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The working of a scenario: the comments after the block before it (the
+/// background's or the previous scenario's last step, or the feature line)
+/// up to its last step.
+fn scenario_working(
+    source: &str,
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<Comment> {
+    let Some(first) = scenario.steps.iter().map(|s| s.position.line).min() else {
+        return Vec::new();
+    };
+    let last = scenario
+        .steps
+        .iter()
+        .map(|s| s.position.line)
+        .max()
+        .unwrap_or(first);
+    let last_step = |steps: &[gherkin::Step]| steps.iter().map(|s| s.position.line).max();
+    let ends = feature
+        .background
+        .iter()
+        .chain(rule.and_then(|r| r.background.as_ref()))
+        .filter_map(|b| last_step(&b.steps))
+        .chain(
+            feature
+                .scenarios
+                .iter()
+                .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()))
+                .filter_map(|s| last_step(&s.steps)),
+        )
+        .chain([feature.position.line]);
+    let after = ends.filter(|&end| end < first).max().unwrap_or(0);
+    comments(source, after, last + 1)
+}
+
 /// `2026-11-23T03:00:00Z`.
 fn rfc3339(t: SystemTime) -> String {
     let ms = t
@@ -564,6 +697,7 @@ pub async fn amount_tables(db: &Db, label: &str, names: &[&str]) -> Vec<ResultTa
         }
         tables.push(ResultTable {
             title,
+            table: name.to_string(),
             columns: table.columns,
             rows: table
                 .rows
@@ -694,6 +828,58 @@ mod tests {
         collected.scenario_event(feature, None, scenario, event::Scenario::Finished, at(100));
     }
 
+    /// A Japanese feature with working in comments above and among its steps.
+    const WORKED: &str = "# language: ja
+# 種 002
+機能: 再計算
+  背景:
+    前提 the background step
+  # above the first scenario
+  シナリオ: 失敗の後
+    # before the first step
+    前提 the first step
+    #   2,000 × 150 = 300,000
+    もし the second step
+    ならば the third step
+  # above the second
+  シナリオ: 次
+    前提 the first step
+";
+
+    #[test]
+    fn comments_are_the_working_of_the_scenario_they_are_above_or_among() {
+        let feature = gherkin::Feature::parse(WORKED, GherkinEnv::default()).unwrap();
+        let lines = |comments: Vec<Comment>| -> Vec<(usize, String)> {
+            comments.into_iter().map(|c| (c.line, c.text)).collect()
+        };
+        assert_eq!(
+            lines(scenario_working(
+                WORKED,
+                &feature,
+                None,
+                &feature.scenarios[0]
+            )),
+            [
+                (6, "above the first scenario".to_string()),
+                (8, "before the first step".to_string()),
+                (10, "  2,000 × 150 = 300,000".to_string()),
+            ]
+        );
+        assert_eq!(
+            lines(scenario_working(
+                WORKED,
+                &feature,
+                None,
+                &feature.scenarios[1]
+            )),
+            [(13, "above the second".to_string())]
+        );
+        // The file's own comments, without its language line.
+        assert_eq!(lines(comments(WORKED, 0, 3)), [(2, "種 002".to_string())]);
+        assert_eq!(file_language(WORKED), "ja");
+        assert_eq!(file_language("Feature: x\n# language: ja\n"), "en");
+    }
+
     #[test]
     fn every_step_is_reported_with_its_definition_and_the_keywords_as_written() {
         let feature = feature();
@@ -705,7 +891,7 @@ mod tests {
             &feature.scenarios[0],
             vec![passed(11), passed(22), failed(failure, Some(33))],
         );
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let feature_report = &report.features[0];
         assert_eq!(feature_report.keyword, "機能");
         assert_eq!(feature_report.name, "再計算");
@@ -770,7 +956,7 @@ mod tests {
             &scenario,
             vec![passed(1), failed(failure, Some(2))],
         );
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let skipped = &report.features[0].scenarios[0].steps[2];
         assert_eq!(skipped.status, StepStatus::Skipped);
         let location = skipped.location.as_deref().unwrap_or_default();
@@ -785,7 +971,7 @@ mod tests {
         let outline = &expanded.scenarios[1];
         let mut collected = Collected::default();
         run(&mut collected, &feature, outline, vec![passed(1)]);
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let scenario = &report.features[0].scenarios[0];
         assert_eq!(scenario.keyword, "シナリオアウトライン");
         assert_eq!(scenario.steps[0].text, "the first step");
@@ -819,7 +1005,7 @@ mod tests {
                 failed(StepError::AmbiguousMatch(ambiguous), None),
             ],
         );
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let scenarios = &report.features[0].scenarios;
         assert_eq!(scenarios[0].steps[1].status, StepStatus::Undefined);
         assert_eq!(scenarios[0].status(), ScenarioStatus::Undefined);
@@ -850,7 +1036,7 @@ mod tests {
             &scenario,
             vec![passed(1), passed(2), passed(3), passed(4)],
         );
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let steps = &report.features[0].scenarios[0].steps;
         assert_eq!(steps.len(), 4);
         assert_eq!(steps[3].keyword, "Then");
@@ -872,7 +1058,7 @@ mod tests {
             event::Scenario::Hook(HookType::Before, event::Hook::Failed(None, info)),
             at(1),
         );
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let steps = &report.features[0].scenarios[0].steps;
         assert_eq!(steps.len(), 5);
         assert_eq!(steps[0].keyword, "Hook");
@@ -882,7 +1068,7 @@ mod tests {
 
     #[test]
     fn a_run_without_scenarios_reports_a_failure() {
-        let report = Collected::default().into_report("run".into(), at(0));
+        let report = Collected::default().into_report("run".into(), at(0), &[]);
         assert_eq!(report.counts().failed, 1);
         assert!(!report.all_passed());
         let (step, _, message) = report.features[0].scenarios[0].problem().unwrap();
@@ -938,7 +1124,7 @@ mod tests {
 
         let mut collected = Collected::default();
         collected.parse_errors.push(problem);
-        let report = collected.into_report("run".into(), at(0));
+        let report = collected.into_report("run".into(), at(0), &[]);
         let feature = &report.features[0];
         assert_eq!(feature.path, "broken.feature");
         assert_eq!(feature.scenarios[0].line, 5);

@@ -14,6 +14,8 @@
 //!     amount_tables: &["stock_level"],
 //!     build: &[],
 //! };
+//! // and where the suite is put together, what its columns mean to a reader:
+//! // Suite::new(root).service(&SERVICE).vocabulary(stock::VOCABULARY)
 //! ```
 //!
 //! The step definitions are the `#[given]`/`#[when]`/`#[then]` functions on
@@ -27,6 +29,7 @@ use std::sync::Arc;
 use kensho_shared::db::{Engine, Migrations};
 use kensho_shared::flag::Flag;
 use kensho_shared::invariant::Invariant;
+use kensho_shared::vocabulary::Term;
 use sqlx::migrate::{Migration, Migrator};
 
 /// One service under test, as the harness needs to know it.
@@ -85,6 +88,7 @@ pub enum RegistrationError {
 pub struct Suite {
     root: PathBuf,
     services: Vec<&'static Service>,
+    vocabulary: Vec<Term>,
 }
 
 impl Suite {
@@ -94,6 +98,7 @@ impl Suite {
         Suite {
             root: root.into(),
             services: Vec::new(),
+            vocabulary: Vec::new(),
         }
     }
 
@@ -101,6 +106,18 @@ impl Suite {
     pub fn service(mut self, service: &'static Service) -> Suite {
         self.services.push(service);
         self
+    }
+
+    /// Adds what a service's columns mean to a reader (its declared
+    /// [`Term`]s: money, codes and their labels), which the reports use.
+    pub fn vocabulary(mut self, terms: &'static [Term]) -> Suite {
+        self.vocabulary.extend_from_slice(terms);
+        self
+    }
+
+    /// Every declared term of every service, in registration order.
+    pub fn terms(&self) -> &[Term] {
+        &self.vocabulary
     }
 
     /// Checks the registrations (names, migration versions per engine).

@@ -29,9 +29,12 @@ pub fn root_prefix() -> String {
 /// Every service of this suite, in the order the catalogue lists them.
 pub const SERVICES: [&Service; 3] = [&billing::SERVICE, &consolidation::SERVICE, &karte::SERVICE];
 
-/// The suite: the services under test, for the project at [`root`].
+/// The suite: the services under test, for the project at [`root`], with what
+/// their columns mean to a reader (the reports' money and labels).
 pub fn suite() -> Suite {
     SERVICES
         .into_iter()
         .fold(Suite::new(root()), |suite, service| suite.service(service))
+        .vocabulary(kensho_billing::VOCABULARY)
+        .vocabulary(kensho_consolidation::VOCABULARY)
 }

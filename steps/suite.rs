@@ -21,6 +21,14 @@ const MAIN_BILLING_SCENARIO: &str =
 /// The karte scenario that must fail when the purge runs as one long transaction.
 const CONCURRENT_SAVES_SCENARIO: &str = "^Concurrent photo saves during the purge all succeed$";
 
+/// How many scenarios of a run passed and failed, all engines together.
+fn passed_failed(report: &runner::Report) -> (usize, usize) {
+    report
+        .engines
+        .values()
+        .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
     Pass,
@@ -58,10 +66,7 @@ async fn check(
     .await
     {
         Ok(r) => {
-            let (p, f) = r
-                .engines
-                .values()
-                .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+            let (p, f) = passed_failed(&r);
             let ok = match expect {
                 Expect::Pass => (p, f) == (1, 0),
                 Expect::Fail => (p, f) == (0, 1),
@@ -82,23 +87,89 @@ async fn check(
     }
 }
 
-/// The main run's HTML report, opened in headless Chromium, shows one element per
-/// scenario run with the same counts of passed and failed ones. Without Chromium the
-/// check is NOT RUN, except in CI, where it fails.
-fn report_opens_in_chromium(report: &runner::Report) -> bool {
-    let path = kensho_steps::root().join("target/kensho/reports/report.html");
-    eprintln!("\nreport check: {} in headless Chromium", path.display());
-    let dom = match xtask::browser::dump_dom(&path) {
-        Ok(dom) => dom,
+/// The DOM of the HTML report at `path` (relative to the project) as headless
+/// Chromium renders it; `Ok(None)` when Chromium is not installed outside CI
+/// (the check is NOT RUN), `Err` with why the check fails otherwise.
+fn rendered(label: &str, path: &str) -> Result<Option<String>, String> {
+    let path = kensho_steps::root().join(path);
+    eprintln!("\n{label}: {} in headless Chromium", path.display());
+    match xtask::browser::dump_dom(&path) {
+        Ok(dom) => Ok(Some(dom)),
         Err(xtask::browser::BrowserError::NotFound) if !runner::in_ci() => {
             eprintln!(
-                "report check: NOT RUN: {}",
+                "{label}: NOT RUN: {}",
                 xtask::browser::BrowserError::NotFound
             );
-            return true;
+            Ok(None)
         }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The page text between the first `from` and the next `to` after it (empty
+/// when `from` is not there).
+fn between<'a>(dom: &'a str, from: &str, to: &str) -> &'a str {
+    let Some(start) = dom.find(from) else {
+        return "";
+    };
+    let rest = &dom[start..];
+    &rest[..rest.find(to).unwrap_or(rest.len())]
+}
+
+/// What an accountant must see on every report: `(what, whether it is there)`.
+fn accountant_reads(dom: &str) -> Vec<(&'static str, bool)> {
+    vec![
+        (
+            "a title naming the features and the commit",
+            between(dom, "<h1>", "</h1>").starts_with("<h1>Kensho: "),
+        ),
+        (
+            "the start in Tokyo time with its zone",
+            between(dom, "<time ", "</time>").ends_with(" JST"),
+        ),
+        (
+            "a failures-only filter without scripts",
+            dom.contains("<input type=\"checkbox\" id=\"only-failures\">")
+                && !dom.contains("<script"),
+        ),
+        (
+            "the matrix grouped per feature",
+            dom.contains("<section class=\"matrix-feature"),
+        ),
+        (
+            "an A4 print layout",
+            dom.contains("@page { size: A4;") && dom.contains("@media print"),
+        ),
+    ]
+}
+
+/// Prints what is missing from a page; true when nothing is.
+fn all_there(label: &str, reads: &[(&str, bool)]) -> bool {
+    let missing: Vec<&str> = reads
+        .iter()
+        .filter(|(_, there)| !there)
+        .map(|(what, _)| *what)
+        .collect();
+    for what in &missing {
+        eprintln!("{label}: FAILED, the page does not show {what}");
+    }
+    missing.is_empty()
+}
+
+/// The main run's HTML report, opened in headless Chromium, shows one element per
+/// scenario run with the same counts of passed and failed ones, and what an
+/// accountant signs off: amounts as yen with separators, codes with their labels,
+/// the features' working beside their steps, the runner's closing steps in the
+/// feature's language, Tokyo time, a title, a matrix per feature with a failures
+/// filter, an A4 print layout. Without Chromium the check is NOT RUN, except in
+/// CI, where it fails.
+fn report_opens_in_chromium(report: &runner::Report) -> bool {
+    let label = "report check";
+    let dom = match rendered(label, "target/kensho/reports/report.html") {
+        Ok(Some(dom)) => dom,
+        Ok(None) => return true,
         Err(e) => {
-            eprintln!("report check: FAILED: {e}");
+            eprintln!("{label}: FAILED: {e}");
             return false;
         }
     };
@@ -106,22 +177,160 @@ fn report_opens_in_chromium(report: &runner::Report) -> bool {
         dom.matches(&format!("<article class=\"scenario {status}\""))
             .count()
     };
-    let (passed, failed) = report
-        .engines
-        .values()
-        .fold((0, 0), |(p, f), s| (p + s.passed, f + s.failed));
+    let (passed, failed) = passed_failed(report);
     let shown = (count("passed"), count("failed"));
-    let ok = shown == (passed, failed) && dom.contains("連結");
+    let mut reads = accountant_reads(&dom);
+    reads.extend([
+        ("連結 in the page", dom.contains("連結")),
+        (
+            "the consolidated sales as yen, right-aligned, with separators",
+            dom.contains("<td class=\"num money\">¥1,067,500</td>"),
+        ),
+        (
+            "the consolidated company's label",
+            dom.contains("<span class=\"label\">連結</span> <code class=\"code\">*</code>"),
+        ),
+        (
+            "an account's Japanese label",
+            dom.contains("<span class=\"label\">為替換算調整勘定</span>"),
+        ),
+        (
+            "a billing status's label",
+            dom.contains("<span class=\"label\">有効</span> <code class=\"code\">0</code>")
+                || dom.contains("<span class=\"label\">active</span> <code class=\"code\">0</code>"),
+        ),
+        (
+            "the working of a feature's comments",
+            dom.contains("<li class=\"working\"") && dom.contains("2,000 × 150 = 300,000"),
+        ),
+        (
+            "the closing step in Japanese in a Japanese feature",
+            dom.contains("<span class=\"keyword\">ならば</span> <span class=\"text\">業務上の不変条件が成り立つ</span>"),
+        ),
+        ("no amount left without its separator", !dom.contains(">1067500<")),
+    ]);
+    let ok = all_there(label, &reads) && shown == (passed, failed);
     if ok {
         eprintln!(
-            "report check: ok, {} passed and {} failed scenarios rendered",
+            "{label}: ok, {} passed and {} failed scenarios rendered",
             shown.0, shown.1
         );
-    } else {
+    } else if shown != (passed, failed) {
         eprintln!(
-            "report check: FAILED, the page shows {shown:?} (passed, failed) where the run had {:?}",
+            "{label}: FAILED, the page shows {shown:?} (passed, failed) where the run had {:?}",
             (passed, failed)
         );
+    }
+    ok
+}
+
+/// Where the failing run writes its reports (beside the main run's).
+const FAILING_REPORTS: &str = "target/kensho/reports-failing";
+
+/// A failing run (fixtures/report/: B expected at 75,000, found at 70,000, in
+/// English and in Japanese) must fail, and its report, opened in headless
+/// Chromium, must show the failed step's rows side by side (B once, changed,
+/// both amounts as yen), the database's row of B marked changed (never same)
+/// with the expected amount beside the found one, and what every report shows.
+async fn failing_report_in_chromium() -> bool {
+    let label = "failing report check";
+    let root = kensho_steps::root();
+    let argv = [
+        "check".to_string(),
+        "--engines".into(),
+        "sqlite".into(),
+        "--features".into(),
+        root.join("fixtures/report").display().to_string(),
+        "--reports".into(),
+        root.join(FAILING_REPORTS).display().to_string(),
+    ]
+    .to_vec();
+    let options = RunOptions {
+        keep_failed: false,
+        reports: true,
+        setup: None,
+    };
+    eprintln!("\n{label}: the scenarios of fixtures/report/ must FAIL on sqlite");
+    match runner::run(
+        Arc::new(kensho_steps::suite()),
+        runner::Mode::Main,
+        argv,
+        options,
+    )
+    .await
+    {
+        Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 2 => {}
+        Ok(r) => {
+            let (p, f) = passed_failed(&r);
+            eprintln!(
+                "{label}: WRONG, the run must fail its two scenarios; {p} passed, {f} failed"
+            );
+            return false;
+        }
+        Err(e) => {
+            eprintln!("{label}: {e:#}");
+            return false;
+        }
+    }
+    let dom = match rendered(label, &format!("{FAILING_REPORTS}/report.html")) {
+        Ok(Some(dom)) => dom,
+        Ok(None) => return true,
+        Err(e) => {
+            eprintln!("{label}: FAILED: {e}");
+            return false;
+        }
+    };
+    let step_diff = between(&dom, "<table class=\"diff\">", "</table>");
+    let database = between(&dom, "<table class=\"result\">", "</table>");
+    let row_b = |table: &str| -> Vec<String> {
+        table
+            .split("<tr class=\"row ")
+            .skip(1)
+            .filter(|row| row.contains("<td>B</td>"))
+            .map(|row| row[..row.find('"').unwrap_or(0)].to_string())
+            .collect()
+    };
+    let mut reads = accountant_reads(&dom);
+    reads.extend([
+        (
+            "B once in the failed step's rows, as changed",
+            row_b(step_diff) == ["changed"],
+        ),
+        (
+            "B's expected and found amounts side by side, marked",
+            step_diff.contains("<td class=\"num money changed-cell\">¥75,000</td>")
+                && step_diff.contains("<td class=\"num money changed-cell\">¥70,000</td>"),
+        ),
+        (
+            "only B's amount marked as differing",
+            step_diff.matches("changed-cell").count() == 2,
+        ),
+        (
+            "the database row of B marked changed, once",
+            row_b(database) == ["changed"],
+        ),
+        (
+            "the database's amount of B found and expected, as yen",
+            database.contains(
+                "<td class=\"num money changed-cell\">¥70,000<span class=\"expected\">期待 expected ¥75,000</span></td>",
+            ),
+        ),
+        (
+            "the other rows of the database marked same",
+            database.matches("<tr class=\"row same\">").count() == 2,
+        ),
+        (
+            "the Japanese feature's failed step with its rows side by side",
+            dom.matches("<table class=\"diff\">").count() == 2,
+        ),
+        (
+            "the working above the failed step",
+            dom.contains("B: 70,000 in the file; 75,000 below is the wrong expectation"),
+        ),
+    ]);
+    let ok = all_there(label, &reads);
+    if ok {
+        eprintln!("{label}: ok, B shows once as changed, 75,000 expected and 70,000 found");
     }
     ok
 }
@@ -294,6 +503,7 @@ async fn main() -> ExitCode {
     let covers = |service: &str| mutated.as_deref().is_none_or(|m| m == service);
     if !mutant_run {
         tally(report_opens_in_chromium(&report));
+        tally(failing_report_in_chromium().await);
         tally(catalogue_is_current());
         tally(shards_cover_the_suite());
     }

@@ -7,6 +7,8 @@
 //! - [`input`]: the strict reader of input files (CSV);
 //! - [`invariant`] and [`flag`]: how a service declares its business invariants
 //!   and feature flags, which the harness checks and switches;
+//! - [`vocabulary`]: what a service's columns mean to a reader (money, codes
+//!   and their labels), which the harness's reports show;
 //! - [`fault`]: lost connections, and the fault points scenarios inject them at;
 //! - [`text`]: the closest known names, for error messages;
 //! - [`calendar`]: civil dates as day counts, for times kept in milliseconds.
@@ -23,3 +25,4 @@ pub mod input;
 pub mod invariant;
 pub mod money;
 pub mod text;
+pub mod vocabulary;

@@ -234,9 +234,48 @@ pub fn display(amount: Amount) -> String {
     amount.normalize().to_string()
 }
 
+/// An amount as an accountant reads it: normalised, with a thousands
+/// separator every three digits of its whole part (`1067500` → `1,067,500`,
+/// `-1234.5` → `-1,234.5`), computed on its decimal text (never a float).
+pub fn grouped(amount: Amount) -> String {
+    let text = display(amount);
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, fraction) = match body.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (body, None),
+    };
+    let mut out = String::with_capacity(text.len() + whole.len() / 3);
+    out.push_str(sign);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_amounts_have_a_separator_every_three_digits() {
+        let g = |text: &str| grouped(parse_amount(text).unwrap());
+        assert_eq!(g("1067500"), "1,067,500");
+        assert_eq!(g("70000.00"), "70,000");
+        assert_eq!(g("-1234.5"), "-1,234.5");
+        assert_eq!(g("999"), "999");
+        assert_eq!(g("0"), "0");
+        assert_eq!(g("123456789012.0001"), "123,456,789,012.0001");
+    }
 
     fn ok(text: &str) -> String {
         display(parse_amount(text).unwrap())

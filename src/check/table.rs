@@ -132,13 +132,23 @@ pub struct TableDiff {
     pub missing: Vec<Vec<String>>,
     /// Rows found but not expected (or found more often than expected).
     pub unexpected: Vec<Vec<String>>,
+    /// A missing row and the unexpected row it became (same first cell: the
+    /// row's subject, as tables write it first), expected then found. Both
+    /// rows are in `missing` and `unexpected` too.
+    pub changed: Vec<(Vec<String>, Vec<String>)>,
 }
 
 impl TableDiff {
+    /// No row missing and none unexpected.
     pub fn is_empty(&self) -> bool {
         self.missing.is_empty() && self.unexpected.is_empty()
     }
 }
+
+/// How a changed row's line starts in a [`TableDiff`]'s text.
+pub const CHANGED_PREFIX: &str = "  ~ changed:    ";
+/// What separates the expected and the found row on a changed row's line.
+pub const FOUND_AS: &str = " is found as ";
 
 impl fmt::Display for TableDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,6 +158,14 @@ impl fmt::Display for TableDiff {
         }
         for row in &self.unexpected {
             writeln!(f, "  + unexpected: | {} |", row.join(" | "))?;
+        }
+        for (expected, found) in &self.changed {
+            writeln!(
+                f,
+                "{CHANGED_PREFIX}| {} |{FOUND_AS}| {} |",
+                expected.join(" | "),
+                found.join(" | ")
+            )?;
         }
         Ok(())
     }
@@ -186,7 +204,41 @@ pub fn compare_exact(expected: &Table, actual: &Table) -> Result<TableDiff, Tabl
     }
     diff.unexpected = remaining.into_iter().map(|(_, row)| row).collect();
     diff.unexpected.sort();
+    diff.changed = pair_changed(&diff.missing, &diff.unexpected);
     Ok(diff)
+}
+
+/// Pairs each missing row with the unexpected row of the same first cell that
+/// shares the most cells with it (each unexpected row at most once), so that a
+/// reader sees one row whose value changed rather than one row gone and one
+/// come. Tables of one column pair nothing.
+fn pair_changed(
+    missing: &[Vec<String>],
+    unexpected: &[Vec<String>],
+) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut taken = vec![false; unexpected.len()];
+    let mut pairs = Vec::new();
+    for row in missing {
+        if row.len() < 2 {
+            continue;
+        }
+        let shared = |other: &Vec<String>| {
+            row.iter()
+                .zip(other)
+                .filter(|(a, b)| value(a) == value(b))
+                .count()
+        };
+        let best = unexpected
+            .iter()
+            .enumerate()
+            .filter(|(i, other)| !taken[*i] && value(&other[0]) == value(&row[0]))
+            .max_by_key(|(i, other)| (shared(other), std::cmp::Reverse(*i)));
+        if let Some((i, other)) = best {
+            taken[i] = true;
+            pairs.push((row.clone(), other.clone()));
+        }
+    }
+    pairs
 }
 
 #[cfg(test)]
@@ -230,6 +282,18 @@ mod tests {
         let shown = diff.to_string();
         assert!(shown.contains("- missing:    | C | 80000 |"), "{shown}");
         assert!(shown.contains("+ unexpected: | C | 100000 |"), "{shown}");
+        // C's amount changed; the second A is only unexpected.
+        assert_eq!(
+            diff.changed,
+            vec![(
+                vec!["C".to_string(), "80000".to_string()],
+                vec!["C".to_string(), "100000".to_string()]
+            )]
+        );
+        assert!(
+            shown.contains("  ~ changed:    | C | 80000 | is found as | C | 100000 |"),
+            "{shown}"
+        );
     }
 
     #[test]

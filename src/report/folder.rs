@@ -230,6 +230,7 @@ fn stand_in(dir: &Path, title: &str, started_at_utc: &str) -> RunReport {
             }],
             ..FeatureReport::default()
         }],
+        vocabulary: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@
 //! banner, a `STALE` file), which the run's own set replaces at its end.
 
 mod cucumber;
+pub mod diff;
 mod escape;
 pub mod folder;
 mod html;
@@ -28,6 +29,8 @@ mod testing;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+use kensho_shared::vocabulary::Term;
 
 pub use cucumber::cucumber_json;
 pub use folder::{ReportError, ReportPaths, begin_run, write_all};
@@ -54,6 +57,19 @@ pub struct RunReport {
     pub interrupted: bool,
     /// Where the run's time went, when the runner measured it.
     pub timing: Option<Timing>,
+    /// What the services' columns mean to a reader (money, codes and their
+    /// labels), as they declared it: the HTML page formats cells with it.
+    pub vocabulary: Vec<Term>,
+}
+
+/// A comment line of a feature file (`# cash 2,000 × 150 = 300,000`): the
+/// working (計算) an accountant checks, shown beside the steps at its line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Comment {
+    /// Its line in the feature file.
+    pub line: usize,
+    /// Its text after `#`, leading spaces kept (they show the layout).
+    pub text: String,
 }
 
 /// Where a run's time went: per engine, and its slowest scenarios.
@@ -120,6 +136,10 @@ pub struct FeatureReport {
     pub line: usize,
     /// Tags as written, with or without the leading `@`.
     pub tags: Vec<String>,
+    /// The language of the file (`# language: ja`): `ja`, or empty for English.
+    pub language: String,
+    /// The comments at the top of the file, above the feature line.
+    pub working: Vec<Comment>,
     /// Every scenario run from this file, on every engine.
     pub scenarios: Vec<ScenarioReport>,
 }
@@ -152,6 +172,9 @@ pub struct ScenarioReport {
     pub notes: Vec<String>,
     /// Amount tables the scenario produced or compared.
     pub tables: Vec<ResultTable>,
+    /// The comments written above the scenario (after the previous one) and
+    /// among its steps, in file order.
+    pub working: Vec<Comment>,
 }
 
 /// One step (ステップ) of a scenario.
@@ -253,7 +276,12 @@ pub const UNDEFINED_MESSAGE: &str = "no step definition matches this step's text
 pub struct ResultTable {
     /// What the table is, e.g. "請求 invoices after step 5".
     pub title: String,
+    /// The database table it shows (its columns' declared meaning is looked
+    /// up by it); empty when it is none.
+    pub table: String,
+    /// The column names.
     pub columns: Vec<String>,
+    /// Each row with how it compares.
     pub rows: Vec<(RowMark, Vec<String>)>,
 }
 
@@ -267,8 +295,9 @@ pub enum RowMark {
     Missing,
     /// Found, not expected.
     Unexpected,
-    /// Found with some cells differing; the indices of those cells.
-    Changed(Vec<usize>),
+    /// Found with some cells differing: each such cell's index and the value
+    /// the scenario expected there (the row holds the value found).
+    Changed(Vec<(usize, String)>),
 }
 
 impl RowMark {
@@ -562,6 +591,36 @@ pub fn millis(us: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
+/// Tokyo's offset from UTC in seconds (+09:00 all year: Japan keeps no
+/// daylight saving time, so no time-zone database is needed).
+const TOKYO_OFFSET_S: i64 = 9 * 3600;
+
+/// An RFC 3339 UTC time (`2026-12-02T02:46:09Z`) as Tokyo time with its zone
+/// written: `2026-12-02 11:46 JST`; `None` when the text is not of that form.
+pub fn tokyo_time(utc: &str) -> Option<String> {
+    let utc = utc.trim().strip_suffix('Z')?;
+    let (date, time) = utc.split_once('T')?;
+    let mut date_parts = date.splitn(3, '-');
+    let year: i32 = date_parts.next()?.parse().ok()?;
+    let month: u32 = date_parts.next()?.parse().ok()?;
+    let day: u32 = date_parts.next()?.parse().ok()?;
+    let mut time_parts = time.splitn(3, ':');
+    let hour: i64 = time_parts.next()?.parse().ok()?;
+    let minute: i64 = time_parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    let days = kensho_shared::calendar::days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + TOKYO_OFFSET_S;
+    let (year, month, day) = kensho_shared::calendar::civil_from_days(seconds.div_euclid(86_400));
+    let of_day = seconds.rem_euclid(86_400);
+    Some(format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} JST",
+        of_day / 3600,
+        (of_day / 60) % 60
+    ))
+}
+
 /// Time in seconds with three decimals, from milliseconds, without floats.
 fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
@@ -758,6 +817,21 @@ mod tests {
             ..ScenarioReport::default()
         };
         assert_eq!(parse.display_name(), "The feature file parses");
+    }
+
+    #[test]
+    fn times_are_shown_in_tokyo_with_the_zone_written() {
+        assert_eq!(
+            tokyo_time("2026-12-02T02:46:09Z").as_deref(),
+            Some("2026-12-02 11:46 JST")
+        );
+        // Past midnight in Tokyo: the next day, across a year's end.
+        assert_eq!(
+            tokyo_time("2025-12-31T15:00:00Z").as_deref(),
+            Some("2026-01-01 00:00 JST")
+        );
+        assert_eq!(tokyo_time("yesterday"), None);
+        assert_eq!(tokyo_time("2026-13-02T02:46:09Z"), None);
     }
 
     #[test]

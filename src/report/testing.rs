@@ -89,13 +89,14 @@ pub mod sample {
             duration_ms: if failed { 1_234 } else { 355 },
             notes: vec!["statements saved: 6".into()],
             tables: vec![ResultTable {
+                table: String::new(),
                 title: "連結損益計算書".into(),
                 columns: vec!["勘定科目".into(), "金額".into()],
                 rows: if failed {
                     vec![
                         (RowMark::Same, vec!["売上高".into(), "10,000,000".into()]),
                         (
-                            RowMark::Changed(vec![1]),
+                            RowMark::Changed(vec![(1, "1,200,000".into())]),
                             vec!["当期純利益".into(), "2,400,000".into()],
                         ),
                         (RowMark::Missing, vec!["法人税等".into(), "300,000".into()]),
@@ -108,6 +109,7 @@ pub mod sample {
                     vec![(RowMark::Same, vec!["売上高".into(), "10,000,000".into()])]
                 },
             }],
+            working: Vec::new(),
         }
     }
 
@@ -122,6 +124,7 @@ pub mod sample {
             pending: None,
             interrupted: false,
             timing: None,
+            vocabulary: Vec::new(),
             features: vec![
                 FeatureReport {
                     keyword: "機能".into(),
@@ -130,6 +133,8 @@ pub mod sample {
                     description: "当期純利益は1計算書に1行だけ。".into(),
                     line: 2,
                     tags: vec!["ledger".into()],
+                    language: "ja".into(),
+                    working: Vec::new(),
                     scenarios: vec![
                         fast_path("sqlite", "ledger.fast_path=off", false),
                         fast_path("postgres", "ledger.fast_path=off", false),
@@ -143,6 +148,8 @@ pub mod sample {
                     description: String::new(),
                     line: 1,
                     tags: vec![],
+                    language: String::new(),
+                    working: Vec::new(),
                     scenarios: vec![
                         ScenarioReport {
                             keyword: "Scenario".into(),

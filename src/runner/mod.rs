@@ -303,7 +303,11 @@ pub async fn run(
     let mut reports_written = true;
     if reports {
         let collected = std::mem::take(&mut *hooks.collected.borrow_mut());
-        let mut written = collected.into_report(format!("Kensho run {id}"), run_started);
+        let title = match args.title.as_deref().map(str::trim) {
+            Some(title) if !title.is_empty() => title.to_string(),
+            _ => reporting::default_title(&root, &features_dir, &collected, &id.to_string()),
+        };
+        let mut written = collected.into_report(title, run_started, suite.terms());
         written.interrupted = interrupted;
         written.timing = Some(report.timing());
         reports_written = reporting::write(&reports_dir, &written);

@@ -26,6 +26,10 @@ pub struct KenshoArgs {
     /// `target/kensho/reports` of the project).
     #[arg(long, value_name = "dir")]
     pub reports: Option<PathBuf>,
+    /// The reports' title (default: the feature folders run and the commit,
+    /// e.g. `Kensho: features/billing, features/consolidation @ 53da3ab`).
+    #[arg(long, env = "KENSHO_TITLE", value_name = "text")]
+    pub title: Option<String>,
     /// Also run the scenarios tagged `@slow` (large variants; left out by default).
     #[arg(long, env = "KENSHO_SLOW")]
     pub slow: bool,

@@ -13,8 +13,10 @@ use crate::world::ScenarioWorld;
 pub const FILE: &str = file!();
 
 /// Added by the runner at the end of every `@differential(flag)` scenario: the two
-/// databases must hold identical tables.
-#[then(expr = "the differential runs hold identical tables")]
+/// databases must hold identical tables (Japanese features: 差分実行の両方のテーブルが一致する).
+#[then(
+    regex = r"^(?:the differential runs hold identical tables|差分実行の両方のテーブルが一致する)$"
+)]
 async fn differential_identical(w: &mut ScenarioWorld) -> Result<()> {
     let variants = w.variants()?;
     ensure!(

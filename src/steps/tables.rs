@@ -95,8 +95,9 @@ async fn has_none_of(w: &mut ScenarioWorld, table: String, step: &Step) -> Resul
 }
 
 /// Closing step of every scenario (added by the runner): every declared business
-/// invariant holds on every database of the scenario.
-#[then("the business invariants hold")]
+/// invariant holds on every database of the scenario (Japanese features:
+/// 業務上の不変条件が成り立つ).
+#[then(regex = r"^(?:the business invariants hold|業務上の不変条件が成り立つ)$")]
 async fn invariants_hold(w: &mut ScenarioWorld) -> Result<()> {
     let expected = w
         .state_ref::<ExpectedViolations>()

@@ -47,6 +47,80 @@ pub const INVARIANTS: &[kensho_shared::invariant::Invariant] =
     }];
 pub use input::{BatchInput, BatchLine, InputError};
 
+/// What the billing columns mean to a reader (the reports show amounts as yen
+/// and codes with their labels): amounts, statuses and sources (源泉分類).
+pub const VOCABULARY: &[kensho_shared::vocabulary::Term] = {
+    use kensho_shared::vocabulary::{Code, Meaning, Term};
+    /// Source codes as stored, with the labels scenarios write.
+    const SOURCES: &[Code] = &[
+        Code {
+            code: "B",
+            en: "own batch",
+            ja: "自社バッチ",
+        },
+        Code {
+            code: "T",
+            en: "transfer batch",
+            ja: "転送バッチ",
+        },
+        Code {
+            code: "F",
+            en: "ordinary user",
+            ja: "一般ユーザー",
+        },
+        Code {
+            code: "A",
+            en: "administrator",
+            ja: "管理者",
+        },
+    ];
+    const fn source(
+        table: &'static str,
+        column: &'static str,
+        headers: &'static [&'static str],
+    ) -> Term {
+        Term {
+            service: "billing",
+            table,
+            column,
+            headers,
+            meaning: Meaning::Codes(SOURCES),
+        }
+    }
+    &[
+        Term {
+            service: "billing",
+            table: "billing_record",
+            column: "amount",
+            headers: &["請求金額", "金額"],
+            meaning: Meaning::Money { currency: "JPY" },
+        },
+        Term {
+            service: "billing",
+            table: "billing_record",
+            column: "status",
+            headers: &["ステータス"],
+            // Status::code() and Status::label(), with the Japanese features' words.
+            meaning: Meaning::Codes(&[
+                Code {
+                    code: "0",
+                    en: "active",
+                    ja: "有効",
+                },
+                Code {
+                    code: "1",
+                    en: "deleted",
+                    ja: "削除済み",
+                },
+            ]),
+        },
+        source("billing_record", "initial_source", &["初期登録源泉分類"]),
+        source("billing_record", "last_source", &["最終更新源泉分類"]),
+        source("billing_warning", "by_source", &["by", "操作者"]),
+        source("billing_batch_run", "source", &[]),
+    ]
+};
+
 /// Who wrote a record (源泉分類), in rising priority.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {

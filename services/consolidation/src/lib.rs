@@ -161,6 +161,78 @@ pub const IN_MEMORY: kensho_shared::flag::Flag = kensho_shared::flag::Flag {
 /// The flags the consolidation service reads.
 pub const FLAGS: &[kensho_shared::flag::Flag] = &[IN_MEMORY];
 
+/// What the statement columns mean to a reader (the reports show amounts as yen
+/// and codes with their labels): companies (the consolidated statement `*`),
+/// the accounts of the group's chart (勘定科目) and their kinds.
+pub const VOCABULARY: &[kensho_shared::vocabulary::Term] = {
+    use kensho_shared::vocabulary::{Code, Meaning, Term};
+    const fn code(code: &'static str, en: &'static str, ja: &'static str) -> Code {
+        Code { code, en, ja }
+    }
+    &[
+        Term {
+            service: "consolidation",
+            table: "cons_statement_line",
+            column: "amount",
+            // Statements are in yen (their lines are translated at stage jpy).
+            headers: &["金額"],
+            meaning: Meaning::Money { currency: "JPY" },
+        },
+        Term {
+            service: "consolidation",
+            table: "cons_statement_line",
+            column: "company",
+            headers: &["会社"],
+            // service::CONSOLIDATED; the group's companies are data, shown as written.
+            meaning: Meaning::Codes(&[code("*", "consolidated", "連結")]),
+        },
+        Term {
+            service: "consolidation",
+            table: "cons_statement_line",
+            column: "account",
+            headers: &["勘定科目"],
+            meaning: Meaning::Codes(&[
+                code("cash", "cash", "現金"),
+                code("receivable", "accounts receivable", "売掛金"),
+                code("investment", "investment in subsidiaries", "子会社株式"),
+                code("payable", "accounts payable", "買掛金"),
+                code("capital", "capital stock", "資本金"),
+                code("retained", "retained earnings", "利益剰余金"),
+                code("sales", "sales", "売上高"),
+                code("cost", "cost of sales", "売上原価"),
+                code("net_income", "net income", "当期純利益"),
+                code(
+                    "fx_translation",
+                    "translation adjustment",
+                    "為替換算調整勘定",
+                ),
+                code("fx_gain_loss", "FX gain/loss", "為替差損益"),
+            ]),
+        },
+        Term {
+            service: "consolidation",
+            table: "cons_statement_line",
+            column: "kind",
+            headers: &["種類"],
+            // AccountKind::code() and its label.
+            meaning: Meaning::Codes(&[
+                code("asset", "asset", "資産"),
+                code("liability", "liability", "負債"),
+                code("equity", "equity", "純資産"),
+                code("revenue", "revenue", "収益"),
+                code("expense", "expense", "費用"),
+                code("net_income", "net income", "当期純利益"),
+                code(
+                    "translation_adjustment",
+                    "translation adjustment",
+                    "為替換算調整勘定",
+                ),
+                code("fx_gain_loss", "FX gain/loss", "為替差損益"),
+            ]),
+        },
+    ]
+};
+
 /// The consolidation tables for each engine (`migrations/<engine>/`).
 pub static MIGRATIONS: kensho_shared::db::Migrations = kensho_shared::migrations!();
 
