@@ -5,6 +5,11 @@
 
 use sqlx::{AssertSqlSafe, MySqlPool, PgPool};
 
+/// The character set of every MariaDB database Kensho makes (template and
+/// scenario copies): UTF-8 compared byte by byte, as PostgreSQL's `C` collation
+/// and SQLite compare.
+pub(super) const MARIADB_CHARSET: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+
 /// Names Kensho generates are plain identifiers; this guards the places where they
 /// are spliced into DDL.
 pub(super) fn checked_identifier(name: &str) -> &str {

@@ -23,7 +23,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, MySqlPool, PgPool, Row as _};
 
-use super::admin::{Admin, checked_identifier};
+use super::admin::{Admin, MARIADB_CHARSET, checked_identifier};
 use super::redact::redact_url;
 use super::{Db, DbError, Engine, LOCK_WAIT};
 
@@ -273,7 +273,7 @@ impl Maker {
             } => {
                 let location = scenario_location(admin_url, &name);
                 Admin::MariaDb(admin)
-                    .create_database(&name, "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                    .create_database(&name, MARIADB_CHARSET)
                     .await
                     .map_err(sql_err(engine, "creating the scenario database", &location))?;
                 let pool = mariadb_pool(base, &name, pool_size).await.map_err(sql_err(

@@ -12,10 +12,10 @@ use sqlx::migrate::Migrator;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Connection as _, MySqlConnection, PgConnection};
+use sqlx::{Connection as _, MySqlConnection, PgConnection};
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
-use super::admin::{Admin, checked_identifier, pg_lock_key, run_lock_name};
+use super::admin::{Admin, MARIADB_CHARSET, checked_identifier, pg_lock_key, run_lock_name};
 use super::maker::{
     FILE_COPY, Maker, SCENARIO_POOL_SIZE, STRATEGY_SINCE, ScenarioDb, Target, copy_script,
     mariadb_pool, migrate_err, sql_err,
@@ -198,10 +198,11 @@ impl EngineServer {
                 // UTF-8 with byte-order collation whatever the server's defaults (a
                 // cluster initialised as SQL_ASCII counts VARCHAR lengths in bytes), as
                 // MariaDB's utf8mb4_bin and SQLite do.
-                sqlx::query(AssertSqlSafe(format!(
-                    "CREATE DATABASE \"{template}\" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
-                )))
-                    .execute(&admin)
+                Admin::Pg(&admin)
+                    .create_database(
+                        &template,
+                        "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+                    )
                     .await
                     .map_err(sql_err(engine, "creating the template database", &location))?;
                 let pool = PgPoolOptions::new()
@@ -248,16 +249,10 @@ impl EngineServer {
                 }
                 let template = format!("kensho_tpl_{run_id}");
                 let location = redact_url(&admin_url);
-                sqlx::query(AssertSqlSafe(format!(
-                    "CREATE DATABASE `{template}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-                )))
-                .execute(&admin)
-                .await
-                .map_err(sql_err(
-                    engine,
-                    "creating the template database",
-                    &location,
-                ))?;
+                Admin::MariaDb(&admin)
+                    .create_database(&template, MARIADB_CHARSET)
+                    .await
+                    .map_err(sql_err(engine, "creating the template database", &location))?;
                 let pool = mariadb_pool(&base, &template, 1).await.map_err(sql_err(
                     engine,
                     "connecting to the template database",
