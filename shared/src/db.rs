@@ -76,6 +76,16 @@ pub enum Db {
 }
 
 impl Db {
+    /// The write gate of this database (SQLite; `None` on engines whose writers do
+    /// not queue behind one another). A long job that holds it on to sees who
+    /// else writes ([`WriteGate::waiting`], [`WriteGate::entered`]).
+    pub fn write_gate(&self) -> Option<std::sync::Arc<WriteGate>> {
+        match self {
+            Db::Sqlite(pool) => Some(sqlite_write_gate(pool)),
+            Db::Postgres(_) | Db::MySql(_) => None,
+        }
+    }
+
     /// The engine behind this handle.
     pub fn engine(&self) -> Engine {
         match self {
@@ -154,12 +164,67 @@ pub enum DbError {
 /// and a writer that finds the database locked polls with growing sleeps (up to
 /// 100 ms), so under contention a write can wait far longer than the writes ahead
 /// of it take. Writers of this process that take the gate first queue in order
-/// (first come, first served) instead. Other engines need none.
-pub fn sqlite_write_gate(pool: &sqlx::SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+/// (first come, first served) instead, and a long job that holds on to the gate
+/// ([`Db::write_gate`]) can see whether anyone else writes. Other engines need
+/// none.
+#[derive(Debug, Default)]
+pub struct WriteGate {
+    lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    waiting: std::sync::atomic::AtomicUsize,
+    entered: std::sync::atomic::AtomicU64,
+}
+
+impl WriteGate {
+    /// Queues for the gate; the returned guard lets the next writer in when it
+    /// drops.
+    pub async fn enter(self: std::sync::Arc<Self>) -> GateGuard {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        /// Counts one writer as waiting until it is let in or gives up.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        let inside = self.lock.clone().lock_owned().await;
+        self.entered.fetch_add(1, Ordering::SeqCst);
+        GateGuard {
+            _inside: inside,
+            _gate: self.clone(),
+        }
+    }
+
+    /// How many writers of this process have been let in so far (while anyone
+    /// holds on to the gate): a job that notes it after its own write sees at its
+    /// next whether anyone wrote between.
+    pub fn entered(&self) -> u64 {
+        self.entered.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many writers of this process wait for the gate now (not counting the
+    /// one inside).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A writer's turn at a [`WriteGate`]: the next writer goes in when it drops. It
+/// keeps the gate itself alive, so that every writer of the file meanwhile queues
+/// at this gate and no other.
+#[derive(Debug)]
+pub struct GateGuard {
+    _inside: tokio::sync::OwnedMutexGuard<()>,
+    _gate: std::sync::Arc<WriteGate>,
+}
+
+/// The [`WriteGate`] of the SQLite database file of `pool` (one per file in the
+/// process).
+pub fn sqlite_write_gate(pool: &sqlx::SqlitePool) -> std::sync::Arc<WriteGate> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, Weak};
-    static GATES: Mutex<Option<HashMap<std::path::PathBuf, Weak<tokio::sync::Mutex<()>>>>> =
-        Mutex::new(None);
+    static GATES: Mutex<Option<HashMap<std::path::PathBuf, Weak<WriteGate>>>> = Mutex::new(None);
     let file = pool.connect_options().get_filename().to_path_buf();
     let mut gates = GATES.lock().unwrap_or_else(|e| e.into_inner());
     let gates = gates.get_or_insert_with(HashMap::new);
@@ -167,7 +232,7 @@ pub fn sqlite_write_gate(pool: &sqlx::SqlitePool) -> std::sync::Arc<tokio::sync:
     if let Some(gate) = gates.get(&file).and_then(Weak::upgrade) {
         return gate;
     }
-    let gate = Arc::new(tokio::sync::Mutex::new(()));
+    let gate = Arc::new(WriteGate::default());
     gates.insert(file, Arc::downgrade(&gate));
     gate
 }
@@ -175,6 +240,27 @@ pub fn sqlite_write_gate(pool: &sqlx::SqlitePool) -> std::sync::Arc<tokio::sync:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_write_gate_counts_the_writers_waiting_behind_it() {
+        let gate = std::sync::Arc::new(WriteGate::default());
+        let inside = gate.clone().enter().await;
+        assert_eq!(gate.waiting(), 0, "the writer inside does not wait");
+        assert_eq!(gate.entered(), 1);
+        let next = tokio::spawn(gate.clone().enter());
+        let given_up = tokio::spawn(gate.clone().enter());
+        while gate.waiting() < 2 {
+            tokio::task::yield_now().await;
+        }
+        // A writer that gives up no longer counts.
+        given_up.abort();
+        assert!(given_up.await.unwrap_err().is_cancelled());
+        assert_eq!(gate.waiting(), 1);
+        drop(inside);
+        let _next_inside = next.await.unwrap();
+        assert_eq!(gate.waiting(), 0);
+        assert_eq!(gate.entered(), 2, "the writer that gave up never entered");
+    }
 
     #[test]
     fn engine_lists_parse_and_reject_unknown_names() {

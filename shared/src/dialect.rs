@@ -4,6 +4,7 @@
 //!
 //! | item | SQLite | PostgreSQL | MariaDB |
 //! |---|---|---|---|
+//! | [`sqlite::WRITE_LOCKS_DATABASE`] (a write transaction holds the whole database) | yes | no | no |
 //! | [`sqlite::FOR_UPDATE`] (row lock) | none: a write transaction locks the file | `FOR UPDATE` | `FOR UPDATE` |
 //! | [`sqlite::FOR_SHARE`] | none | `FOR SHARE` | `LOCK IN SHARE MODE` |
 //! | [`sqlite::BEGIN_WRITE`] (how a write transaction begins) | `BEGIN IMMEDIATE` | `BEGIN` | `BEGIN` |
@@ -18,6 +19,7 @@
 //! | [`sqlite::WHERE_BEFORE_UPSERT`] (ends an `INSERT .. SELECT` before the upsert) | `WHERE true` | none | none |
 //! | [`sqlite::insert_returning_id`] (the new row's id) | `RETURNING id` | `RETURNING id` | `RETURNING id` (10.5+; MySQL has none) |
 //! | [`sqlite::select_json`] (rows of a JSON array parameter) | `json_each` | `jsonb_to_recordset` | `JSON_TABLE` |
+//! | [`sqlite::in_ids`] (is one of these ids) | `IN (?, ..)` | `= ANY($1)` (one array) | `IN (?, ..)` lists of 500 joined by `OR` |
 //! | [`sqlite::set_time_zone`] (session time zone) | none | `SET TIME ZONE INTERVAL` | `SET time_zone` |
 //! | placeholders | `?` | `$1` | `?` (use `QueryBuilder`, which writes the engine's own) |
 //!
@@ -36,11 +38,13 @@ macro_rules! dialect_module {
         amount_from_text: $amount_from_text:expr,
         for_update: $for_update:literal, for_share: $for_share:literal,
         begin_write: $begin_write:expr, read_committed: $rc:expr,
+        write_locks_database: $write_locks_database:literal,
         insert_ignore: $insert_ignore:literal, on_conflict_ignore: $on_conflict_ignore:literal,
         upsert: $upsert:expr, where_before_upsert: $where_before_upsert:literal,
         select_json: $select_json:expr,
         set_time_zone: $set_time_zone:expr,
-        gate: $gate:expr
+        gate: $gate:expr,
+        in_ids: $in_ids:expr
     ) => {
         $(#[$doc])*
         pub mod $module {
@@ -74,6 +78,11 @@ macro_rules! dialect_module {
             pub fn amount_from_text(text: &str) -> String {
                 ($amount_from_text)(text)
             }
+
+            /// Whether a write transaction ([`begin`]) holds the whole database
+            /// until it ends (SQLite): nothing it reads can change under it, so a
+            /// read inside it needs no lock and no second, locking read.
+            pub const WRITE_LOCKS_DATABASE: bool = $write_locks_database;
 
             /// Locks the selected rows for update (append to a `SELECT`).
             pub const FOR_UPDATE: &str = $for_update;
@@ -115,6 +124,16 @@ macro_rules! dialect_module {
                 ($select_json)(fields)
             }
 
+            /// Appends "`column` is one of `ids`" to a statement: `column IN (?,
+            /// ?, ..)` with a parameter per id; where the engine takes an array
+            /// (PostgreSQL) `column = ANY($1)` with one parameter, which a list of
+            /// thousands of ids parses and plans far faster; on MariaDB lists of
+            /// at most [`MARIADB_IN_LIST`] ids joined by `OR`. `ids` must not be
+            /// empty.
+            pub fn in_ids(qb: &mut sqlx::QueryBuilder<$database>, column: &str, ids: &[i64]) {
+                ($in_ids)(qb, column, ids)
+            }
+
             /// The statement that sets the session's time zone to `offset`, or
             /// `None` where a session has no time zone (SQLite). `offset` (`+HH:MM`
             /// or `-HH:MM`) is written into the statement as it is: check it first.
@@ -123,7 +142,7 @@ macro_rules! dialect_module {
             }
 
             /// The write gate's guard (SQLite only; `None` elsewhere).
-            pub type Gate = Option<tokio::sync::OwnedMutexGuard<()>>;
+            pub type Gate = Option<crate::db::GateGuard>;
 
             /// Queues at the database's write gate (SQLite), or passes at once.
             #[allow(unused_variables)]
@@ -226,6 +245,51 @@ pub struct JsonField {
     pub amount: bool,
 }
 
+/// Most values in one `IN (..)` list on MariaDB: from 1,000 values
+/// (`in_predicate_conversion_threshold`) it turns the list into a join with a
+/// temporary table, which scans and locks far more rows than the listed ones and
+/// deadlocks with concurrent writers. Longer lists are split into lists of this
+/// many, joined by `OR`, which MariaDB reads as ranges of the index.
+pub const MARIADB_IN_LIST: usize = 500;
+
+/// `column IN (?, ?, ..)` (a parameter per id) in lists of at most `most` ids
+/// joined by `OR`.
+fn in_lists<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<DB>,
+    column: &str,
+    ids: &[i64],
+    most: usize,
+) where
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let lists = ids.chunks(most.max(1)).count();
+    if lists > 1 {
+        qb.push("(");
+    }
+    for (n, part) in ids.chunks(most.max(1)).enumerate() {
+        if n > 0 {
+            qb.push(" OR ");
+        }
+        qb.push(column).push(" IN (");
+        let mut list = qb.separated(", ");
+        for id in part {
+            list.push_bind(*id);
+        }
+        list.push_unseparated(")");
+    }
+    if lists > 1 {
+        qb.push(")");
+    }
+}
+
+/// `column = ANY($1)`, the ids as one array parameter.
+fn any_array(qb: &mut sqlx::QueryBuilder<sqlx::Postgres>, column: &str, ids: &[i64]) {
+    qb.push(column)
+        .push(" = ANY(")
+        .push_bind(ids.to_vec())
+        .push(")");
+}
+
 fn upsert_excluded(key: &str, columns: &[&str]) -> String {
     let set: Vec<String> = columns
         .iter()
@@ -319,11 +383,13 @@ dialect_module!(
     amount_from_text: |text: &str| text.to_string(),
     for_update: "", for_share: "",
     begin_write: Some("BEGIN IMMEDIATE"), read_committed: None,
+    write_locks_database: true,
     insert_ignore: "INSERT INTO", on_conflict_ignore: " ON CONFLICT ({key}) DO NOTHING",
     upsert: upsert_excluded, where_before_upsert: " WHERE true",
     select_json: json_each,
     set_time_zone: |_: &str| None,
-    gate: |pool: &Pool| futures::FutureExt::map(crate::db::sqlite_write_gate(pool).lock_owned(), Some)
+    gate: |pool: &Pool| futures::FutureExt::map(crate::db::sqlite_write_gate(pool).enter(), Some),
+    in_ids: |qb: &mut sqlx::QueryBuilder<sqlx::Sqlite>, column: &str, ids: &[i64]| in_lists(qb, column, ids, usize::MAX)
 );
 
 dialect_module!(
@@ -333,11 +399,13 @@ dialect_module!(
     amount_from_text: |text: &str| format!("{text}::numeric"),
     for_update: " FOR UPDATE", for_share: " FOR SHARE",
     begin_write: None, read_committed: None,
+    write_locks_database: false,
     insert_ignore: "INSERT INTO", on_conflict_ignore: " ON CONFLICT ({key}) DO NOTHING",
     upsert: upsert_excluded, where_before_upsert: "",
     select_json: jsonb_to_recordset,
     set_time_zone: |offset: &str| Some(format!("SET TIME ZONE INTERVAL '{offset}' HOUR TO MINUTE")),
-    gate: |_: &Pool| std::future::ready(None)
+    gate: |_: &Pool| std::future::ready(None),
+    in_ids: any_array
 );
 
 dialect_module!(
@@ -348,11 +416,13 @@ dialect_module!(
     amount_from_text: |text: &str| format!("CAST({text} AS DECIMAL(19,4))"),
     for_update: " FOR UPDATE", for_share: " LOCK IN SHARE MODE",
     begin_write: None, read_committed: Some("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+    write_locks_database: false,
     insert_ignore: "INSERT IGNORE INTO", on_conflict_ignore: "",
     upsert: upsert_duplicate_key, where_before_upsert: "",
     select_json: json_table,
     set_time_zone: |offset: &str| Some(format!("SET time_zone = '{offset}'")),
-    gate: |_: &Pool| std::future::ready(None)
+    gate: |_: &Pool| std::future::ready(None),
+    in_ids: |qb: &mut sqlx::QueryBuilder<sqlx::MySql>, column: &str, ids: &[i64]| in_lists(qb, column, ids, MARIADB_IN_LIST)
 );
 
 /// Writes the items inside once per engine, as modules `sqlite`, `postgres` and
@@ -479,6 +549,35 @@ mod tests {
             mariadb::set_time_zone("-03:30").as_deref(),
             Some("SET time_zone = '-03:30'")
         );
+    }
+
+    #[tokio::test]
+    async fn a_writer_inside_the_sqlite_gate_holds_back_the_next() {
+        let dir = std::env::temp_dir().join(format!("kensho-gate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(dir.join("gate.sqlite"))
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+        let inside = sqlite::gate(&pool).await;
+        assert!(inside.is_some());
+        // Nothing else holds the gate: the writer inside must keep it alive.
+        let next = tokio::time::timeout(std::time::Duration::from_millis(200), sqlite::gate(&pool));
+        assert!(
+            next.await.is_err(),
+            "a second writer went in beside the first"
+        );
+        let gate = crate::db::sqlite_write_gate(&pool);
+        assert_eq!(gate.entered(), 1);
+        drop(inside);
+        assert!(sqlite::gate(&pool).await.is_some());
+        assert_eq!(gate.entered(), 2);
+        pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

@@ -178,25 +178,40 @@ pub async fn run(
     }
     // SIGINT and SIGTERM end the run from here on (see `interrupt`).
     let control = RunControl::begin();
-    tokio::select! {
-        built = build_programs(&suite) => built?,
-        () = control.stopped() => {
-            eprintln!("kensho: stopped before any scenario ran");
-            interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
-        }
-    }
     let wanted = engines::select(&args, mode)?;
     let id = run_id();
     let sqlite_dir = args
         .sqlite_dir
         .clone()
         .unwrap_or_else(|| root.join("target/kensho/sqlite"));
+    // The services' programs build while the engines start and migrate their
+    // templates: neither waits for the other. A signal stops the build at once;
+    // the engines' start ends first, so that what it started is cleaned up.
+    let build = async {
+        tokio::select! {
+            built = build_programs(&suite) => Some(built),
+            () = control.stopped() => None,
+        }
+    };
+    let (built, started) = tokio::join!(
+        build,
+        engines::start(&suite, &wanted, mode, &id, &sqlite_dir)
+    );
     let engines::Started {
         servers,
         not_run,
         sqlite_lock,
-    } = engines::start(&suite, &wanted, mode, &id, &sqlite_dir).await?;
+    } = started?;
     control.set_cleanup(servers.values().map(EngineServer::cleanup_plan).collect());
+    if let Some(Err(e)) = built {
+        for server in servers.into_values() {
+            server.finish(false).await;
+        }
+        if let Some(lock) = sqlite_lock {
+            lock.release();
+        }
+        return Err(e);
+    }
     if control.stopping() {
         for server in servers.into_values() {
             server.finish(false).await;

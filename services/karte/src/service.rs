@@ -12,10 +12,11 @@
 //! - The purge works in chunks by primary key, each one short transaction that
 //!   re-checks the 30-day condition inside the delete (a restore that commits first
 //!   wins); bytes are removed only after the rows' deletion commits.
-//! - Bytes whose row is gone are queued (`karte_object_deletion`) in the same
-//!   transaction that drops the row and leave the queue once deleted, so a purge or
-//!   update stopped between its commit and the byte deletion is finished by the next
-//!   purge run. A purge that stops part-way is completed by running it again.
+//! - Bytes whose row is gone are queued (`karte_deletion_batch`, a row per purge
+//!   chunk or update) in the same transaction that drops the rows, and the batch
+//!   leaves the queue once all its bytes are deleted, so a purge or update stopped
+//!   between its commit and the byte deletion is finished by the next purge run. A
+//!   purge that stops part-way is completed by running it again.
 //! - Memo times are UTC epoch milliseconds from the caller's clock, shown in
 //!   Asia/Tokyo by [`super::time`]; the database never converts them.
 
@@ -28,20 +29,17 @@ pub const RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// Photos in the purge's first transaction, by default.
 pub const PURGE_CHUNK: usize = 50;
 
-/// Most photos in one purge transaction, by default, per engine. The chunk's
-/// statements list its ids (`IN (...)`). MariaDB turns a list of 1,000 or more
-/// values into a join with a temporary table (`in_predicate_conversion_threshold`),
-/// which scans and locks far more than the listed rows and deadlocks with
-/// concurrent saves: 500 keeps every list well under that. On SQLite every save
+/// Most photos in one purge transaction, by default, per engine, while a writer
+/// may be waiting behind it (see [`PURGE_ALONE_MAX_CHUNK`]). On SQLite every save
 /// waits for the whole chunk, and a long chunk on a busy machine held saves past a
-/// second: 500 there too. PostgreSQL locks only the listed rows and takes long
-/// lists as they are: 5,000, so that a long purge is not mostly per-statement work
-/// (alone, 100,000 photos took 3.0 s instead of 6.7 s); chunks still shrink to the
-/// engine's [`purge_target`] under load.
+/// second: 500. PostgreSQL and MariaDB lock only the listed rows (MariaDB's long
+/// lists are split, see `dialect::MARIADB_IN_LIST`): 5,000, so that a long purge
+/// is not mostly per-statement work; chunks still shrink to the engine's
+/// [`purge_target`] under load.
 pub fn purge_max_chunk(engine: kensho_shared::db::Engine) -> usize {
     match engine {
-        kensho_shared::db::Engine::Sqlite | kensho_shared::db::Engine::MariaDb => 500,
-        kensho_shared::db::Engine::Postgres => 5_000,
+        kensho_shared::db::Engine::Sqlite => 500,
+        kensho_shared::db::Engine::Postgres | kensho_shared::db::Engine::MariaDb => 5_000,
     }
 }
 
@@ -56,8 +54,27 @@ pub fn purge_target(engine: kensho_shared::db::Engine) -> std::time::Duration {
     })
 }
 
-/// Queued object deletions finished per statement.
-const QUEUE_CHUNK: usize = 500;
+/// Most photos in one purge transaction while nobody else writes to the database
+/// (nobody waits behind the purge at SQLite's write gate, and nobody wrote since
+/// its last chunk; the other engines cannot tell, and keep to [`purge_max_chunk`]).
+/// Alone, every chunk's commit costs a flush of the database file: 500-photo
+/// chunks made the purge of 100,000 photos 7–10× as long as deleting them in one
+/// statement. The chunk still grows and shrinks by [`purge_target`] (times
+/// [`PURGE_ALONE_TARGET_FACTOR`]), and falls back to [`purge_max_chunk`] as soon as
+/// another writer shows up.
+pub const PURGE_ALONE_MAX_CHUNK: usize = 50_000;
+
+/// How many times [`purge_target`] a purge transaction may take while nobody else
+/// writes (see [`PURGE_ALONE_MAX_CHUNK`]): a writer that comes then waits for one
+/// such chunk.
+pub const PURGE_ALONE_TARGET_FACTOR: u32 = 2;
+
+/// Queued deletion batches read per statement.
+const QUEUE_CHUNK: usize = 50;
+
+/// What separates the keys of a batch in `karte_deletion_batch.object_keys`: a
+/// line break, which no key holds ([`crate::storage::validate_key`]).
+const KEY_SEPARATOR: char = '\n';
 
 #[derive(Debug, thiserror::Error)]
 pub enum KarteError {
@@ -142,11 +159,14 @@ pub struct PurgeReport {
 pub struct PurgeOptions {
     /// Photos in the first transaction (and the least a later one takes).
     pub chunk: usize,
-    /// Most photos in one transaction; `None`: [`purge_max_chunk`] of the engine.
+    /// Most photos in one transaction; `None`: [`purge_max_chunk`] of the engine,
+    /// or up to [`PURGE_ALONE_MAX_CHUNK`] while nobody else writes.
     pub max_chunk: Option<usize>,
     /// How long one transaction should hold its locks: the chunk doubles while a
     /// transaction takes under half of this, and halves when one takes longer.
-    /// `None`: [`purge_target`] of the engine.
+    /// `None`: [`purge_target`] of the engine ([`PURGE_ALONE_TARGET_FACTOR`] times
+    /// that while nobody else writes). Given either this or
+    /// `max_chunk`, the purge keeps to exactly what is given.
     pub target: Option<std::time::Duration>,
     /// Stop after this many chunks (a bounded run; the next run goes on).
     pub max_chunks: Option<usize>,
@@ -240,6 +260,21 @@ kensho_shared::per_engine! {
         dialect::insert_returning_id(conn, qb)
             .await
             .map_err(sql("inserting"))
+    }
+
+    /// Queues `keys` (in the caller's transaction) as one batch for deletion;
+    /// returns the batch's id.
+    pub async fn queue_deletions(
+        conn: &mut Conn,
+        keys: &[&str],
+        now_ms: i64,
+    ) -> Result<i64, KarteError> {
+        let mut qb = dialect::builder("INSERT INTO karte_deletion_batch (object_keys, queued_at) VALUES (");
+        qb.push_bind(keys.join(&super::KEY_SEPARATOR.to_string()))
+            .push(", ")
+            .push_bind(now_ms)
+            .push(")");
+        insert_returning_id(conn, qb).await
     }
 
     /// Runs a statement; returns the rows it affected.
@@ -478,7 +513,7 @@ pub async fn update_photo(
 ) -> Result<(), KarteError> {
     let key = object_key(&format!("photos/{photo}"), now_ms);
     store.put(&key, bytes)?;
-    let old_key = match replace_object_key(db, photo, &key, now_ms).await {
+    let (old_key, batch) = match replace_object_key(db, photo, &key, now_ms).await {
         Ok(old) => old,
         Err(e) => {
             let _ = store.delete(&key);
@@ -487,7 +522,7 @@ pub async fn update_photo(
     };
     // After the commit; if this fails the queue keeps the key for the next purge.
     if store.delete(&old_key).is_ok() {
-        let _ = dequeue_deleted(db, std::slice::from_ref(&old_key)).await;
+        let _ = dequeue(db, batch).await;
     }
     Ok(())
 }
@@ -497,7 +532,7 @@ async fn replace_object_key(
     photo: i64,
     key: &str,
     now_ms: i64,
-) -> Result<String, KarteError> {
+) -> Result<(String, i64), KarteError> {
     kensho_shared::dispatch!(db, crate::service, d, pool => {
         let (_gate, mut tx) = d::begin(pool).await?;
         let mut qb = d::dialect::builder("SELECT id, object_key FROM karte_photo WHERE id = ");
@@ -514,65 +549,73 @@ async fn replace_object_key(
         let mut qb = d::dialect::builder("UPDATE karte_photo SET object_key = ");
         qb.push_bind(key.to_string()).push(", updated_at = ").push_bind(now_ms).push(" WHERE id = ").push_bind(photo);
         d::execute(&mut tx, qb).await?;
-        let mut qb = d::dialect::builder("INSERT INTO karte_object_deletion (object_key, queued_at) ");
-        qb.push_values([&old_key], |mut b, k| {
-            b.push_bind(k.to_string()).push_bind(now_ms);
-        });
-        d::execute(&mut tx, qb).await?;
+        let batch = d::queue_deletions(&mut tx, &[old_key.as_str()], now_ms).await?;
         tx.commit().await.map_err(sql("committing"))?;
-        Ok(old_key)
+        Ok((old_key, batch))
     })
 }
 
-/// Removes keys whose bytes are deleted from the deletion queue.
-async fn dequeue_deleted(db: &Db, keys: &[String]) -> Result<(), KarteError> {
-    if keys.is_empty() {
-        return Ok(());
-    }
+/// Removes a batch whose bytes are all deleted from the deletion queue.
+async fn dequeue(db: &Db, batch: i64) -> Result<(), KarteError> {
     kensho_shared::dispatch!(db, crate::service, d, pool => {
+        // A write like any other: on SQLite it queues at the write gate.
+        let _gate = d::dialect::gate(pool).await;
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        let mut qb = d::dialect::builder("DELETE FROM karte_object_deletion WHERE object_key IN (");
-        let mut list = qb.separated(", ");
-        for key in keys {
-            list.push_bind(key.clone());
-        }
-        qb.push(")");
+        let mut qb = d::dialect::builder("DELETE FROM karte_deletion_batch WHERE id = ");
+        qb.push_bind(batch);
         d::execute(&mut conn, qb).await?;
         Ok(())
     })
 }
 
+/// The keys of a batch as `karte_deletion_batch.object_keys` holds them.
+fn batch_keys(object_keys: &str) -> impl Iterator<Item = &str> {
+    object_keys
+        .split(KEY_SEPARATOR)
+        .filter(|key| !key.is_empty())
+}
+
 /// Deletes the bytes of every queued key (left by a purge or update that stopped
-/// after its commit), then the keys; returns how many.
+/// after its commit), a batch at a time, each batch leaving the queue once its
+/// bytes are gone; returns how many keys.
 pub async fn finish_queued_deletions(
     db: &Db,
     store: &dyn ObjectStore,
 ) -> Result<usize, KarteError> {
     let mut done = 0;
     loop {
-        let keys: Vec<String> = kensho_shared::dispatch!(db, crate::service, d, pool => {
+        let batches: Vec<(i64, String)> = kensho_shared::dispatch!(db, crate::service, d, pool => {
             let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-            let mut qb = d::dialect::builder("SELECT object_key FROM karte_object_deletion ORDER BY object_key LIMIT ");
+            let mut qb = d::dialect::builder("SELECT id, object_keys FROM karte_deletion_batch ORDER BY id LIMIT ");
             qb.push(QUEUE_CHUNK);
-            d::fetch_strings(&mut conn, qb).await?
+            d::fetch_pairs(&mut conn, qb).await?
         });
-        if keys.is_empty() {
+        if batches.is_empty() {
             return Ok(done);
         }
-        for key in &keys {
-            store.delete(key)?;
+        for (batch, keys) in &batches {
+            for key in batch_keys(keys) {
+                store.delete(key)?;
+                done += 1;
+            }
+            dequeue(db, *batch).await?;
         }
-        dequeue_deleted(db, &keys).await?;
-        done += keys.len();
     }
 }
 
-/// Keys waiting in the deletion queue.
+/// Keys waiting in the deletion queue, sorted.
 pub async fn queued_deletions(db: &Db) -> Result<Vec<String>, KarteError> {
-    kensho_shared::dispatch!(db, crate::service, d, pool => {
+    let batches = kensho_shared::dispatch!(db, crate::service, d, pool => {
         let mut conn = pool.acquire().await.map_err(sql("connecting"))?;
-        d::fetch_strings(&mut conn, d::dialect::builder("SELECT object_key FROM karte_object_deletion ORDER BY object_key")).await
-    })
+        d::fetch_strings(&mut conn, d::dialect::builder("SELECT object_keys FROM karte_deletion_batch")).await?
+    });
+    let mut keys: Vec<String> = batches
+        .iter()
+        .flat_map(|keys| batch_keys(keys))
+        .map(str::to_string)
+        .collect();
+    keys.sort();
+    Ok(keys)
 }
 
 /// Purges what has been in the trash for [`RETENTION_MS`] or more at `now_ms`, with
@@ -619,79 +662,114 @@ pub async fn purge_with(
         .max_chunk
         .unwrap_or_else(|| purge_max_chunk(db.engine()))
         .max(least);
+    // Alone, past the engine's defaults only: a caller that names its most or its
+    // target gets exactly those.
+    let defaults = options.max_chunk.is_none() && options.target.is_none();
+    let alone = if defaults {
+        PURGE_ALONE_MAX_CHUNK.max(most)
+    } else {
+        most
+    };
     let mut chunk = least;
     let target = options.target.unwrap_or_else(|| purge_target(db.engine()));
     let mut after = 0_i64;
+    // Writers the write gate had let in when this purge's last chunk was done
+    // (SQLite; `None` before the first chunk and on the other engines).
+    let mut last_seen: Option<u64> = None;
+    // Held for the whole purge, so that the gate's counts last between chunks.
+    let gate = db.write_gate();
     loop {
         if options.max_chunks.is_some_and(|max| report.chunks >= max) {
             report.stopped_early = true;
             return Ok(report);
         }
         let began: std::time::Instant;
-        let deleted: (Option<i64>, Vec<(i64, String)>) = kensho_shared::dispatch!(db, crate::service, d, pool => {
+        let alone_now: bool;
+        let deleted: (Option<i64>, Vec<(i64, String)>, Option<i64>) = kensho_shared::dispatch!(db, crate::service, d, pool => {
             let (_gate, mut tx) = d::begin_read_committed(pool).await?;
+            // Past the engine's usual most only while nobody else writes: nobody
+            // queues behind the purge, and nobody wrote since its last chunk.
+            alone_now = defaults
+                && gate.as_ref().is_some_and(|gate| {
+                    gate.waiting() == 0 && last_seen.is_some_and(|last| gate.entered() == last + 1)
+                });
+            if !alone_now {
+                chunk = chunk.min(most);
+            }
             // The chunk's size adapts to how long it holds the database, not to how
             // long it queued for it.
             began = std::time::Instant::now();
-            // Candidates by a plain read (no locks, so no range or gap locks that
-            // would hold back saves).
-            let mut qb = d::dialect::builder("SELECT p.id FROM karte_photo p WHERE p.id > ");
-            qb.push_bind(after).push(" AND ");
-            expired!(qb, cutoff);
-            qb.push(" ORDER BY p.id LIMIT ").push(chunk);
-            let candidates = d::fetch_longs(&mut tx, qb).await?;
-            if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
-                pause.hold().await;
-            }
             let mut rows: Vec<(i64, String)> = Vec::new();
-            if !candidates.is_empty() {
-                // Lock exactly the candidate rows, by primary key, and re-check the
-                // condition on what is now current: a restore that committed first
-                // wins. Their customers are read with a shared lock only (saves
-                // take the same to check their customer exists).
-                let mut qb = d::dialect::builder("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE id IN (");
-                let mut list = qb.separated(", ");
-                for id in &candidates {
-                    list.push_bind(*id);
+            let mut batch = None;
+            let candidates: Vec<i64>;
+            if d::dialect::WRITE_LOCKS_DATABASE {
+                // Nothing can change what this transaction reads until it ends: the
+                // expired photos, read once, are the ones to delete.
+                let mut qb = d::dialect::builder("SELECT p.id, p.object_key FROM karte_photo p WHERE p.id > ");
+                qb.push_bind(after).push(" AND ");
+                expired!(qb, cutoff);
+                qb.push(" ORDER BY p.id LIMIT ").push(chunk);
+                rows = d::fetch_pairs(&mut tx, qb).await?;
+                candidates = rows.iter().map(|(id, _)| *id).collect();
+                if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
+                    pause.hold().await;
                 }
-                qb.push(") ORDER BY id").push(d::dialect::FOR_UPDATE);
-                let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
-                let mut qb = d::dialect::builder("SELECT id FROM karte_customer WHERE trashed_at <= ");
-                qb.push_bind(cutoff).push(" AND id IN (");
-                let mut list = qb.separated(", ");
-                for photo in &locked {
-                    list.push_bind(photo.customer);
+            } else {
+                // Candidates by a plain read (no locks, so no range or gap locks that
+                // would hold back saves).
+                let mut qb = d::dialect::builder("SELECT p.id FROM karte_photo p WHERE p.id > ");
+                qb.push_bind(after).push(" AND ");
+                expired!(qb, cutoff);
+                qb.push(" ORDER BY p.id LIMIT ").push(chunk);
+                candidates = d::fetch_longs(&mut tx, qb).await?;
+                if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
+                    pause.hold().await;
                 }
-                qb.push(")").push(d::dialect::FOR_SHARE);
-                let customers_expired = d::fetch_longs(&mut tx, qb).await?;
-                rows = locked
-                    .into_iter()
-                    .filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.contains(&p.customer))
-                    .map(|p| (p.id, p.object_key))
-                    .collect();
+                if !candidates.is_empty() {
+                    // Lock exactly the candidate rows, by primary key, and re-check the
+                    // condition on what is now current: a restore that committed first
+                    // wins. Their customers are read with a shared lock only (saves
+                    // take the same to check their customer exists).
+                    let mut qb = d::dialect::builder("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE ");
+                    d::dialect::in_ids(&mut qb, "id", &candidates);
+                    qb.push(" ORDER BY id").push(d::dialect::FOR_UPDATE);
+                    let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
+                    let mut customers: Vec<i64> = locked.iter().map(|p| p.customer).collect();
+                    customers.sort_unstable();
+                    customers.dedup();
+                    let mut customers_expired = Vec::new();
+                    if !customers.is_empty() {
+                        let mut qb = d::dialect::builder("SELECT id FROM karte_customer WHERE trashed_at <= ");
+                        qb.push_bind(cutoff).push(" AND ");
+                        d::dialect::in_ids(&mut qb, "id", &customers);
+                        qb.push(d::dialect::FOR_SHARE);
+                        customers_expired = d::fetch_longs(&mut tx, qb).await?;
+                        customers_expired.sort_unstable();
+                    }
+                    rows = locked
+                        .into_iter()
+                        .filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.binary_search(&p.customer).is_ok())
+                        .map(|p| (p.id, p.object_key))
+                        .collect();
+                }
             }
             if !rows.is_empty() {
-                for table in ["DELETE FROM karte_photo_tag WHERE photo_id IN (", "DELETE FROM karte_photo WHERE id IN ("] {
-                    let mut qb = d::dialect::builder(table);
-                    let mut list = qb.separated(", ");
-                    for (id, _) in &rows {
-                        list.push_bind(*id);
-                    }
-                    qb.push(")");
+                let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+                for (table, column) in [("karte_photo_tag", "photo_id"), ("karte_photo", "id")] {
+                    let mut qb = d::dialect::builder("DELETE FROM ");
+                    qb.push(table).push(" WHERE ");
+                    d::dialect::in_ids(&mut qb, column, &ids);
                     d::execute(&mut tx, qb).await?;
                 }
-                let mut qb = d::dialect::builder("INSERT INTO karte_object_deletion (object_key, queued_at) ");
-                qb.push_values(&rows, |mut b, (_, key)| {
-                    b.push_bind(key.clone()).push_bind(now_ms);
-                });
-                d::execute(&mut tx, qb).await?;
+                let keys: Vec<&str> = rows.iter().map(|(_, key)| key.as_str()).collect();
+                batch = Some(d::queue_deletions(&mut tx, &keys, now_ms).await?);
             }
             kensho_shared::fault::in_transaction(options.fault(), report.chunks + 1, &mut *tx, "committing a purge chunk").await?;
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
-            (candidates.last().copied(), rows)
+            (candidates.last().copied(), rows, batch)
         });
         let took = began.elapsed();
-        let (Some(last), deleted) = deleted else {
+        let (Some(last), deleted, batch) = deleted else {
             break;
         };
         report.chunks += 1;
@@ -702,13 +780,23 @@ pub async fn purge_with(
         for key in &keys {
             store.delete(key)?;
         }
-        // Then the keys leave the queue, in a statement of their own: a purge
-        // transaction that also emptied the queue would hold the queue's gap locks
+        // Then the batch leaves the queue, in a statement of its own: a purge
+        // transaction that also emptied the queue would hold the queue's locks
         // (MariaDB) while it works, and photo updates queue keys there.
-        dequeue_deleted(db, &keys).await?;
+        if let Some(batch) = batch {
+            dequeue(db, batch).await?;
+        }
+        last_seen = gate.as_ref().map(|gate| gate.entered());
         report.objects += keys.len();
+        // Nobody waiting behind a chunk, it may take longer: a writer that comes
+        // then waits for one such chunk, and the next ones are short again.
+        let target = if alone_now {
+            target * PURGE_ALONE_TARGET_FACTOR
+        } else {
+            target
+        };
         if took < target / 2 {
-            chunk = (chunk * 2).min(most);
+            chunk = (chunk * 2).min(alone);
         } else if took > target {
             chunk = (chunk / 2).max(least);
         }
