@@ -227,6 +227,8 @@ pub struct PerEngine {
     pub root: PathBuf,
     /// What the run takes.
     pub selection: Selection,
+    /// Filled with the scenario copies per engine, for the progress output.
+    pub totals: super::progress::Totals,
 }
 
 /// In a mutant run (`KENSHO_MUTANT_RUN`, set by `cargo run --bin mutation`), the
@@ -249,7 +251,11 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, _cli: Self::Cli) -> Self::Output {
-        let PerEngine { root, selection } = self;
+        let PerEngine {
+            root,
+            selection,
+            totals,
+        } = self;
         // A rerun reads the feature files it names.
         let inputs = selection
             .rerun_files(&root)
@@ -266,6 +272,7 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
             );
             return stream::iter(problems.into_iter().map(|p| Err(parse_error(p)))).boxed_local();
         }
+        *totals.borrow_mut() = super::progress::count(&copies);
         stream::iter(copies.into_iter().map(Ok)).boxed_local()
     }
 }
