@@ -472,9 +472,9 @@ What it runs: every feature file under features/ (or --features DIR), each scena
 
 Engines: sqlite (embedded, the default), postgres and mariadb (a container per engine started through Docker, or a server given by KENSHO_POSTGRES_URL / KENSHO_MARIADB_URL): --engines sqlite,postgres,mariadb or all.
 
-Results: a line per scenario as it ends and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); beside them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
+Results: a line per scenario as it ends (on a terminal, a progress line and each failure in full; every step with --verbose) and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); beside them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
 
-Main options: --name REGEX or --tags EXPR selects scenarios, --rerun runs the last run's failures again, --shard I/N runs one of N parts of about equal time, --dry-run checks the features without a database, --catalogue prints the step catalogue. Logs: KENSHO_LOG (e.g. kensho=debug; sqlx's statement logs only when named, e.g. sqlx=warn).";
+Main options: --name REGEX or --tags EXPR selects scenarios, --rerun runs the last run's failures again, --retry N runs a failed scenario again in the run (one that then passes is flaky and passes, unless --fail-on-flaky), --shard I/N runs one of N parts of about equal time, --dry-run checks the features without a database, --catalogue prints the step catalogue. Logs: KENSHO_LOG (e.g. kensho=debug; sqlx's statement logs only when named, e.g. sqlx=warn).";
 
 /// Parses the command line (cucumber's options and [`KenshoArgs`]) as the
 /// `kensho` command: `--help` explains Kensho, `--version` prints its version.
