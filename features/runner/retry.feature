@@ -27,6 +27,7 @@ Feature: Running a failed scenario again
     And the file "target/kensho/runner-reports/retry/flaky/junit.xml" contains "the first attempt in this run fails on purpose"
     And the file "target/kensho/runner-reports/retry/flaky/junit.xml" does not contain "<failure"
     And the file "target/kensho/runner-reports/retry/flaky/junit.xml" does not contain "rerunFailure"
+    And the file "target/kensho/runner-reports/retry/flaky/report.html" contains "不安定 flaky: passed on attempt 2 after 1 failed"
 
   Scenario: With --fail-on-flaky a scenario that passed only on its retry fails the run
     When the command "sh -c 'kensho --features fixtures/runner/retry_flaky.feature --retry 1 --fail-on-flaky --reports target/kensho/runner-reports/retry/strict 2>&1'" runs
