@@ -276,7 +276,7 @@ pub async fn run(
             let hooks = after.clone();
             Box::pin(async move { hooks.after(feature, rule, scenario, finished, world).await })
         });
-    let totals = progress::Totals::default();
+    let totals = features::Totals::default();
     let style = progress::Style::choose(args.verbose);
     let scenarios = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine {

@@ -14,37 +14,18 @@
 //! A scenario run again after failing (`--retry N`) shows each failed attempt
 //! as `RETRY` and its last as `PASS`, `FLAKY` (passed after failing) or `FAIL`.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime};
 
 use cucumber::event::{self, Cucumber, HookType, Retries, StepError};
 use cucumber::{Event, Writer, gherkin, parser, writer};
 
-use super::features::{engine_of, relative_path};
+use super::features::{Totals, engine_of, relative_path};
 use super::options::in_ci;
 use crate::db::Engine;
 use crate::world::ScenarioWorld;
-
-/// How many scenario copies the run's selection holds per engine: filled when
-/// the features are read (see [`super::features::PerEngine`]).
-pub type Totals = Rc<RefCell<BTreeMap<Engine, usize>>>;
-
-/// The scenario copies of `copies` (features copied per engine), per engine.
-pub fn count(copies: &[gherkin::Feature]) -> BTreeMap<Engine, usize> {
-    let mut totals = BTreeMap::new();
-    for copy in copies {
-        if let Some(engine) = engine_of(copy) {
-            let scenarios =
-                copy.scenarios.len() + copy.rules.iter().map(|r| r.scenarios.len()).sum::<usize>();
-            *totals.entry(engine).or_default() += scenarios;
-        }
-    }
-    totals
-}
 
 /// How a run shows its progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
