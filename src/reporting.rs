@@ -39,6 +39,9 @@ const NO_SCENARIO: &str = "no scenario ran: check the features folder, --name, -
 /// A scenario copy: the feature copy's name (with its engine) and the scenario's line.
 type Key = (String, usize);
 
+/// What the after hook keeps of one attempt of a scenario: its notes and tables.
+type Extras = (Vec<String>, Vec<ResultTable>);
+
 /// Where a started scenario's report is, and the index of its first step
 /// whose outcome has not come yet.
 #[derive(Clone, Copy)]
@@ -68,8 +71,9 @@ pub struct Collected {
     started: HashMap<Key, SystemTime>,
     step_started: HashMap<(String, usize, usize), SystemTime>,
     parse_errors: Vec<ParseProblem>,
-    /// Notes and result tables per scenario copy, from the after hook.
-    extras: HashMap<Key, (Vec<String>, Vec<ResultTable>)>,
+    /// Notes and result tables per scenario copy, from the after hook: one
+    /// entry per attempt (several for a retried scenario), in order.
+    extras: HashMap<Key, Vec<Extras>>,
     /// The text of each feature file read for its comments, by path.
     sources: HashMap<std::path::PathBuf, String>,
 }
@@ -93,7 +97,8 @@ fn millis(from: Option<SystemTime>, to: SystemTime) -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-fn failure_text(error: &StepError) -> String {
+/// What a failed step's error says, without cucumber's prefix for a panic.
+pub(crate) fn failure_text(error: &StepError) -> String {
     let text = error.to_string();
     text.strip_prefix("Step panicked. Captured output: ")
         .map(str::to_string)
@@ -310,8 +315,7 @@ impl Collected {
                     .map(listed_step)
                     .collect();
                 let working = scenario_working(&source, feature, rule, scenario);
-                let scenarios = &mut self.features[f].scenarios;
-                scenarios.push(ScenarioReport {
+                let mut report = ScenarioReport {
                     working,
                     keyword: scenario.keyword.trim().to_string(),
                     name: scenario.name.clone(),
@@ -321,10 +325,26 @@ impl Collected {
                     tags: scenario.tags.clone(),
                     steps,
                     ..ScenarioReport::default()
-                });
+                };
+                let scenarios = &mut self.features[f].scenarios;
+                // A retry (`--retry N`) starts the scenario again: it stays one
+                // scenario, its last attempt, with the earlier ones in `earlier`.
+                let index = match self.open.get(&key) {
+                    Some(open) if open.feature == f => {
+                        let mut before = std::mem::take(&mut scenarios[open.scenario]);
+                        report.earlier = std::mem::take(&mut before.earlier);
+                        report.earlier.push(before);
+                        scenarios[open.scenario] = report;
+                        open.scenario
+                    }
+                    _ => {
+                        scenarios.push(report);
+                        scenarios.len() - 1
+                    }
+                };
                 let open = Open {
                     feature: f,
-                    scenario: scenarios.len() - 1,
+                    scenario: index,
                     next: 0,
                 };
                 self.open.insert(key.clone(), open);
@@ -428,8 +448,16 @@ impl Collected {
     /// differences, read with the services' declared `terms`.
     pub fn into_report(mut self, title: String, started: SystemTime, terms: &[Term]) -> RunReport {
         let extras = std::mem::take(&mut self.extras);
-        for (key, (notes, mut tables)) in extras {
+        for (key, mut attempts) in extras {
+            // One entry per attempt: the last is the scenario's own, the others
+            // its earlier attempts' (a retried scenario's).
+            let Some((notes, mut tables)) = attempts.pop() else {
+                continue;
+            };
             if let Some(s) = self.scenario_mut(&key) {
+                for (earlier, (notes, _)) in s.earlier.iter_mut().zip(attempts) {
+                    earlier.notes = notes;
+                }
                 let failed = s.steps.iter().find_map(|step| match &step.status {
                     StepStatus::Failed(message) => diff::parse(message),
                     _ => None,
@@ -502,7 +530,8 @@ impl Collected {
         }
     }
 
-    /// Keeps a scenario's notes and amount tables (called from the after hook).
+    /// Keeps a scenario attempt's notes and amount tables (called from the
+    /// after hook, once per attempt).
     pub fn keep_extras(
         &mut self,
         feature: &str,
@@ -511,7 +540,9 @@ impl Collected {
         tables: Vec<ResultTable>,
     ) {
         self.extras
-            .insert((feature.to_string(), line), (notes, tables));
+            .entry((feature.to_string(), line))
+            .or_default()
+            .push((notes, tables));
     }
 }
 
@@ -940,6 +971,52 @@ mod tests {
             StepStatus::Failed("the table differs".into())
         );
         assert_eq!(scenario.status(), ScenarioStatus::Failed);
+    }
+
+    #[test]
+    fn a_retried_scenario_is_one_scenario_with_its_earlier_attempts() {
+        let mut feature = feature();
+        feature.background = None;
+        let scenario = &feature.scenarios[0];
+        let mut collected = Collected::default();
+        let failure = || StepError::Panic(Arc::new("exit code 1".to_string()));
+        // Two attempts fail on their second step, the third passes; the after
+        // hook keeps each attempt's notes.
+        for (attempt, passes) in [(1, false), (2, false), (3, true)] {
+            let outcomes = if passes {
+                vec![passed(1), passed(2), passed(3)]
+            } else {
+                vec![passed(1), failed(failure(), Some(2))]
+            };
+            run(&mut collected, &feature, scenario, outcomes);
+            collected.keep_extras(
+                &feature.name,
+                scenario.position.line,
+                vec![format!("attempt {attempt}")],
+                Vec::new(),
+            );
+        }
+        let report = collected.into_report("run".into(), at(0), &[]);
+        let scenarios = &report.features[0].scenarios;
+        assert_eq!(scenarios.len(), 1);
+        let scenario = &scenarios[0];
+        assert_eq!(scenario.status(), ScenarioStatus::Passed);
+        assert!(scenario.flaky());
+        assert_eq!(scenario.notes, ["attempt 3"]);
+        let earlier: Vec<(ScenarioStatus, &[String])> = scenario
+            .earlier
+            .iter()
+            .map(|a| (a.status(), &a.notes[..]))
+            .collect();
+        assert_eq!(
+            earlier,
+            [
+                (ScenarioStatus::Failed, &["attempt 1".to_string()][..]),
+                (ScenarioStatus::Failed, &["attempt 2".to_string()][..]),
+            ]
+        );
+        assert!(scenario.earlier.iter().all(|a| a.earlier.is_empty()));
+        assert_eq!(report.counts().total(), 1);
     }
 
     #[test]

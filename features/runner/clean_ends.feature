@@ -1,6 +1,7 @@
 # Clean ends (seed of the issue "A green that never lies"): a run leaves nothing
 # behind, however it ends — out of time, interrupted, or killed. Each scenario runs
-# Kensho itself as a program through fixtures/runner/clean_kensho.sh, on the
+# Kensho itself as a program through fixtures/runner/clean_kensho.sh (with
+# --verbose where a step's line in its output is the cue to interrupt it), on the
 # scenario's own engine: PostgreSQL and MariaDB on the server of the scenario's
 # database, given by URL (the server this suite runs on: its own databases are a
 # concurrent run's there, which nothing may touch); SQLite in a folder of the
@@ -26,7 +27,7 @@ Feature: A run that leaves nothing behind
     And its output contains "left by ended runs: "
 
   Scenario: Interrupted, a run lets the running scenarios finish, starts no other, reports, cleans up and exits 130
-    When the command "sh fixtures/runner/clean_kensho.sh clean-interrupt --features fixtures/runner/clean_slow.feature --concurrency 2" runs and is interrupted once its output shows "Then it succeeds"
+    When the command "sh fixtures/runner/clean_kensho.sh clean-interrupt --verbose --features fixtures/runner/clean_slow.feature --concurrency 2" runs and is interrupted once its output shows "Then it succeeds"
     Then it exits with code 130
     And its output contains "SIGINT: stopping: no further scenario starts"
     And its output contains "2 scenarios: 2 passed, 0 failed"
@@ -42,7 +43,7 @@ Feature: A run that leaves nothing behind
     And the file "target/kensho/runner-reports/clean-interrupt.check" does not contain "left by ended runs"
 
   Scenario: Interrupted twice, a run stops the running scenario too, cleans up and exits 130
-    When the command "sh fixtures/runner/clean_kensho.sh clean-abort --features fixtures/runner/clean_hung.feature" runs and is interrupted once its output shows "Then it succeeds", then again once it shows "no further scenario starts"
+    When the command "sh fixtures/runner/clean_kensho.sh clean-abort --verbose --features fixtures/runner/clean_hung.feature" runs and is interrupted once its output shows "Then it succeeds", then again once it shows "no further scenario starts"
     Then it exits with code 130
     And its output contains "SIGINT again: stopping the running scenarios now"
     And its output contains "INTERRUPTED: 0 scenarios finished before the run stopped; 1 scenario stopped while running (counted neither passed nor failed)"
@@ -55,7 +56,7 @@ Feature: A run that leaves nothing behind
     Given the table billing_record contains:
       | person | period  | amount | status | initial_source | last_source |
       | A      | 2026-11 | 100    | 0      | B              | B           |
-    When the command "sh fixtures/runner/clean_kensho.sh clean-killed --features fixtures/runner/clean_hung.feature" runs and is killed once its output shows "Then it succeeds"
+    When the command "sh fixtures/runner/clean_kensho.sh clean-killed --verbose --features fixtures/runner/clean_hung.feature" runs and is killed once its output shows "Then it succeeds"
     And the command "sh fixtures/runner/clean_kensho.sh clean-killed --features fixtures/runner/clean_quick.feature" runs
     Then it succeeds
     And its output contains "left by ended runs: "

@@ -5,6 +5,7 @@
 # or Examples: line for description text, so a misspelled keyword would silently
 # drop a scenario or a step: a description line that reads like a keyword or a step
 # is an error, with the closest keyword. When a file has a problem nothing runs.
+# The runs whose steps are read back from the output print every step (--verbose).
 Feature: Feature files are parsed strictly, in every language
 
   Scenario: A misspelled "Scenario:" and "Given" are errors naming the line and the closest keyword
@@ -20,7 +21,7 @@ Feature: Feature files are parsed strictly, in every language
     And it fails with "fixtures/runner/parse_misspelled.feature:4: "Gven the billing period is 2026-11" would be read as description text, but it reads like a step with a misspelled keyword; closest keyword: "Given"; write the keyword exactly (keywords are case-sensitive), or reword the line if it is meant as description"
 
   Scenario: The official Japanese keyword ルール (Rule) opens a rule
-    When the command "kensho --features fixtures/runner/parse_rule_ja.feature --reports target/kensho/runner-reports/parse_rule_ja" runs
+    When the command "kensho --verbose --features fixtures/runner/parse_rule_ja.feature --reports target/kensho/runner-reports/parse_rule_ja" runs
     Then it succeeds
     And its output contains "2 scenarios (2 passed)"
     And its output contains "ルール: 請求年月は一つ"
@@ -28,13 +29,13 @@ Feature: Feature files are parsed strictly, in every language
     Then it succeeds
 
   Scenario: The official Japanese keyword 且つ (And) continues the steps
-    When the command "kensho --features fixtures/runner/parse_and_ja.feature --reports target/kensho/runner-reports/parse_and_ja" runs
+    When the command "kensho --verbose --features fixtures/runner/parse_and_ja.feature --reports target/kensho/runner-reports/parse_and_ja" runs
     Then it succeeds
     And its output contains "1 scenario (1 passed)"
     And its output contains "且つ請求年月は2026-12である"
 
   Scenario: The official Japanese keyword 然し (But) continues the steps
-    When the command "kensho --features fixtures/runner/parse_but_ja.feature --reports target/kensho/runner-reports/parse_but_ja" runs
+    When the command "kensho --verbose --features fixtures/runner/parse_but_ja.feature --reports target/kensho/runner-reports/parse_but_ja" runs
     Then it succeeds
     And its output contains "1 scenario (1 passed)"
     And its output contains "然し請求年月は2026-12である"

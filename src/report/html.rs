@@ -569,6 +569,20 @@ fn write_working(out: &mut String, comments: &[Comment]) {
     }
 }
 
+/// What the meta line says of a scenario run again after failing (`--retry
+/// N`): its last attempt is shown; nothing for a scenario run once.
+fn attempts(scenario: &ScenarioReport) -> String {
+    let failed = scenario.earlier.len();
+    match failed {
+        0 => String::new(),
+        _ if scenario.flaky() => format!(
+            " · 不安定 flaky: passed on attempt {} after {failed} failed",
+            failed + 1
+        ),
+        _ => format!(" · failed on all {} attempts", failed + 1),
+    }
+}
+
 fn write_scenario(out: &mut String, f: usize, s: usize, scenario: &ScenarioReport, cells: Cells) {
     let status = scenario.status();
     let variant_attr = scenario
@@ -590,9 +604,10 @@ fn write_scenario(out: &mut String, f: usize, s: usize, scenario: &ScenarioRepor
     }
     let _ = writeln!(
         out,
-        "</h3>\n<p class=\"meta\">行 line {} · {} s</p>",
+        "</h3>\n<p class=\"meta\">行 line {} · {} s{}</p>",
         scenario.line,
-        seconds(scenario.duration_ms)
+        seconds(scenario.duration_ms),
+        attempts(scenario)
     );
     write_tags(out, &scenario.tags);
 
@@ -874,6 +889,26 @@ mod tests {
         );
         assert!(page.contains("@page { size: A4;"));
         assert!(page.contains("@media print {"));
+    }
+
+    #[test]
+    fn html_says_which_attempt_of_a_retried_scenario_it_shows() {
+        let mut run = sample::run();
+        let scenario = &mut run.features[0].scenarios[0];
+        let mut failed = scenario.clone();
+        failed.steps[0].status = StepStatus::Failed("once".into());
+        scenario.earlier = vec![failed.clone()];
+        let page = html(&run);
+        assert!(
+            page.contains(" s · 不安定 flaky: passed on attempt 2 after 1 failed</p>"),
+            "{page}"
+        );
+        run.features[0].scenarios[0] = ScenarioReport {
+            earlier: vec![failed.clone(), failed.clone()],
+            ..failed
+        };
+        assert!(html(&run).contains(" s · failed on all 3 attempts</p>"));
+        assert!(!page.contains("failed on all"));
     }
 
     #[test]

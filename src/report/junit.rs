@@ -99,25 +99,18 @@ fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioRepo
         out.push_str("      </properties>\n");
     }
 
-    match scenario.status() {
+    let status = scenario.status();
+    match status {
         ScenarioStatus::Passed => {}
         ScenarioStatus::Failed | ScenarioStatus::Undefined => {
-            if let Some((step, kind, message)) = scenario.problem() {
-                let step_line =
-                    format!("{} {} (line {})", step.keyword.trim(), step.text, step.line);
-                let first = message.lines().next().unwrap_or("");
-                let prefix = kind.prefix();
-                let kind = match kind {
-                    Problem::Failed => "assertion",
-                    Problem::Undefined => "undefined",
-                    Problem::Ambiguous => "ambiguous",
-                };
+            if let Some(failure) = Failure::of(scenario) {
                 let _ = writeln!(
                     out,
-                    "      <failure message=\"{}\" type=\"{kind}\">{}\n{}</failure>",
-                    xml_attr(&format!("{prefix}{step_line}: {first}")),
-                    xml_text(&format!("{prefix}{step_line}")),
-                    xml_text(message),
+                    "      <failure message=\"{}\" type=\"{}\">{}\n{}</failure>",
+                    xml_attr(&failure.message),
+                    failure.kind,
+                    xml_text(&failure.step),
+                    xml_text(failure.text),
                 );
             }
         }
@@ -130,6 +123,41 @@ fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioRepo
         }
     }
 
+    // The earlier attempts of a retried scenario, as Maven Surefire writes
+    // reruns (and quick-junit, nextest): `flakyFailure` when it passed in the
+    // end, `rerunFailure` when it failed every time.
+    let element = if status == ScenarioStatus::Passed {
+        "flakyFailure"
+    } else {
+        "rerunFailure"
+    };
+    for attempt in &scenario.earlier {
+        let Some(failure) = Failure::of(attempt) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "      <{element} message=\"{}\" type=\"{}\" time=\"{}\">",
+            xml_attr(&failure.message),
+            failure.kind,
+            seconds(attempt.duration_ms),
+        );
+        let _ = writeln!(
+            out,
+            "        <stackTrace>{}\n{}</stackTrace>",
+            xml_text(&failure.step),
+            xml_text(failure.text),
+        );
+        if !attempt.notes.is_empty() {
+            let _ = writeln!(
+                out,
+                "        <system-out>{}</system-out>",
+                xml_text(&attempt.notes.join("\n"))
+            );
+        }
+        let _ = writeln!(out, "      </{element}>");
+    }
+
     if !scenario.notes.is_empty() {
         let _ = writeln!(
             out,
@@ -138,6 +166,38 @@ fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioRepo
         );
     }
     out.push_str("    </testcase>\n");
+}
+
+/// Why a scenario (or one attempt of it) failed, as a JUnit failure shows it.
+struct Failure<'a> {
+    /// The attribute: the step and the message's first line.
+    message: String,
+    /// `assertion` (a failed step), `undefined` or `ambiguous`.
+    kind: &'static str,
+    /// The step that failed, with its line.
+    step: String,
+    /// The whole message (a table diff spans lines).
+    text: &'a str,
+}
+
+impl<'a> Failure<'a> {
+    /// The first step that fails `scenario`, if one does.
+    fn of(scenario: &'a ScenarioReport) -> Option<Failure<'a>> {
+        let (step, kind, text) = scenario.problem()?;
+        let step_line = format!("{} {} (line {})", step.keyword.trim(), step.text, step.line);
+        let first = text.lines().next().unwrap_or("");
+        let prefix = kind.prefix();
+        Some(Failure {
+            message: format!("{prefix}{step_line}: {first}"),
+            kind: match kind {
+                Problem::Failed => "assertion",
+                Problem::Undefined => "undefined",
+                Problem::Ambiguous => "ambiguous",
+            },
+            step: format!("{prefix}{step_line}"),
+            text,
+        })
+    }
 }
 
 /// Why a scenario did not pass without failing: its first skipped step.
@@ -302,6 +362,53 @@ mod tests {
             "<testcase classname=\"features/x.feature\" name=\"The feature file parses\" time=\"0.000\" file=\"features/x.feature\" line=\"3\">\n      <failure message=\"Parse the feature file (line 3): features/x.feature:3: does not parse\" type=\"assertion\">"
         ), "{xml}");
         assert!(!xml.contains("<property name=\"engine\""));
+    }
+
+    /// A scenario of the sample whose earlier attempt failed on its second step.
+    fn retried(passed_in_the_end: bool) -> RunReport {
+        let mut run = sample::run();
+        let scenario = &mut run.features[1].scenarios[0];
+        let mut attempt = scenario.clone();
+        attempt.steps[1].status =
+            StepStatus::Failed("exit code 1 (expected 0)\nstderr: once".into());
+        attempt.notes = vec!["command: first attempt".into()];
+        attempt.duration_ms = 1_500;
+        if passed_in_the_end {
+            for step in &mut scenario.steps {
+                step.status = StepStatus::Passed;
+            }
+        } else {
+            scenario.steps[1].status = StepStatus::Failed("exit code 1 (expected 0)".into());
+        }
+        scenario.earlier = vec![attempt.clone(), attempt];
+        run
+    }
+
+    #[test]
+    fn junit_shows_a_retried_scenario_once_with_its_earlier_failures() {
+        let xml = junit_xml(&retried(true));
+        well_formed(&xml, false).expect("well-formed XML");
+        assert_eq!(xml.matches("name=\"再実行 [sqlite]\"").count(), 1, "{xml}");
+        assert_eq!(xml.matches("<flakyFailure ").count(), 2, "{xml}");
+        assert!(!xml.contains("rerunFailure"), "{xml}");
+        assert!(xml.contains(
+            "<flakyFailure message=\"When the batch runs twice (line 12): exit code 1 (expected 0)\" type=\"assertion\" time=\"1.500\">\n        <stackTrace>When the batch runs twice (line 12)\nexit code 1 (expected 0)\nstderr: once</stackTrace>\n        <system-out>command: first attempt</system-out>\n      </flakyFailure>"
+        ), "{xml}");
+        // Passed in the end: one case, counted passed.
+        assert!(
+            xml.contains("tests=\"5\" failures=\"1\" errors=\"0\" skipped=\"0\""),
+            "{xml}"
+        );
+
+        let xml = junit_xml(&retried(false));
+        well_formed(&xml, false).expect("well-formed XML");
+        assert_eq!(xml.matches("<rerunFailure ").count(), 2, "{xml}");
+        assert!(!xml.contains("flakyFailure"), "{xml}");
+        assert!(
+            xml.contains("tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"0\""),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("name=\"再実行 [sqlite]\"").count(), 1, "{xml}");
     }
 
     #[test]

@@ -175,6 +175,10 @@ pub struct ScenarioReport {
     /// The comments written above the scenario (after the previous one) and
     /// among its steps, in file order.
     pub working: Vec<Comment>,
+    /// The earlier attempts of a scenario run again after it failed (`--retry
+    /// N`), oldest first, each as it ended (its steps, time and notes); the
+    /// fields above are its last attempt. Empty for a scenario run once.
+    pub earlier: Vec<ScenarioReport>,
 }
 
 /// One step (ステップ) of a scenario.
@@ -367,6 +371,11 @@ impl ScenarioReport {
                 .problem()
                 .map(|(kind, message)| (step, kind, message))
         })
+    }
+
+    /// Passed on a retry after failing before (再試行で合格): flaky.
+    pub fn flaky(&self) -> bool {
+        !self.earlier.is_empty() && self.status() == ScenarioStatus::Passed
     }
 
     /// Name that tells the runs of one scenario apart: the scenario name, the

@@ -110,6 +110,7 @@ pub mod sample {
                 },
             }],
             working: Vec::new(),
+            earlier: Vec::new(),
         }
     }
 

@@ -2,7 +2,10 @@
 //! of scenarios (`@slow`, `--service`, `--name`, `--tags`, `--rerun`, `--shard`:
 //! [`Selection`]), and the closing steps the runner appends.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use cucumber::gherkin;
 use cucumber::parser::{self, Parser};
@@ -227,6 +230,26 @@ pub struct PerEngine {
     pub root: PathBuf,
     /// What the run takes.
     pub selection: Selection,
+    /// Filled with the scenario copies per engine ([`count`]), for the
+    /// progress output.
+    pub totals: Totals,
+}
+
+/// How many scenario copies the run's selection holds per engine: filled when
+/// the features are read (see [`PerEngine`]).
+pub type Totals = Rc<RefCell<BTreeMap<Engine, usize>>>;
+
+/// The scenario copies of `copies` (features copied per engine), per engine.
+pub fn count(copies: &[gherkin::Feature]) -> BTreeMap<Engine, usize> {
+    let mut totals = BTreeMap::new();
+    for copy in copies {
+        if let Some(engine) = engine_of(copy) {
+            let scenarios =
+                copy.scenarios.len() + copy.rules.iter().map(|r| r.scenarios.len()).sum::<usize>();
+            *totals.entry(engine).or_default() += scenarios;
+        }
+    }
+    totals
 }
 
 /// In a mutant run (`KENSHO_MUTANT_RUN`, set by `cargo run --bin mutation`), the
@@ -249,7 +272,11 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
     fn parse(self, input: I, _cli: Self::Cli) -> Self::Output {
-        let PerEngine { root, selection } = self;
+        let PerEngine {
+            root,
+            selection,
+            totals,
+        } = self;
         // A rerun reads the feature files it names.
         let inputs = selection
             .rerun_files(&root)
@@ -266,6 +293,7 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
             );
             return stream::iter(problems.into_iter().map(|p| Err(parse_error(p)))).boxed_local();
         }
+        *totals.borrow_mut() = count(&copies);
         stream::iter(copies.into_iter().map(Ok)).boxed_local()
     }
 }

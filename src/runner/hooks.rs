@@ -5,7 +5,7 @@
 //! dropping the databases (or keeping those of a failure).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use super::features::{differential_flag, engine_of, relative_path};
 use super::interrupt::Admission;
 use super::limits::{ScenarioClock, Watch};
 use super::options::Setup;
-use super::summary::EngineStats;
+use super::summary::{EngineStats, Flaky};
 use crate::db::{Engine, EngineServer};
 use crate::report::ScenarioTime;
 use crate::reporting;
@@ -50,6 +50,31 @@ pub(super) struct Hooks {
     pub failed: RefCell<Vec<(String, usize, Engine)>>,
     /// `@serial` scenarios run alone, `@serial(group)` ones one at a time.
     pub turns: Turns,
+    /// cucumber's runner options: how often a failed scenario is run again
+    /// (`--retry N`, `--retry-tag-filter`).
+    pub retry: cucumber::runner::basic::Cli,
+    /// The scenario copies that failed and are run again: their failed
+    /// attempts so far and when the first began.
+    pub retried: RefCell<HashMap<(String, usize), Retried>>,
+}
+
+/// A scenario copy run again after failing (`--retry N`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Retried {
+    /// Its attempts that failed so far.
+    pub failed: usize,
+    /// When the runner began setting up its first attempt.
+    pub began: Instant,
+}
+
+/// Whether cucumber runs a scenario again after an attempt that ended so, with
+/// `earlier` failed attempts before it and a budget of `retries` (cucumber's
+/// runner retries a failed step or before hook, not a skipped or undefined one).
+pub(super) fn runs_again(finished: &ScenarioFinished, earlier: usize, retries: usize) -> bool {
+    matches!(
+        finished,
+        ScenarioFinished::StepFailed(..) | ScenarioFinished::BeforeHookFailed(_)
+    ) && earlier < retries
 }
 
 /// When the runner began setting up a scenario (kept in its World).
@@ -162,9 +187,14 @@ impl Hooks {
 
     /// After a scenario: counts it, keeps its notes and tables for the report,
     /// and drops its databases (a failure's are kept and named, unless told not to).
+    ///
+    /// An attempt that cucumber runs again (`--retry N`) is not counted: its
+    /// databases are dropped (the next attempt gets fresh ones), and the last
+    /// attempt counts, as flaky when it passed after a failed one.
     pub async fn after(
         &self,
         feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         finished: &ScenarioFinished,
         world: Option<&mut ScenarioWorld>,
@@ -173,10 +203,53 @@ impl Hooks {
             return;
         };
         let passed = matches!(finished, ScenarioFinished::StepPassed);
+        let key = (feature.name.clone(), scenario.position.line);
+        let retries = cucumber::runner::basic::RetryOptions::parse_from_tags(
+            feature,
+            rule,
+            scenario,
+            &self.retry,
+        )
+        .map_or(0, |options| options.retries.left);
+        let earlier = self.retried.borrow().get(&key).copied();
+        let failed_before = earlier.map_or(0, |r| r.failed);
+        if runs_again(finished, failed_before, retries) {
+            let began = match (earlier, world.as_deref()) {
+                (Some(r), _) => r.began,
+                (None, Some(world)) => world
+                    .state_ref::<Began>()
+                    .map_or_else(Instant::now, |b| b.0),
+                (None, None) => Instant::now(),
+            };
+            self.retried.borrow_mut().insert(
+                key,
+                Retried {
+                    failed: failed_before + 1,
+                    began,
+                },
+            );
+            if let Some(world) = world {
+                self.clean_up(engine, feature, scenario, true, world).await;
+                *world.state::<Turn>() = Turn::default();
+            }
+            return;
+        }
         {
             let mut stats = self.stats.borrow_mut();
             let s = stats.entry(engine).or_default();
-            if passed { s.passed += 1 } else { s.failed += 1 }
+            if passed {
+                s.passed += 1
+            } else {
+                s.failed += 1
+            }
+            if passed && failed_before > 0 {
+                s.flaky.push(Flaky {
+                    name: scenario.name.clone(),
+                    file: relative_path(&self.root, feature),
+                    line: scenario.position.line,
+                    attempts: failed_before + 1,
+                });
+            }
         }
         if !passed {
             self.failed.borrow_mut().push((
@@ -186,17 +259,13 @@ impl Hooks {
             ));
         }
         let Some(world) = world else { return };
-        // Cleaning up gets a time limit of its own; what it leaves (a database of
-        // a server that stopped answering) is dropped at the end of the run.
-        let cleanup = self.clean_up(engine, feature, scenario, passed, world);
-        if tokio::time::timeout(self.limit, cleanup).await.is_err() {
-            eprintln!(
-                "kensho: {engine}: cleaning up after {:?} took longer than {} s; its databases are dropped at the end of the run",
-                scenario.name,
-                self.limit.as_secs()
-            );
-        }
-        let Began(began) = *world.state::<Began>();
+        self.clean_up(engine, feature, scenario, passed, world)
+            .await;
+        // A retried scenario's time is that of all its attempts.
+        let began = match earlier {
+            Some(r) => r.began,
+            None => world.state::<Began>().0,
+        };
         let ended = Instant::now();
         self.stats
             .borrow_mut()
@@ -215,7 +284,9 @@ impl Hooks {
     }
 
     /// Keeps the scenario's notes and tables for the report, and drops its
-    /// databases (a failure's are kept and named, unless told not to).
+    /// databases (a failure's are kept and named, unless told not to), within a
+    /// time limit of its own: what it leaves (a database of a server that
+    /// stopped answering) is dropped at the end of the run.
     async fn clean_up(
         &self,
         engine: Engine,
@@ -224,46 +295,55 @@ impl Hooks {
         passed: bool,
         world: &mut ScenarioWorld,
     ) {
-        if self.reports {
-            let mut tables = Vec::new();
-            for variant in &world.databases {
-                tables.extend(
-                    reporting::amount_tables(
-                        &variant.database.db,
-                        &variant.label,
-                        &self.suite.amount_tables(),
-                    )
-                    .await,
+        let cleanup = async {
+            if self.reports {
+                let mut tables = Vec::new();
+                for variant in &world.databases {
+                    tables.extend(
+                        reporting::amount_tables(
+                            &variant.database.db,
+                            &variant.label,
+                            &self.suite.amount_tables(),
+                        )
+                        .await,
+                    );
+                }
+                self.collected.borrow_mut().keep_extras(
+                    &feature.name,
+                    scenario.position.line,
+                    std::mem::take(&mut world.notes),
+                    tables,
                 );
             }
-            self.collected.borrow_mut().keep_extras(
-                &feature.name,
-                scenario.position.line,
-                std::mem::take(&mut world.notes),
-                tables,
-            );
-        }
-        for Variant { label, database } in world.databases.drain(..) {
-            if passed || !self.keep_failed {
-                if let Err(e) = self.servers[&engine].drop_scenario_db(database).await {
-                    eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+            for Variant { label, database } in world.databases.drain(..) {
+                if passed || !self.keep_failed {
+                    if let Err(e) = self.servers[&engine].drop_scenario_db(database).await {
+                        eprintln!("kensho: {engine}: could not drop a scenario database: {e}");
+                    }
+                } else {
+                    let location = self.servers[&engine].keep_scenario_db(database).await;
+                    self.kept.borrow_mut().push((
+                        engine,
+                        format!(
+                            "[{engine}] {:?} (line {}){}: kept database {location}",
+                            scenario.name,
+                            scenario.position.line,
+                            if label.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" [{label}]")
+                            },
+                        ),
+                    ));
                 }
-            } else {
-                let location = self.servers[&engine].keep_scenario_db(database).await;
-                self.kept.borrow_mut().push((
-                    engine,
-                    format!(
-                        "[{engine}] {:?} (line {}){}: kept database {location}",
-                        scenario.name,
-                        scenario.position.line,
-                        if label.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" [{label}]")
-                        },
-                    ),
-                ));
             }
+        };
+        if tokio::time::timeout(self.limit, cleanup).await.is_err() {
+            eprintln!(
+                "kensho: {engine}: cleaning up after {:?} took longer than {} s; its databases are dropped at the end of the run",
+                scenario.name,
+                self.limit.as_secs()
+            );
         }
     }
 }

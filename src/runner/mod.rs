@@ -13,7 +13,9 @@
 //! - [`limits`]: the scenario time limit, and the watchdog of a blocked runner;
 //! - [`interrupt`]: ending a run on SIGINT or SIGTERM;
 //! - [`leftovers`]: what ended runs left, and removing it;
-//! - [`summary`]: the counts of a run and the closing summary.
+//! - [`summary`]: the counts of a run and the closing summary;
+//! - [`progress`]: what the run prints while it runs (a line per scenario, a
+//!   progress line on a terminal, every step with `--verbose`).
 //!
 //! Whose turn it is to run (`@serial`, `@serial(group)`) is [`crate::turns`].
 
@@ -25,6 +27,7 @@ pub mod interrupt;
 pub mod leftovers;
 pub mod limits;
 pub mod options;
+pub mod progress;
 pub mod summary;
 
 use std::cell::RefCell;
@@ -35,7 +38,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use cucumber::writer::Stats as _;
-use cucumber::{World as _, WriterExt as _, cli, writer};
+use cucumber::{World as _, WriterExt as _, cli};
 
 pub use features::{DIFFERENTIAL_STEP, INVARIANTS_STEP};
 pub use options::{KenshoArgs, Mode, RunOptions, Setup, in_ci};
@@ -76,7 +79,8 @@ pub async fn run(
         setup,
     } = options;
     let run_started = SystemTime::now();
-    let mut opts: cli::Opts<_, _, _, KenshoArgs> = parse_command_line(argv);
+    let mut opts: cli::Opts<_, cucumber::runner::basic::Cli, _, KenshoArgs> =
+        parse_command_line(argv);
     let mut args = opts.custom.clone();
     let root = suite.root().to_path_buf();
     let features_dir = args
@@ -176,9 +180,16 @@ pub async fn run(
         reporting::begin(&reports_dir, run_started)
             .map_err(|e| anyhow::anyhow!("{e} (nothing ran)"))?;
     }
+    let wanted = engines::select(&args, mode)?;
+    // Say at once what starts: the servers and templates take seconds.
+    let names: Vec<&str> = wanted.selected.iter().map(|e| e.name()).collect();
+    eprintln!(
+        "kensho: starting: building the services' programs while the engines ({}) come up and migrate their templates",
+        names.join(", ")
+    );
+    let preparing = std::time::Instant::now();
     // SIGINT and SIGTERM end the run from here on (see `interrupt`).
     let control = RunControl::begin();
-    let wanted = engines::select(&args, mode)?;
     let id = run_id();
     let sqlite_dir = args
         .sqlite_dir
@@ -222,6 +233,10 @@ pub async fn run(
         eprintln!("kensho: stopped before any scenario ran");
         interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
     }
+    eprintln!(
+        "kensho: engines ready after {} s",
+        summary::secs(preparing.elapsed())
+    );
     control.set_phase(Phase::Running);
     let admission = Rc::new(Admission::new(Arc::clone(&control)));
     let watch = limits::Watch::new();
@@ -259,6 +274,8 @@ pub async fn run(
         times: RefCell::default(),
         failed: RefCell::default(),
         turns: crate::turns::Turns::default(),
+        retry: opts.runner.clone(),
+        retried: RefCell::default(),
     });
     let (before, after) = (hooks.clone(), hooks.clone());
 
@@ -270,21 +287,24 @@ pub async fn run(
             let hooks = before.clone();
             Box::pin(async move { hooks.before(feature, rule, scenario, world).await })
         })
-        .after(move |feature, _rule, scenario, finished, world| {
+        .after(move |feature, rule, scenario, finished, world| {
             let hooks = after.clone();
-            Box::pin(async move { hooks.after(feature, scenario, finished, world).await })
+            Box::pin(async move { hooks.after(feature, rule, scenario, finished, world).await })
         });
+    let totals = features::Totals::default();
+    let style = progress::Style::choose(args.verbose);
     let scenarios = ScenarioWorld::cucumber::<PathBuf>()
         .with_parser(PerEngine {
             root: root.clone(),
             selection: selection.clone(),
+            totals: totals.clone(),
         })
         .with_runner(Interruptible {
             runner,
             admission: admission.clone(),
         })
         .with_writer(
-            writer::Basic::stdout()
+            progress::Progress::new(style, root.clone(), totals)
                 .summarized()
                 .tee::<ScenarioWorld, _>(
                     reporting::Collector::new(hooks.collected.clone(), root.clone())
@@ -337,6 +357,7 @@ pub async fn run(
     report.failed = !reports_written
         || writer.as_ref().is_none_or(|w| w.execution_has_failed())
         || report.engines.values().any(|s| s.failed > 0)
+        || (args.fail_on_flaky && report.flaky() > 0)
         || total == 0;
     // A server that went away during the run keeps nothing: say so, not "kept".
     let mut gone = std::collections::BTreeMap::new();
@@ -466,9 +487,9 @@ What it runs: every feature file under features/ (or --features DIR), each scena
 
 Engines: sqlite (embedded, the default), postgres and mariadb (a container per engine started through Docker, or a server given by KENSHO_POSTGRES_URL / KENSHO_MARIADB_URL): --engines sqlite,postgres,mariadb or all.
 
-Results: a line per scenario as it ends and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); beside them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
+Results: a line per scenario as it ends (on a terminal, a progress line and each failure in full; every step with --verbose) and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); beside them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
 
-Main options: --name REGEX or --tags EXPR selects scenarios, --rerun runs the last run's failures again, --shard I/N runs one of N parts of about equal time, --dry-run checks the features without a database, --catalogue prints the step catalogue. Logs: KENSHO_LOG (e.g. kensho=debug; sqlx's statement logs only when named, e.g. sqlx=warn).";
+Main options: --name REGEX or --tags EXPR selects scenarios, --rerun runs the last run's failures again, --retry N runs a failed scenario again in the run (one that then passes is flaky and passes, unless --fail-on-flaky), --shard I/N runs one of N parts of about equal time, --dry-run checks the features without a database, --catalogue prints the step catalogue. Logs: KENSHO_LOG (e.g. kensho=debug; sqlx's statement logs only when named, e.g. sqlx=warn).";
 
 /// Parses the command line (cucumber's options and [`KenshoArgs`]) as the
 /// `kensho` command: `--help` explains Kensho, `--version` prints its version.

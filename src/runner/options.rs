@@ -66,6 +66,15 @@ pub struct KenshoArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub scenario_timeout: u64,
+    /// Fail the run when a scenario passed only on a retry (`--retry N` runs a
+    /// failed scenario again; one that then passes is flaky, and by default
+    /// counts as passed).
+    #[arg(long, env = "KENSHO_FAIL_ON_FLAKY")]
+    pub fail_on_flaky: bool,
+    /// Print every step as it runs (cucumber's own output), instead of a line
+    /// per finished scenario (or, on a terminal, a progress line).
+    #[arg(long = "verbose", id = "kensho_verbose")]
+    pub verbose: bool,
     /// Folder of the SQLite run folders (default: `target/kensho/sqlite` of the
     /// project). Each run works in a folder of its own there and removes the
     /// folders of runs that have ended.

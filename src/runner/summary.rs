@@ -15,6 +15,22 @@ pub struct EngineStats {
     pub handouts: Vec<Duration>,
     /// When its first scenario started and its last one ended.
     pub span: Option<(Instant, Instant)>,
+    /// The scenarios that failed and then passed on a retry (`--retry N`):
+    /// counted passed, named in the summary.
+    pub flaky: Vec<Flaky>,
+}
+
+/// A scenario that failed and then passed on a retry (再試行で合格).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flaky {
+    /// The scenario's name.
+    pub name: String,
+    /// Its feature file, relative to the project root.
+    pub file: String,
+    /// Its line in the file.
+    pub line: usize,
+    /// How many attempts it took (the last one passed).
+    pub attempts: usize,
 }
 
 /// The median, 95th percentile and longest of some durations.
@@ -89,6 +105,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// How many scenarios passed only on a retry, all engines together.
+    pub fn flaky(&self) -> usize {
+        self.engines.values().map(|s| s.flaky.len()).sum()
+    }
+
     /// Where the run's time went, for the reports.
     pub fn timing(&self) -> Timing {
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
@@ -124,7 +145,7 @@ pub fn slowest(scenarios: &[ScenarioTime]) -> Vec<ScenarioTime> {
 }
 
 /// Seconds with one decimal, as the summary prints them.
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     let tenths = (d.as_millis() + 50) / 100;
     format!("{}.{}", tenths / 10, tenths % 10)
 }
@@ -134,6 +155,34 @@ fn ms(d: Duration) -> String {
     crate::report::millis(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
+/// What an engine's summary line adds for its flaky scenarios: nothing for none.
+fn flaky_count(flaky: usize) -> String {
+    if flaky == 0 {
+        String::new()
+    } else {
+        format!(", {flaky} flaky (passed on a retry)")
+    }
+}
+
+/// One line per flaky scenario, engine by engine: `[sqlite] "Name"
+/// (file:line): passed on attempt 2 after 1 failed`.
+pub fn flaky_lines(report: &Report) -> Vec<String> {
+    report
+        .engines
+        .iter()
+        .flat_map(|(engine, s)| {
+            s.flaky.iter().map(move |f| {
+                let failed = f.attempts.saturating_sub(1);
+                format!(
+                    "[{engine}] {:?} ({}:{}): passed on attempt {} after {failed} failed",
+                    f.name, f.file, f.line, f.attempts
+                )
+            })
+        })
+        .collect()
+}
+
+/// Whether this is a CI run (`CI=true`, `1` or `yes`).
 pub fn in_ci() -> bool {
     std::env::var("CI")
         .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
@@ -159,11 +208,12 @@ pub fn print(
         let s = report.engines.get(engine).cloned().unwrap_or_default();
         let handout = s.handout();
         eprintln!(
-            "  {:<9} {} scenarios: {} passed, {} failed; {} s wall; isolated databases: {} handed out in {} ms p50, {} ms p95, {} ms max ({})",
+            "  {:<9} {} scenarios: {} passed, {} failed{}; {} s wall; isolated databases: {} handed out in {} ms p50, {} ms p95, {} ms max ({})",
             engine.name(),
             s.passed + s.failed,
             s.passed,
             s.failed,
+            flaky_count(s.flaky.len()),
             secs(s.wall()),
             s.databases(),
             ms(handout.p50),
@@ -171,6 +221,15 @@ pub fn print(
             ms(handout.max),
             server.describe()
         );
+    }
+    let flaky = flaky_lines(report);
+    if !flaky.is_empty() {
+        eprintln!(
+            "  flaky scenarios (failed, then passed on a retry; --fail-on-flaky fails the run for them):"
+        );
+        for line in flaky {
+            eprintln!("    {line}");
+        }
     }
     let slowest = slowest(&report.scenarios);
     if !slowest.is_empty() {
@@ -268,6 +327,37 @@ mod tests {
             .collect();
         let shown: Vec<u64> = slowest(&scenarios).iter().map(|s| s.ms).collect();
         assert_eq!(shown, [24, 23, 22, 21, 20, 19, 18, 17, 16, 15]);
+    }
+
+    #[test]
+    fn flaky_scenarios_are_counted_and_named_per_engine() {
+        assert_eq!(flaky_count(0), "");
+        assert_eq!(flaky_count(2), ", 2 flaky (passed on a retry)");
+        let mut report = Report::default();
+        for (engine, name, attempts) in [(Engine::Postgres, "b", 3), (Engine::Sqlite, "a", 2)] {
+            let flaky = Flaky {
+                name: name.into(),
+                file: "features/x.feature".into(),
+                line: 7,
+                attempts,
+            };
+            report.engines.insert(
+                engine,
+                EngineStats {
+                    passed: 3,
+                    flaky: vec![flaky],
+                    ..EngineStats::default()
+                },
+            );
+        }
+        assert_eq!(report.flaky(), 2);
+        assert_eq!(
+            flaky_lines(&report),
+            [
+                "[sqlite] \"a\" (features/x.feature:7): passed on attempt 2 after 1 failed",
+                "[postgres] \"b\" (features/x.feature:7): passed on attempt 3 after 2 failed",
+            ]
+        );
     }
 
     #[test]
