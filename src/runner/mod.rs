@@ -74,6 +74,7 @@ pub async fn run(
         keep_failed,
         reports,
         setup,
+        only,
     } = options;
     let run_started = SystemTime::now();
     let mut opts: cli::Opts<_, _, _, KenshoArgs> = parse_command_line(argv);
@@ -106,7 +107,17 @@ pub async fn run(
     if args.shard.is_some() {
         selection.timings = history::read_timings(&history_dir.join(history::TIMINGS_FILE));
     }
-    if let Some(file) = &args.rerun {
+    // A test harness's selection by name: the engines it names, not every one.
+    let named: Option<std::collections::BTreeSet<Engine>> = only.as_ref().map(|only| {
+        only.entries
+            .iter()
+            .flat_map(|e| &e.engines)
+            .filter_map(|name| Engine::parse(name).ok())
+            .collect()
+    });
+    if let Some(only) = only {
+        selection.rerun = Some(("the selected tests".to_string(), only));
+    } else if let Some(file) = &args.rerun {
         let file = file
             .clone()
             .unwrap_or_else(|| history_dir.join(history::RERUN_FILE));
@@ -126,7 +137,10 @@ pub async fn run(
     if args.catalogue {
         // Every scenario's examples unless told otherwise, `@slow` ones included.
         selection.slow = true;
-        selection.engines = engines::select(&args, mode)?.selected.into_iter().collect();
+        selection.engines = engines::select(&args, mode, named.as_ref())?
+            .selected
+            .into_iter()
+            .collect();
         print!(
             "{}",
             crate::steps::authoring::catalogue_selected(&suite, &features_dir, &selection)?
@@ -134,7 +148,10 @@ pub async fn run(
         return Ok(Report::default());
     }
     if args.dry_run {
-        selection.engines = engines::select(&args, mode)?.selected.into_iter().collect();
+        selection.engines = engines::select(&args, mode, named.as_ref())?
+            .selected
+            .into_iter()
+            .collect();
         let dry = crate::steps::authoring::dry_run_selected(&suite, &features_dir, &selection)?;
         eprint!("{dry}");
         return Ok(Report {
@@ -185,7 +202,7 @@ pub async fn run(
             interrupt::exit_now(interrupt::INTERRUPTED_EXIT);
         }
     }
-    let wanted = engines::select(&args, mode)?;
+    let wanted = engines::select(&args, mode, named.as_ref())?;
     let id = run_id();
     let sqlite_dir = args
         .sqlite_dir
@@ -224,8 +241,17 @@ pub async fn run(
     selection.engines = servers.keys().copied().collect();
     let mut servers = servers;
     let ready = warm_pool_size(servers.len());
-    for server in servers.values_mut() {
-        server.warm_up(ready);
+    for (engine, server) in servers.iter_mut() {
+        // A run of a few named scenarios (one test per process under nextest)
+        // makes no more databases ahead than it takes.
+        let wanted = selection.rerun.as_ref().map_or(ready, |(_, rerun)| {
+            rerun
+                .entries
+                .iter()
+                .filter(|e| e.engines.iter().any(|n| n == engine.name()))
+                .count()
+        });
+        server.warm_up(ready.min(wanted).max(1));
     }
 
     let hooks = Rc::new(hooks::Hooks {
@@ -299,6 +325,7 @@ pub async fn run(
         .map_err(|_| anyhow::anyhow!("the scenario hooks are still in use after the run"))?;
     report.engines = hooks.stats.take();
     report.scenarios = hooks.times.take();
+    report.failures = hooks.failed.borrow().clone();
     // Reports that could not be written fail the run: a green must not rest on them.
     let mut reports_written = true;
     if reports {
