@@ -801,8 +801,13 @@ async fn main() -> ExitCode {
     let mut suite_report = None;
     let mut per_engine = String::new();
     if !to_run.is_empty() {
+        // Under nextest every test is a process of its own: their reports would
+        // replace each other's in one folder, and nextest's JUnit file is the
+        // report there.
+        let under_nextest = std::env::var_os("NEXTEST").is_some();
         let options = RunOptions {
             only: (!whole).then(|| features::rerun_of(&to_run)),
+            reports: !under_nextest,
             ..RunOptions::default()
         };
         let report = runner::run(
