@@ -12,7 +12,8 @@
 #     server migrates a template named by the migrations' checksum, the others
 #     find it again (src/db/server.rs, shared_template_name);
 #   - builds the workspace's programs once (the service programs scenarios run)
-#     and says so with KENSHO_PROGRAMS_BUILT=1, so no test runs the build again.
+#     and says so with KENSHO_PROGRAMS_BUILT=<this tree>, so no test of this tree
+#     runs the build again (the semantic mutants' copy builds its own).
 # An engine whose URL is given already, or which KENSHO_ENGINES leaves out, is
 # left alone. Without Docker or the image nothing is started: the tests then try
 # their own containers, and a missing engine fails in CI (CI=true) and is NOT RUN
@@ -33,9 +34,10 @@ nextest_pid=$PPID
 # own container start-up limit).
 ready_within=120
 
-printf 'KENSHO_PROGRAMS_BUILT=1\n' >>"$env_file"
+root=$(cd "$(dirname "$0")/.." && pwd)
+printf 'KENSHO_PROGRAMS_BUILT=%s\n' "$root" >>"$env_file"
 log "building the workspace's programs once"
-cargo build --quiet --workspace --bins
+(cd "$root" && cargo build --quiet --workspace --bins)
 
 wanted() {
   local engines=${KENSHO_ENGINES:-all}

@@ -775,16 +775,23 @@ async fn main() -> ExitCode {
         .filter(|c| filter.selects(c, false))
         .collect();
     if args.list {
-        for test in &picked {
-            println!("{}: test", test.name);
-        }
-        for check in &picked_checks {
-            println!("{check}: test");
+        // A reader that stops early (`| head`) ends the list, not the process.
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let names = picked.iter().map(|t| t.name.as_str()).chain(picked_checks);
+        for name in names {
+            if writeln!(out, "{name}: test").is_err() {
+                break;
+            }
         }
         return ExitCode::SUCCESS;
     }
     let filtered_out = total - picked.len() - picked_checks.len();
-    println!("\nrunning {} tests", picked.len() + picked_checks.len());
+    let running = picked.len() + picked_checks.len();
+    println!(
+        "\nrunning {running} test{}",
+        if running == 1 { "" } else { "s" }
+    );
     let to_run: Vec<&ScenarioTest> = picked
         .iter()
         .copied()

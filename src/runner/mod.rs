@@ -401,16 +401,24 @@ fn warm_pool_size(engines: usize) -> usize {
     (MAX_CONCURRENT_SCENARIOS.div_ceil(engines.max(1)) + 1).min(MAX_READY)
 }
 
-/// Set (to anything) when the service programs were built already for a series of
+/// The project root whose service programs were built already for a series of
 /// runs: the nextest setup script (`.config/nextest-servers.sh`) builds them once,
-/// so that each test's process does not run the build commands again.
+/// so that each test's process does not run the build commands again. A run of
+/// another tree (the semantic mutants' copy) builds its own.
 pub const PROGRAMS_BUILT_VAR: &str = "KENSHO_PROGRAMS_BUILT";
 
 /// Runs every service's build commands (once, from the project root) before the
-/// scenarios, unless [`PROGRAMS_BUILT_VAR`] is set; a failure stops the run with
-/// the command's output.
+/// scenarios, unless [`PROGRAMS_BUILT_VAR`] names this project's root; a failure
+/// stops the run with the command's output.
 async fn build_programs(suite: &Suite) -> Result<()> {
-    if std::env::var_os(PROGRAMS_BUILT_VAR).is_some() {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| b.canonicalize().ok() == Some(a))
+    };
+    if std::env::var_os(PROGRAMS_BUILT_VAR)
+        .is_some_and(|built| same(std::path::Path::new(&built), suite.root()))
+    {
         return Ok(());
     }
     for service in suite.services() {
