@@ -38,3 +38,47 @@ pub fn suite() -> Suite {
         .vocabulary(kensho_billing::VOCABULARY)
         .vocabulary(kensho_consolidation::VOCABULARY)
 }
+
+#[cfg(test)]
+mod tests {
+    use kensho::db::Engine;
+    use kensho::runner::features::scenario_tests;
+
+    /// The scenario target's test names over the real features: every one unique
+    /// (the listing refuses two scenarios with one name), stable for the
+    /// scenarios the README and CI name, Japanese scenarios named by line.
+    #[test]
+    fn scenario_test_names_are_unique_and_stable() {
+        let root = crate::root();
+        let tests = scenario_tests(&root, &root.join("features"), &Engine::ALL)
+            .unwrap_or_else(|problems| panic!("{}", problems.join("\n")));
+        let mut names: Vec<&str> = tests.iter().map(|t| t.name.as_str()).collect();
+        let listed = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), listed, "test names repeat");
+        for name in [
+            "billing::rerun::the_article_s_steps_1_to_5_leave_exactly_the_expected_billing_table::postgres",
+            "billing::rerun::running_the_batch_again_changes_nothing::sqlite",
+            "consolidation::consolidated_statement_ja::line_22::mariadb",
+        ] {
+            assert!(names.binary_search(&name).is_ok(), "{name} is not listed");
+        }
+        let main = tests
+            .iter()
+            .find(|t| {
+                t.name
+                    .starts_with("billing::rerun::the_article_s_steps_1_to_5")
+            })
+            .expect("the main billing scenario is listed");
+        assert_eq!(
+            (main.path.as_str(), main.engine),
+            ("features/billing/rerun.feature", Engine::Sqlite)
+        );
+        assert!(tests.iter().any(|t| t.slow), "@slow scenarios are marked");
+        assert!(
+            tests.iter().all(|t| t.name.is_ascii()),
+            "a test name outside ASCII"
+        );
+    }
+}

@@ -1,14 +1,41 @@
-//! `cargo test`'s scenario suite: every scenario on every available engine
-//! (PostgreSQL and MariaDB required when CI=true), then the teeth checks: the main
-//! billing scenario must fail under each of the article's naive re-run policies,
-//! the seed 000 replay must fail (the purge as one long transaction, on MariaDB,
-//! which passes when chunked), and every semantic mutant (among them seed 002's
-//! second net-income line) must be killed by its scenario.
+//! `cargo test`'s scenario target (harness = false), speaking libtest's protocol:
+//! one test per scenario and engine (`billing::rerun::<scenario>::postgres`, see
+//! [`features::test_name`]) and one per teeth check (`checks::...`), so `cargo test
+//! <filter>`, `--exact`, `--skip`, `--list`, `--ignored`, IDE test runners and
+//! `cargo nextest run` select and run them.
+//!
+//! Why this shape: the command line is libtest's, read by `libtest-mimic`'s
+//! `Arguments` (what nextest sends: `--list --format terse [--ignored]`, then
+//! `<name> --exact --nocapture`); the tests are not run one by one through
+//! libtest-mimic's `run`, because scenarios share engine servers and run
+//! concurrently inside one run: the selected scenario tests become one
+//! [`runner::run`] over exactly those scenarios on exactly those engines
+//! ([`RunOptions::only`], the rerun machinery), and their outcomes are printed as
+//! libtest's lines. `--test-threads` has no effect (the runner's own concurrency
+//! applies). Kensho's options for this target come from their environment
+//! variables (`KENSHO_ENGINES`, `KENSHO_REQUIRE`, `KENSHO_SCENARIO_TIMEOUT`, ...):
+//! the command line is libtest's alone.
+//!
+//! `--list` starts no engine: the scenarios are read as the runner reads them,
+//! on every engine `KENSHO_ENGINES` names (all by default); a listed test on an
+//! engine that turns out to be unavailable fails in CI (CI=true requires
+//! PostgreSQL and MariaDB) and is reported ignored (NOT RUN) elsewhere. `@slow`
+//! scenarios are listed as ignored (run with `--ignored` or `--include-ignored`).
+//!
+//! Without arguments every test runs, as before: every scenario on every
+//! available engine, then the teeth checks: the main billing scenario must fail
+//! under each of the article's naive re-run policies, the seed 000 replay must
+//! fail (the purge as one long transaction, on MariaDB, which passes when
+//! chunked), and every semantic mutant (among them seed 002's second net-income
+//! line) must be killed by its scenario. The closing lines count the scenarios
+//! per engine and end with libtest's `test result:`; the exit code is 101 when a
+//! test failed, as libtest's.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use kensho::db::Engine;
+use kensho::runner::features::{self, ScenarioTest, TestFilter};
 use kensho::runner::{self, RunOptions, Setup};
 use kensho_billing::demonstration::NaivePolicy;
 use kensho_steps::billing::BillingState;
@@ -16,10 +43,10 @@ use kensho_steps::karte::KarteState;
 
 /// The scenario that must fail without status management.
 const MAIN_BILLING_SCENARIO: &str =
-    "^The article's steps 1 to 5 leave exactly the expected billing table$";
+    "The article's steps 1 to 5 leave exactly the expected billing table";
 
 /// The karte scenario that must fail when the purge runs as one long transaction.
-const CONCURRENT_SAVES_SCENARIO: &str = "^Concurrent photo saves during the purge all succeed$";
+const CONCURRENT_SAVES_SCENARIO: &str = "Concurrent photo saves during the purge all succeed";
 
 /// How many scenarios of a run passed and failed, all engines together.
 fn passed_failed(report: &runner::Report) -> (usize, usize) {
@@ -35,36 +62,63 @@ enum Expect {
     Fail,
 }
 
-/// Runs the one scenario matching `name` on `engine` under `internal` settings
-/// (databases of failures are not kept) and tells whether it ended as expected.
+/// How a check ended: passed, failed, or not run (its engine is not available
+/// outside CI), with why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    Passed,
+    Failed,
+    NotRun(String),
+}
+
+impl From<bool> for Outcome {
+    fn from(ok: bool) -> Outcome {
+        if ok { Outcome::Passed } else { Outcome::Failed }
+    }
+}
+
+/// Runs the scenario named `name` (its test on `engine` in `listed`) under
+/// `setup` (databases of failures are not kept) and tells whether it ended as
+/// expected; NOT RUN when the engine is unavailable outside CI.
 async fn check(
     label: &str,
+    listed: &[ScenarioTest],
     engine: Engine,
     name: &str,
     setup: Option<Setup>,
     expect: Expect,
-) -> bool {
+) -> Outcome {
     let want = match expect {
         Expect::Pass => "PASS",
         Expect::Fail => "FAIL",
     };
     eprintln!("\n{label}: must {want} on {engine}");
-    let argv = ["check", "--engines", engine.name(), "--name", name]
-        .map(String::from)
-        .to_vec();
+    let Some(test) = listed
+        .iter()
+        .find(|t| t.scenario == name && t.engine == engine)
+    else {
+        eprintln!("{label}: WRONG, no scenario named {name:?} on {engine} in the features");
+        return Outcome::Failed;
+    };
     let options = RunOptions {
         keep_failed: false,
         reports: false,
         setup,
+        only: Some(features::rerun_of(&[test])),
     };
     match runner::run(
         Arc::new(kensho_steps::suite()),
-        runner::Mode::Main,
-        argv,
+        runner::Mode::Suite,
+        vec!["check".to_string()],
         options,
     )
     .await
     {
+        Ok(r) if r.not_run.iter().any(|(e, _)| *e == engine) => {
+            let why = format!("{engine} is not available");
+            eprintln!("{label}: NOT RUN, {why}");
+            Outcome::NotRun(why)
+        }
         Ok(r) => {
             let (p, f) = passed_failed(&r);
             let ok = match expect {
@@ -78,11 +132,11 @@ async fn check(
                     "{label}: WRONG, expected the one scenario to {want}; {p} passed, {f} failed"
                 );
             }
-            ok
+            ok.into()
         }
         Err(e) => {
             eprintln!("{label}: {e:#}");
-            false
+            Outcome::Failed
         }
     }
 }
@@ -163,9 +217,9 @@ fn all_there(label: &str, reads: &[(&str, bool)]) -> bool {
 /// feature's language, Tokyo time, a title, a matrix per feature with a failures
 /// filter, an A4 print layout. Without Chromium the check is NOT RUN, except in
 /// CI, where it fails.
-fn report_opens_in_chromium(report: &runner::Report) -> bool {
+fn report_opens_in_chromium(report: &runner::Report, reports: &str) -> bool {
     let label = "report check";
-    let dom = match rendered(label, "target/kensho/reports/report.html") {
+    let dom = match rendered(label, &format!("{reports}/report.html")) {
         Ok(Some(dom)) => dom,
         Ok(None) => return true,
         Err(e) => {
@@ -249,6 +303,7 @@ async fn failing_report_in_chromium() -> bool {
         keep_failed: false,
         reports: true,
         setup: None,
+        only: None,
     };
     eprintln!("\n{label}: the scenarios of fixtures/report/ must FAIL on sqlite");
     match runner::run(
@@ -470,57 +525,111 @@ async fn semantic_mutants_are_killed() -> bool {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    runner::init_logging();
-    let report = match runner::run(
+/// Where the report check's own run writes its reports, when the whole suite did
+/// not run in this process (a filtered run, one test per process under nextest).
+const CHECK_REPORTS: &str = "target/kensho/reports-check";
+
+/// The report check's own run when the whole suite did not run in this process:
+/// the billing and consolidation scenarios on SQLite (what the check reads: yen
+/// amounts, labels, the working, Japanese features), reports in [`CHECK_REPORTS`].
+async fn own_report_run() -> Option<runner::Report> {
+    let root = kensho_steps::root();
+    let argv = [
+        "check".to_string(),
+        "--engines".into(),
+        "sqlite".into(),
+        "--service".into(),
+        "billing,consolidation".into(),
+        "--reports".into(),
+        root.join(CHECK_REPORTS).display().to_string(),
+    ]
+    .to_vec();
+    let options = RunOptions {
+        keep_failed: false,
+        ..RunOptions::default()
+    };
+    eprintln!(
+        "\nreport check: the billing and consolidation scenarios on sqlite, for their report"
+    );
+    match runner::run(
         Arc::new(kensho_steps::suite()),
-        runner::Mode::Suite,
-        std::env::args().collect(),
-        RunOptions::default(),
+        runner::Mode::Main,
+        argv,
+        options,
     )
     .await
     {
-        Ok(report) => report,
+        Ok(report) => Some(report),
         Err(e) => {
-            eprintln!("kensho: {e:#}");
-            return ExitCode::from(2);
+            eprintln!("report check: {e:#}");
+            None
         }
-    };
-    let mut failed = usize::from(report.failed);
-    let mut passed = usize::from(!report.failed);
-    let mut tally = |ok: bool| {
-        if ok { passed += 1 } else { failed += 1 }
-    };
-    // A mutant run (cargo-mutants, see .cargo/mutants.toml) tests the services: the
-    // report, catalogue and shard checks and the semantic mutants are left out.
+    }
+}
+
+/// The teeth checks, by test name: run after the scenarios, in this order.
+const CHECKS: [&str; 9] = [
+    "checks::report_opens_in_chromium",
+    "checks::failing_report_in_chromium",
+    "checks::catalogue_is_current",
+    "checks::shards_cover_the_suite",
+    "checks::naive_policy_delete_and_reregister_fails",
+    "checks::naive_policy_register_without_deleting_fails",
+    "checks::incident_replay_000_chunked_purge_passes_on_mariadb",
+    "checks::incident_replay_000_long_purge_fails_on_mariadb",
+    "checks::semantic_mutants_are_killed",
+];
+
+/// The checks this process lists: a mutant run (cargo-mutants, see
+/// .cargo/mutants.toml) tests the services, so the report, catalogue and shard
+/// checks and the semantic mutants are left out; a mutant run of one service
+/// (KENSHO_MUTANT_SERVICE) keeps that service's teeth checks only.
+fn listed_checks() -> Vec<&'static str> {
     let mutant_run = std::env::var_os("KENSHO_MUTANT_RUN").is_some();
-    // A mutant run of one service (KENSHO_MUTANT_SERVICE) runs that service's
-    // scenarios and teeth checks only.
     let mutated = std::env::var("KENSHO_MUTANT_SERVICE")
         .ok()
         .filter(|_| mutant_run);
     let covers = |service: &str| mutated.as_deref().is_none_or(|m| m == service);
-    if !mutant_run {
-        tally(report_opens_in_chromium(&report));
-        tally(failing_report_in_chromium().await);
-        tally(catalogue_is_current());
-        tally(shards_cover_the_suite());
-    }
-    let naive_policies = if covers("billing") {
-        &[
-            NaivePolicy::DeleteAndReregister,
-            NaivePolicy::RegisterWithoutDeleting,
-        ][..]
-    } else {
-        &[]
-    };
-    for &policy in naive_policies {
-        tally(
+    CHECKS
+        .into_iter()
+        .filter(|name| {
+            if name.contains("naive_policy") {
+                covers("billing")
+            } else if name.contains("incident_replay_000") {
+                true
+            } else {
+                !mutant_run
+            }
+        })
+        .collect()
+}
+
+/// Runs the check `name`; `suite` is this process's scenario run when it was the
+/// whole suite.
+async fn run_check(name: &str, listed: &[ScenarioTest], suite: Option<&runner::Report>) -> Outcome {
+    match name {
+        "checks::report_opens_in_chromium" => match suite {
+            Some(report) => report_opens_in_chromium(report, "target/kensho/reports").into(),
+            None => match own_report_run().await {
+                Some(report) => report_opens_in_chromium(&report, CHECK_REPORTS).into(),
+                None => Outcome::Failed,
+            },
+        },
+        "checks::failing_report_in_chromium" => failing_report_in_chromium().await.into(),
+        "checks::catalogue_is_current" => catalogue_is_current().into(),
+        "checks::shards_cover_the_suite" => shards_cover_the_suite().into(),
+        "checks::semantic_mutants_are_killed" => semantic_mutants_are_killed().await.into(),
+        naive if naive.contains("naive_policy") => {
+            let policy = if naive.contains("delete_and_reregister") {
+                NaivePolicy::DeleteAndReregister
+            } else {
+                NaivePolicy::RegisterWithoutDeleting
+            };
             check(
                 &format!(
                     "teeth check: the main billing scenario under the naive policy {policy:?}"
                 ),
+                listed,
                 Engine::Sqlite,
                 MAIN_BILLING_SCENARIO,
                 Some(Arc::new(move |w: &mut kensho::ScenarioWorld| {
@@ -528,44 +637,244 @@ async fn main() -> ExitCode {
                 })),
                 Expect::Fail,
             )
-            .await,
-        );
-    }
-    // Seed 000 on MariaDB: the concurrency scenario passes with the chunked purge and
-    // fails with the original single long transaction.
-    if report.engines.contains_key(&Engine::MariaDb) {
-        for (replay, expect) in [(false, Expect::Pass), (true, Expect::Fail)] {
-            tally(
-                check(
-                    &format!(
-                        "incident replay (seed 000): saves during the purge, {}",
-                        if replay {
-                            "purge as one long transaction"
-                        } else {
-                            "chunked purge"
-                        }
-                    ),
-                    Engine::MariaDb,
-                    CONCURRENT_SAVES_SCENARIO,
-                    Some(Arc::new(move |w: &mut kensho::ScenarioWorld| {
-                        w.state::<KarteState>().replay_long_purge = replay;
-                    })),
-                    expect,
-                )
-                .await,
-            );
+            .await
         }
+        // Seed 000 on MariaDB: the concurrency scenario passes with the chunked
+        // purge and fails with the original single long transaction.
+        replay => {
+            let long = replay.contains("long_purge");
+            if let Some(report) = suite
+                && let Some((_, why)) = report.not_run.iter().find(|(e, _)| *e == Engine::MariaDb)
+            {
+                eprintln!(
+                    "\nincident replay (seed 000): NOT RUN, mariadb did not run in this suite"
+                );
+                return Outcome::NotRun(format!("mariadb: {why}"));
+            }
+            check(
+                &format!(
+                    "incident replay (seed 000): saves during the purge, {}",
+                    if long {
+                        "purge as one long transaction"
+                    } else {
+                        "chunked purge"
+                    }
+                ),
+                listed,
+                Engine::MariaDb,
+                CONCURRENT_SAVES_SCENARIO,
+                Some(Arc::new(move |w: &mut kensho::ScenarioWorld| {
+                    w.state::<KarteState>().replay_long_purge = long;
+                })),
+                if long { Expect::Fail } else { Expect::Pass },
+            )
+            .await
+        }
+    }
+}
+
+/// The engines the tests are listed for: `KENSHO_ENGINES` (as the runner reads
+/// it), every engine without it.
+fn listed_engines() -> Result<Vec<Engine>, String> {
+    match std::env::var("KENSHO_ENGINES") {
+        Ok(list) if !list.trim().is_empty() => Engine::parse_list(&list)
+            .map(|engines| {
+                let mut engines: Vec<Engine> = engines.into_iter().collect();
+                engines.sort();
+                engines.dedup();
+                engines
+            })
+            .map_err(|e| format!("KENSHO_ENGINES: {e}")),
+        _ => Ok(Engine::ALL.to_vec()),
+    }
+}
+
+/// Every scenario test of the suite (a mutant run's: its features only).
+fn scenario_tests() -> Result<Vec<ScenarioTest>, Vec<String>> {
+    let root = kensho_steps::root();
+    let engines = listed_engines().map_err(|e| vec![e])?;
+    let mut tests = features::scenario_tests(&root, &root.join("features"), &engines)?;
+    if let Some(only) = features::mutant_run_features() {
+        tests.retain(|t| {
+            only.iter()
+                .any(|prefix| t.path.starts_with(prefix.as_str()))
+        });
+    }
+    Ok(tests)
+}
+
+/// How a selected scenario test ended in `report` (`Err`: the run did not start).
+fn scenario_outcome(test: &ScenarioTest, report: &Result<runner::Report, String>) -> Outcome {
+    let report = match report {
+        Ok(report) => report,
+        Err(_) => return Outcome::Failed,
+    };
+    if let Some((_, why)) = report.not_run.iter().find(|(e, _)| *e == test.engine) {
+        return Outcome::NotRun(format!("{} NOT RUN: {why}", test.engine));
+    }
+    let here = |path: &str, line: usize, engine: &str| {
+        path == test.path && line == test.line && engine == test.engine.name()
+    };
+    if report
+        .failures
+        .iter()
+        .any(|(p, l, e)| here(p, *l, e.name()))
+    {
+        Outcome::Failed
+    } else if report
+        .scenarios
+        .iter()
+        .any(|s| here(&s.file, s.line, &s.engine))
+    {
+        Outcome::Passed
     } else {
-        eprintln!("\nincident replay (seed 000): NOT RUN, mariadb did not run in this suite");
+        Outcome::Failed
     }
-    if !mutant_run {
-        tally(semantic_mutants_are_killed().await);
+}
+
+/// libtest's line for one test.
+fn print_outcome(name: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Passed => println!("test {name} ... ok"),
+        Outcome::Failed => println!("test {name} ... FAILED"),
+        Outcome::NotRun(why) => println!("test {name} ... ignored, {why}"),
     }
-    // The plain closing line CI reads: scenario suite + teeth checks.
-    println!("{passed} passed, {failed} failed");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = libtest_mimic::Arguments::from_args();
+    let filter = TestFilter {
+        filter: args.filter.clone(),
+        exact: args.exact,
+        skip: args.skip.clone(),
+        ignored: args.ignored,
+        include_ignored: args.include_ignored,
+    };
+    let began = std::time::Instant::now();
+    runner::init_logging();
+    let scenarios = match scenario_tests() {
+        Ok(tests) => tests,
+        Err(problems) => {
+            eprintln!(
+                "kensho: the scenario tests cannot be listed:\n  {}",
+                problems.join("\n  ")
+            );
+            return ExitCode::from(101);
+        }
+    };
+    let checks = listed_checks();
+    let total = scenarios.len() + checks.len();
+    let picked: Vec<&ScenarioTest> = scenarios
+        .iter()
+        .filter(|t| filter.selects(&t.name, t.slow))
+        .collect();
+    let picked_checks: Vec<&str> = checks
+        .iter()
+        .copied()
+        .filter(|c| filter.selects(c, false))
+        .collect();
+    if args.list {
+        // A reader that stops early (`| head`) ends the list, not the process.
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let names = picked.iter().map(|t| t.name.as_str()).chain(picked_checks);
+        for name in names {
+            if writeln!(out, "{name}: test").is_err() {
+                break;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let filtered_out = total - picked.len() - picked_checks.len();
+    let running = picked.len() + picked_checks.len();
+    println!(
+        "\nrunning {running} test{}",
+        if running == 1 { "" } else { "s" }
+    );
+    let to_run: Vec<&ScenarioTest> = picked
+        .iter()
+        .copied()
+        .filter(|t| filter.runs(t.slow))
+        .collect();
+    let mut outcomes: Vec<(String, Outcome)> = picked
+        .iter()
+        .filter(|t| !filter.runs(t.slow))
+        .map(|t| (t.name.clone(), Outcome::NotRun("@slow".to_string())))
+        .collect();
+    // The whole suite runs as before (every available engine, reports written);
+    // a selection runs exactly its scenarios on exactly their engines.
+    let whole = filter.is_whole_suite();
+    let mut suite_report = None;
+    let mut per_engine = String::new();
+    if !to_run.is_empty() {
+        // Under nextest every test is a process of its own: their reports would
+        // replace each other's in one folder, and nextest's JUnit file is the
+        // report there.
+        let under_nextest = std::env::var_os("NEXTEST").is_some();
+        let options = RunOptions {
+            only: (!whole).then(|| features::rerun_of(&to_run)),
+            reports: !under_nextest,
+            ..RunOptions::default()
+        };
+        let report = runner::run(
+            Arc::new(kensho_steps::suite()),
+            runner::Mode::Suite,
+            vec!["scenarios".to_string()],
+            options,
+        )
+        .await
+        .map_err(|e| format!("{e:#}"));
+        if let Err(e) = &report {
+            eprintln!("kensho: {e}");
+        }
+        for test in &to_run {
+            let outcome = scenario_outcome(test, &report);
+            print_outcome(&test.name, &outcome);
+            outcomes.push((test.name.clone(), outcome));
+        }
+        if let Ok(report) = &report {
+            per_engine = report
+                .engines
+                .iter()
+                .map(|(engine, s)| format!("{engine} {} passed, {} failed", s.passed, s.failed))
+                .collect::<Vec<_>>()
+                .join("; ");
+            // A run that failed as a whole (reports not written, no scenario ran)
+            // fails even when each scenario passed.
+            if report.failed && outcomes.iter().all(|(_, o)| *o != Outcome::Failed) {
+                outcomes.push(("the scenario run".to_string(), Outcome::Failed));
+                println!("test the scenario run ... FAILED (see above)");
+            }
+        }
+        suite_report = report.ok().filter(|_| whole);
+    }
+    for name in picked_checks {
+        let outcome = run_check(name, &scenarios, suite_report.as_ref()).await;
+        print_outcome(name, &outcome);
+        outcomes.push((name.to_string(), outcome));
+    }
+    let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| wanted(o)).count();
+    let passed = count(|o| *o == Outcome::Passed);
+    let failed = count(|o| *o == Outcome::Failed);
+    let ignored = count(|o| matches!(o, Outcome::NotRun(_)));
+    if failed > 0 {
+        println!("\nfailures:");
+        for (name, _) in outcomes.iter().filter(|(_, o)| *o == Outcome::Failed) {
+            println!("    {name}");
+        }
+    }
+    if !per_engine.is_empty() {
+        println!("\nscenarios per engine: {per_engine}");
+    }
+    println!(
+        "\ntest result: {}. {passed} passed; {failed} failed; {ignored} ignored; 0 measured; {filtered_out} filtered out; finished in {:.2}s\n",
+        if failed == 0 { "ok" } else { "FAILED" },
+        began.elapsed().as_secs_f64()
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        ExitCode::FAILURE
+        ExitCode::from(101)
     }
 }

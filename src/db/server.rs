@@ -28,6 +28,19 @@ use super::{DbError, Engine, LOCK_WAIT, ProviderSource, container};
 /// never refuses).
 const LOGIN_WAIT: Duration = Duration::from_secs(10);
 
+/// Longest a run waits for another to finish making the shared template: making
+/// it (creating and migrating one database) takes a few seconds.
+const SHARED_TEMPLATE_WAIT: Duration = Duration::from_secs(120);
+
+/// The run's template: the shared one ([`shared_template_name`]) or its own.
+fn template_name(shared: bool, migrator: &Migrator, run_id: &str) -> String {
+    if shared {
+        shared_template_name(migrator)
+    } else {
+        format!("kensho_tpl_{run_id}")
+    }
+}
+
 /// One engine's server for this run: owns the container (if it started one), the
 /// run's template, and the making, handing out and dropping of the per-scenario
 /// databases (through the warm pool once [`EngineServer::warm_up`] started it).
@@ -43,6 +56,36 @@ pub struct EngineServer {
     warm: Option<Warm>,
     /// Drops used databases in the background, once warmed up.
     dropper: Option<Dropper>,
+    /// The template is shared between runs ([`SHARED_TEMPLATES_VAR`]): kept at
+    /// the end.
+    shared_template: bool,
+}
+
+/// Set (to anything) by a runner of many short runs against servers given by
+/// URL (the nextest setup script, `.config/nextest-servers.sh`): the runs share
+/// one migrated template per server, `kensho_tpl_shared_<checksum>` named by the
+/// checksum of the migrations ([`shared_template_name`]), found again by that
+/// name instead of migrating a template per run. The first run makes it under a
+/// lock on the server; it stays (it goes with the server's container).
+pub const SHARED_TEMPLATES_VAR: &str = "KENSHO_SHARED_TEMPLATES";
+
+/// The shared template's name for `migrator`: its migrations' versions and
+/// checksums hashed (FNV-1a, 64 bits), so a changed migration makes a new one.
+pub fn shared_template_name(migrator: &Migrator) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for m in migrator.iter() {
+        for byte in m.version.to_le_bytes().iter().chain(m.checksum.iter()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("kensho_tpl_shared_{hash:016x}")
+}
+
+/// The server-side lock name (MariaDB) or key (PostgreSQL) under which a run
+/// makes a shared template.
+fn shared_template_lock(template: &str) -> String {
+    format!("{template}_making")
 }
 
 /// Why a login to an engine's server failed.
@@ -155,6 +198,9 @@ impl EngineServer {
         let mut started = None;
         let mut leftovers = Vec::new();
         let run_lock;
+        let shared = matches!(source, ProviderSource::Url(_))
+            && std::env::var_os(SHARED_TEMPLATES_VAR).is_some();
+        let mut reused = false;
         let admin_url = match source {
             ProviderSource::Embedded { dir } => {
                 return Self::start_sqlite(dir, &run_id, source.describe(), migrator).await;
@@ -193,32 +239,76 @@ impl EngineServer {
                 if matches!(source, ProviderSource::Url(_)) {
                     leftovers.extend(sweep_ended_runs(Admin::Pg(&admin), &run_id).await);
                 }
-                let template = format!("kensho_tpl_{run_id}");
                 let location = redact_url(&admin_url);
-                // UTF-8 with byte-order collation whatever the server's defaults (a
-                // cluster initialised as SQL_ASCII counts VARCHAR lengths in bytes), as
-                // MariaDB's utf8mb4_bin and SQLite do.
-                Admin::Pg(&admin)
-                    .create_database(
-                        &template,
-                        "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+                let template = template_name(shared, &migrator, &run_id);
+                // A shared template is made once, under a lock, by the first run.
+                let mut making = None;
+                if shared {
+                    let mut conn = admin.acquire().await.map_err(sql_err(
+                        engine,
+                        "locking the shared template",
+                        &location,
+                    ))?;
+                    sqlx::query("SELECT pg_advisory_lock($1)")
+                        .bind(pg_lock_key(&shared_template_lock(&template)))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(sql_err(engine, "locking the shared template", &location))?;
+                    let exists: bool = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
                     )
-                    .await
-                    .map_err(sql_err(engine, "creating the template database", &location))?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(base.clone().database(&template))
+                    .bind(&template)
+                    .fetch_one(&mut *conn)
                     .await
                     .map_err(sql_err(
                         engine,
-                        "connecting to the template database",
+                        "looking for the shared template",
                         &location,
                     ))?;
-                migrator
-                    .run(&pool)
-                    .await
-                    .map_err(migrate_err(engine, &format!("template {template}")))?;
-                pool.close().await;
+                    reused = exists;
+                    making = Some(conn);
+                }
+                if !reused {
+                    // UTF-8 with byte-order collation whatever the server's defaults (a
+                    // cluster initialised as SQL_ASCII counts VARCHAR lengths in bytes), as
+                    // MariaDB's utf8mb4_bin and SQLite do.
+                    Admin::Pg(&admin)
+                        .create_database(
+                            &template,
+                            "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+                        )
+                        .await
+                        .map_err(sql_err(engine, "creating the template database", &location))?;
+                    let migrated = async {
+                        let pool = PgPoolOptions::new()
+                            .max_connections(1)
+                            .connect_with(base.clone().database(&template))
+                            .await
+                            .map_err(sql_err(
+                                engine,
+                                "connecting to the template database",
+                                &location,
+                            ))?;
+                        let result = migrator
+                            .run(&pool)
+                            .await
+                            .map_err(migrate_err(engine, &format!("template {template}")));
+                        pool.close().await;
+                        result
+                    }
+                    .await;
+                    if migrated.is_err() && shared {
+                        // Never leave a half-made shared template for the next run.
+                        let _ = Admin::Pg(&admin).drop_database(&template).await;
+                    }
+                    migrated?;
+                }
+                if let Some(mut conn) = making {
+                    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                        .bind(pg_lock_key(&shared_template_lock(&template)))
+                        .execute(&mut *conn)
+                        .await;
+                }
                 let version: String = sqlx::query_scalar("SHOW server_version_num")
                     .fetch_one(&admin)
                     .await
@@ -247,21 +337,73 @@ impl EngineServer {
                 if matches!(source, ProviderSource::Url(_)) {
                     leftovers.extend(sweep_ended_runs(Admin::MariaDb(&admin), &run_id).await);
                 }
-                let template = format!("kensho_tpl_{run_id}");
                 let location = redact_url(&admin_url);
-                Admin::MariaDb(&admin)
-                    .create_database(&template, MARIADB_CHARSET)
+                let template = template_name(shared, &migrator, &run_id);
+                // A shared template is made once, under a lock, by the first run.
+                let mut making = None;
+                if shared {
+                    let mut conn = admin.acquire().await.map_err(sql_err(
+                        engine,
+                        "locking the shared template",
+                        &location,
+                    ))?;
+                    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+                        .bind(shared_template_lock(&template))
+                        .bind(SHARED_TEMPLATE_WAIT.as_secs())
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(sql_err(engine, "locking the shared template", &location))?;
+                    if got != Some(1) {
+                        return Err(DbError::Unavailable {
+                            engine,
+                            reason: format!(
+                                "another run held the lock on the shared template {template} for {} s; is a run stuck? (or unset {SHARED_TEMPLATES_VAR})",
+                                SHARED_TEMPLATE_WAIT.as_secs()
+                            ),
+                        });
+                    }
+                    let exists: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?",
+                    )
+                    .bind(&template)
+                    .fetch_one(&mut *conn)
                     .await
-                    .map_err(sql_err(engine, "creating the template database", &location))?;
+                    .map_err(sql_err(
+                        engine,
+                        "looking for the shared template",
+                        &location,
+                    ))?;
+                    reused = exists > 0;
+                    making = Some(conn);
+                }
+                if !reused {
+                    Admin::MariaDb(&admin)
+                        .create_database(&template, MARIADB_CHARSET)
+                        .await
+                        .map_err(sql_err(engine, "creating the template database", &location))?;
+                }
                 let pool = mariadb_pool(&base, &template, 1).await.map_err(sql_err(
                     engine,
                     "connecting to the template database",
                     &location,
                 ))?;
-                migrator
-                    .run(&pool)
-                    .await
-                    .map_err(migrate_err(engine, &format!("template {template}")))?;
+                if !reused {
+                    let migrated = migrator
+                        .run(&pool)
+                        .await
+                        .map_err(migrate_err(engine, &format!("template {template}")));
+                    if migrated.is_err() && shared {
+                        // Never leave a half-made shared template for the next run.
+                        let _ = Admin::MariaDb(&admin).drop_database(&template).await;
+                    }
+                    migrated?;
+                }
+                if let Some(mut conn) = making {
+                    let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+                        .bind(shared_template_lock(&template))
+                        .execute(&mut *conn)
+                        .await;
+                }
                 let copy = copy_script(&pool, &template).await.map_err(sql_err(
                     engine,
                     "reading the template's tables",
@@ -282,7 +424,10 @@ impl EngineServer {
             Engine::Sqlite => unreachable!("SQLite is embedded"),
         };
         let mut maker = Maker::new(engine, run_id, target, migrator);
-        maker.check_copy().await?;
+        // A shared template found again was checked by the run that made it.
+        if !reused {
+            maker.check_copy().await?;
+        }
         Ok(EngineServer {
             described,
             maker: Arc::new(maker),
@@ -291,6 +436,7 @@ impl EngineServer {
             leftovers,
             warm: None,
             dropper: None,
+            shared_template: shared,
         })
     }
 
@@ -338,6 +484,7 @@ impl EngineServer {
             leftovers: Vec::new(),
             warm: None,
             dropper: None,
+            shared_template: false,
         })
     }
 
@@ -521,7 +668,7 @@ impl EngineServer {
             Target::Postgres {
                 admin, template, ..
             } => {
-                if !gone {
+                if !gone && !self.shared_template {
                     let _ = Admin::Pg(admin).drop_database(template).await;
                 }
                 admin.close().await;
@@ -529,7 +676,7 @@ impl EngineServer {
             Target::MariaDb {
                 admin, template, ..
             } => {
-                if !gone {
+                if !gone && !self.shared_template {
                     let _ = Admin::MariaDb(admin).drop_database(template).await;
                 }
                 admin.close().await;

@@ -21,8 +21,16 @@ pub struct Selection {
     pub required: BTreeSet<Engine>,
 }
 
-/// `--engines`, `--require`, the mode and `CI` decide the engines.
-pub fn select(args: &KenshoArgs, mode: Mode) -> Result<Selection> {
+/// `--engines`, `--require`, the mode and `CI` decide the engines. `named`: the
+/// engines of the tests a test harness selected by name ([`super::RunOptions::only`]);
+/// without `--engines` the run takes exactly those, and in a CI suite run the
+/// server engines among them are required (a test on a missing engine fails in
+/// CI and is NOT RUN elsewhere, as in a whole suite run).
+pub fn select(
+    args: &KenshoArgs,
+    mode: Mode,
+    named: Option<&BTreeSet<Engine>>,
+) -> Result<Selection> {
     let explicit = args
         .engines
         .as_deref()
@@ -32,13 +40,21 @@ pub fn select(args: &KenshoArgs, mode: Mode) -> Result<Selection> {
     if let Some(list) = &args.require {
         required.extend(Engine::parse_list(list)?);
     }
+    let suite_engines: BTreeSet<Engine> = match (&explicit, named) {
+        (None, Some(named)) => named.clone(),
+        _ => Engine::ALL.into(),
+    };
     if mode == Mode::Suite && in_ci() {
-        required.extend([Engine::Postgres, Engine::MariaDb]);
+        required.extend(
+            [Engine::Postgres, Engine::MariaDb]
+                .into_iter()
+                .filter(|e| suite_engines.contains(e)),
+        );
     }
     let mut selected: BTreeSet<Engine> = match (&explicit, mode) {
         (Some(list), _) => list.iter().copied().collect(),
-        (None, Mode::Main) => [Engine::Sqlite].into(),
-        (None, Mode::Suite) => Engine::ALL.into(),
+        (None, Mode::Main) => named.cloned().unwrap_or_else(|| [Engine::Sqlite].into()),
+        (None, Mode::Suite) => suite_engines,
     };
     selected.extend(required.iter().copied());
     Ok(Selection { selected, required })

@@ -77,6 +77,7 @@ pub async fn run(
         keep_failed,
         reports,
         setup,
+        only,
     } = options;
     let run_started = SystemTime::now();
     let mut opts: cli::Opts<_, cucumber::runner::basic::Cli, _, KenshoArgs> =
@@ -110,7 +111,17 @@ pub async fn run(
     if args.shard.is_some() {
         selection.timings = history::read_timings(&history_dir.join(history::TIMINGS_FILE));
     }
-    if let Some(file) = &args.rerun {
+    // A test harness's selection by name: the engines it names, not every one.
+    let named: Option<std::collections::BTreeSet<Engine>> = only.as_ref().map(|only| {
+        only.entries
+            .iter()
+            .flat_map(|e| &e.engines)
+            .filter_map(|name| Engine::parse(name).ok())
+            .collect()
+    });
+    if let Some(only) = only {
+        selection.rerun = Some(("the selected tests".to_string(), only));
+    } else if let Some(file) = &args.rerun {
         let file = file
             .clone()
             .unwrap_or_else(|| history_dir.join(history::RERUN_FILE));
@@ -130,7 +141,10 @@ pub async fn run(
     if args.catalogue {
         // Every scenario's examples unless told otherwise, `@slow` ones included.
         selection.slow = true;
-        selection.engines = engines::select(&args, mode)?.selected.into_iter().collect();
+        selection.engines = engines::select(&args, mode, named.as_ref())?
+            .selected
+            .into_iter()
+            .collect();
         print!(
             "{}",
             crate::steps::authoring::catalogue_selected(&suite, &features_dir, &selection)?
@@ -138,7 +152,10 @@ pub async fn run(
         return Ok(Report::default());
     }
     if args.dry_run {
-        selection.engines = engines::select(&args, mode)?.selected.into_iter().collect();
+        selection.engines = engines::select(&args, mode, named.as_ref())?
+            .selected
+            .into_iter()
+            .collect();
         let dry = crate::steps::authoring::dry_run_selected(&suite, &features_dir, &selection)?;
         eprint!("{dry}");
         return Ok(Report {
@@ -180,7 +197,7 @@ pub async fn run(
         reporting::begin(&reports_dir, run_started)
             .map_err(|e| anyhow::anyhow!("{e} (nothing ran)"))?;
     }
-    let wanted = engines::select(&args, mode)?;
+    let wanted = engines::select(&args, mode, named.as_ref())?;
     // Say at once what starts: the servers and templates take seconds.
     let names: Vec<&str> = wanted.selected.iter().map(|e| e.name()).collect();
     eprintln!(
@@ -254,8 +271,17 @@ pub async fn run(
     selection.engines = servers.keys().copied().collect();
     let mut servers = servers;
     let ready = warm_pool_size(servers.len());
-    for server in servers.values_mut() {
-        server.warm_up(ready);
+    for (engine, server) in servers.iter_mut() {
+        // A run of a few named scenarios (one test per process under nextest)
+        // makes no more databases ahead than it takes.
+        let wanted = selection.rerun.as_ref().map_or(ready, |(_, rerun)| {
+            rerun
+                .entries
+                .iter()
+                .filter(|e| e.engines.iter().any(|n| n == engine.name()))
+                .count()
+        });
+        server.warm_up(ready.min(wanted).max(1));
     }
 
     let hooks = Rc::new(hooks::Hooks {
@@ -334,6 +360,7 @@ pub async fn run(
         .map_err(|_| anyhow::anyhow!("the scenario hooks are still in use after the run"))?;
     report.engines = hooks.stats.take();
     report.scenarios = hooks.times.take();
+    report.failures = hooks.failed.borrow().clone();
     // Reports that could not be written fail the run: a green must not rest on them.
     let mut reports_written = true;
     if reports {
@@ -410,9 +437,26 @@ fn warm_pool_size(engines: usize) -> usize {
     (MAX_CONCURRENT_SCENARIOS.div_ceil(engines.max(1)) + 1).min(MAX_READY)
 }
 
+/// The project root whose service programs were built already for a series of
+/// runs: the nextest setup script (`.config/nextest-servers.sh`) builds them once,
+/// so that each test's process does not run the build commands again. A run of
+/// another tree (the semantic mutants' copy) builds its own.
+pub const PROGRAMS_BUILT_VAR: &str = "KENSHO_PROGRAMS_BUILT";
+
 /// Runs every service's build commands (once, from the project root) before the
-/// scenarios; a failure stops the run with the command's output.
+/// scenarios, unless [`PROGRAMS_BUILT_VAR`] names this project's root; a failure
+/// stops the run with the command's output.
 async fn build_programs(suite: &Suite) -> Result<()> {
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| b.canonicalize().ok() == Some(a))
+    };
+    if std::env::var_os(PROGRAMS_BUILT_VAR)
+        .is_some_and(|built| same(std::path::Path::new(&built), suite.root()))
+    {
+        return Ok(());
+    }
     for service in suite.services() {
         for line in service.build {
             eprintln!("kensho: {}: building: {line}", service.name);

@@ -112,6 +112,11 @@ pub struct RunOptions {
     pub reports: bool,
     /// Applied to every World before its first step.
     pub setup: Option<Setup>,
+    /// Only these scenarios, on these engines: a test harness's selection by test
+    /// name (`cargo test <filter>`, one `cargo nextest` test), as a rerun list.
+    /// Without `--engines` the run starts only the engines it names; `@slow`
+    /// scenarios it names run.
+    pub only: Option<crate::authoring::Rerun>,
 }
 
 impl Default for RunOptions {
@@ -120,6 +125,7 @@ impl Default for RunOptions {
             keep_failed: true,
             reports: true,
             setup: None,
+            only: None,
         }
     }
 }
@@ -130,6 +136,7 @@ impl std::fmt::Debug for RunOptions {
             .field("keep_failed", &self.keep_failed)
             .field("reports", &self.reports)
             .field("setup", &self.setup.is_some())
+            .field("only", &self.only)
             .finish()
     }
 }

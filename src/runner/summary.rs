@@ -102,6 +102,8 @@ pub struct Report {
     pub not_run: Vec<(Engine, String)>,
     /// Every scenario that ran, with its time.
     pub scenarios: Vec<ScenarioTime>,
+    /// The scenarios that failed: feature file (relative to the project), line, engine.
+    pub failures: Vec<(String, usize, Engine)>,
 }
 
 impl Report {
