@@ -294,6 +294,7 @@ impl Collected {
                             language: file_language(&source).to_string(),
                             working: comments(&source, 0, feature.position.line),
                             scenarios: Vec::new(),
+                            source: source.clone(),
                         });
                         self.feature_index
                             .insert(index_key, self.features.len() - 1);
@@ -324,6 +325,7 @@ impl Collected {
                     line: scenario.position.line,
                     tags: scenario.tags.clone(),
                     steps,
+                    started_ms: millis(Some(UNIX_EPOCH), at),
                     ..ScenarioReport::default()
                 };
                 let scenarios = &mut self.features[f].scenarios;
@@ -749,17 +751,18 @@ pub fn begin(dir: &Path, started: SystemTime) -> Result<(), ReportError> {
     report::begin_run(dir, "Kensho run", &rfc3339(started)).map(|_| ())
 }
 
-/// Writes the three reports into `dir` as one set and says where they are;
+/// Writes the four reports into `dir` as one set and says where they are;
 /// says why and where when they cannot be written, and then returns false:
 /// the run must fail (the folder keeps the stand-in set of [`begin`]).
 pub fn write(dir: &Path, report: &RunReport) -> bool {
     match report::write_all(dir, report) {
         Ok(paths) => {
             eprintln!(
-                "  reports: {} {} {}",
+                "  reports: {} {} {} {}",
                 paths.junit_xml.display(),
                 paths.cucumber_json.display(),
-                paths.html.display()
+                paths.html.display(),
+                paths.messages.display()
             );
             true
         }
@@ -1141,6 +1144,69 @@ mod tests {
         assert_eq!(steps[0].keyword, "Hook");
         assert_eq!(steps[0].status, StepStatus::Failed("no database".into()));
         assert!(steps[1..].iter().all(|s| s.status == StepStatus::Skipped));
+    }
+
+    #[test]
+    fn a_run_through_the_collector_writes_valid_messages_one_case_per_scenario_and_engine() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shown = "fixtures/runner/report_ja.feature";
+        let mut feature = crate::gherkin::read_feature(&root.join(shown), shown, &|_| None)
+            .expect("the fixture parses");
+        // The closing step the runner adds: in no file, on the last step's line.
+        for scenario in &mut feature.scenarios {
+            let mut closing = scenario.steps.last().unwrap().clone();
+            closing.value = "the business invariants hold".into();
+            closing.table = None;
+            scenario.steps.push(closing);
+        }
+        let mut collected = Collected {
+            root: root.to_path_buf(),
+            ..Collected::default()
+        };
+        let failure = || {
+            failed(
+                StepError::Panic(Arc::new("the table differs".to_string())),
+                Some(2),
+            )
+        };
+        for engine in ["sqlite", "postgres"] {
+            let mut copy = feature.clone();
+            copy.name = format!("{} [{engine}]", feature.name);
+            run(
+                &mut collected,
+                &copy,
+                &copy.scenarios[0],
+                vec![passed(1), failure()],
+            );
+            run(
+                &mut collected,
+                &copy,
+                &copy.scenarios[1],
+                vec![passed(1), passed(2), passed(3)],
+            );
+        }
+        let report = collected.into_report("run".into(), at(0), &[]);
+        let ndjson = report::messages_ndjson(&report);
+        let summary = report::messages_check::validate(&ndjson)
+            .unwrap_or_else(|problems| panic!("{}\n{ndjson}", problems.join("\n")));
+        assert_eq!(
+            summary.pickles,
+            [
+                "失敗の後のステップ [sqlite]",
+                "人ごと [sqlite]",
+                "失敗の後のステップ [postgres]",
+                "人ごと [postgres]",
+            ]
+        );
+        let statuses: Vec<Vec<&str>> = summary
+            .runs
+            .iter()
+            .map(|(_, s)| s.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(statuses[0], ["PASSED", "FAILED", "SKIPPED", "SKIPPED"]);
+        assert_eq!(statuses[1], ["PASSED", "PASSED", "PASSED"]);
+        assert_eq!(summary.finished["success"], false);
+        assert_eq!(summary.kinds.iter().filter(|k| *k == "source").count(), 1);
     }
 
     #[test]

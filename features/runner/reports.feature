@@ -38,6 +38,24 @@ Feature: Faithful reports, written whole or not at all
     And the file "target/kensho/runner-reports/ja/cucumber.json" contains ""status": "skipped""
     And the file "target/kensho/runner-reports/ja/report.html" contains "<li class="step skipped"><span class="keyword">かつ</span> <span class="text">the table billing_record has exactly:</span> <span class="step-meta">行 14 ·"
 
+  Scenario: Cucumber Messages hold the feature file, one test case per scenario and engine, and the run's failure
+    When the command "kensho --features fixtures/runner/report_ja.feature --reports target/kensho/runner-reports/messages" runs
+    Then it exits with code 1
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""protocolVersion":"34.2.1""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""mediaType":"text/x.cucumber.gherkin+plain","uri":"fixtures/runner/report_ja.feature""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""keyword":"シナリオアウトライン""
+    # Each engine's run of a scenario is a pickle of its own, named and tagged with the engine.
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""name":"失敗の後のステップ [sqlite]""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""name":"人ごと [sqlite]""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""name":"@engine-sqlite""
+    # The failed step, the one after it, and the closing check the runner adds (a hook, in the
+    # language of the file).
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""status":"FAILED""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""status":"SKIPPED""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""name":"業務上の不変条件が成り立つ","sourceReference""
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains ""attempt":0"
+    And the file "target/kensho/runner-reports/messages/messages.ndjson" contains "{"testRunFinished":{"success":false"
+
   Scenario: A feature file that does not parse is a failure naming the file and line
     When the command "kensho --features fixtures/runner/report_unparsable.feature --reports target/kensho/runner-reports/unparsable" runs
     Then it exits with code 1

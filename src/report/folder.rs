@@ -1,6 +1,7 @@
 //! The report set on disk (報告書フォルダ): written whole or not at all.
 //!
-//! A run's reports (`junit.xml`, `cucumber.json`, `report.html`) are one set.
+//! A run's reports (`junit.xml`, `cucumber.json`, `report.html`,
+//! `messages.ndjson`) are one set.
 //! [`write_all`] writes the set into a new folder beside the reports folder
 //! (`<reports>.tmp-<process>-<n>`) and then swaps it in with renames: the
 //! folder in place is moved aside, the new one renamed to its name. A folder
@@ -12,7 +13,8 @@
 //! A run that starts calls [`begin_run`]: the finished set in place moves to
 //! `<reports>.previous`, and in its place comes a stand-in set saying that
 //! the run has not finished: a `STALE` file, a `junit.xml` and a
-//! `cucumber.json` with one failing test case, a `report.html` with a banner.
+//! `cucumber.json` with one failing test case, a `report.html` with a banner,
+//! a `messages.ndjson` whose run did not succeed.
 //! The run's own set replaces it at the end. A run killed before then (or
 //! one whose reports cannot be written) leaves the stand-in, which a CI
 //! server reads as a failure, never the previous run's green.
@@ -28,7 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
     FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, cucumber_json, html,
-    junit_xml,
+    junit_xml, messages_ndjson,
 };
 
 /// File name of the JUnit XML report.
@@ -37,13 +39,23 @@ pub const JUNIT_XML: &str = "junit.xml";
 pub const CUCUMBER_JSON: &str = "cucumber.json";
 /// File name of the HTML report.
 pub const REPORT_HTML: &str = "report.html";
+/// File name of the Cucumber Messages stream.
+pub const MESSAGES_NDJSON: &str = "messages.ndjson";
 /// File name of the marker of a stand-in set: the run has not finished.
 pub const STALE: &str = "STALE";
 
 /// The files a reports folder may hold: the set, the stand-in's marker, and
 /// the temporaries of earlier Kensho versions (`.junit.xml.<process>.tmp`).
 fn is_report_file(name: &str) -> bool {
-    if [JUNIT_XML, CUCUMBER_JSON, REPORT_HTML, STALE].contains(&name) {
+    if [
+        JUNIT_XML,
+        CUCUMBER_JSON,
+        REPORT_HTML,
+        MESSAGES_NDJSON,
+        STALE,
+    ]
+    .contains(&name)
+    {
         return true;
     }
     name.strip_prefix('.')
@@ -132,6 +144,8 @@ pub struct ReportPaths {
     pub cucumber_json: PathBuf,
     /// Its HTML report.
     pub html: PathBuf,
+    /// Its Cucumber Messages.
+    pub messages: PathBuf,
 }
 
 impl ReportPaths {
@@ -141,6 +155,7 @@ impl ReportPaths {
             junit_xml: dir.join(JUNIT_XML),
             cucumber_json: dir.join(CUCUMBER_JSON),
             html: dir.join(REPORT_HTML),
+            messages: dir.join(MESSAGES_NDJSON),
         }
     }
 }
@@ -157,7 +172,7 @@ fn sibling(dir: &Path, suffix: &str) -> Option<PathBuf> {
     Some(dir.with_file_name(format!("{name}.{suffix}")))
 }
 
-/// Writes `run`'s three reports as one set into `dir` (created if missing),
+/// Writes `run`'s four reports as one set into `dir` (created if missing),
 /// replacing the set there as a whole. The set in place moves to
 /// `<dir>.previous` if it is a finished one; a stand-in set (see
 /// [`begin_run`]) is removed. When `run` is a stand-in itself, the set also
@@ -315,6 +330,7 @@ fn stage(dir: &Path, run: &RunReport) -> Result<PathBuf, ReportError> {
         (JUNIT_XML, junit_xml(run)),
         (CUCUMBER_JSON, cucumber_json(run)),
         (REPORT_HTML, html(run)),
+        (MESSAGES_NDJSON, messages_ndjson(run)),
     ];
     if let Some(reason) = &run.pending {
         files.push((STALE, format!("{reason}\n")));
@@ -520,8 +536,17 @@ mod tests {
         );
         assert_eq!(fs::read_to_string(&paths.html).unwrap(), html(&run));
         assert_eq!(
+            fs::read_to_string(&paths.messages).unwrap(),
+            messages_ndjson(&run)
+        );
+        assert_eq!(
             names(&reports),
-            ["cucumber.json", "junit.xml", "report.html"]
+            [
+                "cucumber.json",
+                "junit.xml",
+                "messages.ndjson",
+                "report.html"
+            ]
         );
         // Nothing staged or moved aside is left beside it.
         assert_eq!(names(&dir.join("nested")), ["reports"]);
@@ -563,7 +588,13 @@ mod tests {
         begin_run(&reports, "Kensho run 7", "2025-04-01T09:30:00Z").unwrap();
         assert_eq!(
             names(&reports),
-            ["STALE", "cucumber.json", "junit.xml", "report.html"]
+            [
+                "STALE",
+                "cucumber.json",
+                "junit.xml",
+                "messages.ndjson",
+                "report.html"
+            ]
         );
         let stale = fs::read_to_string(reports.join(STALE)).unwrap();
         assert!(stale.starts_with(
@@ -592,7 +623,12 @@ mod tests {
         write_all(&reports, &marked("next")).unwrap();
         assert_eq!(
             names(&reports),
-            ["cucumber.json", "junit.xml", "report.html"]
+            [
+                "cucumber.json",
+                "junit.xml",
+                "messages.ndjson",
+                "report.html"
+            ]
         );
         assert_eq!(titles(&previous), all("green"));
         let _ = fs::remove_dir_all(&dir);
@@ -660,6 +696,7 @@ mod tests {
     fn report_files_of_earlier_versions_are_accepted() {
         assert!(is_report_file("junit.xml"));
         assert!(is_report_file("STALE"));
+        assert!(is_report_file("messages.ndjson"));
         assert!(is_report_file(".report.html.1234.tmp"));
         assert!(!is_report_file(".report.html.x.tmp"));
         assert!(!is_report_file(".notes.1234.tmp"));

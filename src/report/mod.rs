@@ -9,9 +9,11 @@
 //!
 //! - [`junit_xml`]: JUnit XML for CI servers (Jenkins, GitLab);
 //! - [`cucumber_json`]: the standard Cucumber JSON format for report tools;
-//! - [`html`]: one self-contained HTML page for reviewers and accountants.
+//! - [`html`]: one self-contained HTML page for reviewers and accountants;
+//! - [`messages_ndjson`]: Cucumber Messages, the stream cucumber's own report
+//!   tools (the HTML formatter) read.
 //!
-//! [`write_all`] writes the three into a folder as one set: the set is written
+//! [`write_all`] writes the four into a folder as one set: the set is written
 //! to a new folder beside it and swapped in whole (see [`folder`]), so a reader
 //! never sees half of a set or files of two runs. [`begin_run`] marks the
 //! previous set as stale when a run starts: it moves it aside and puts in its
@@ -24,6 +26,7 @@ mod escape;
 pub mod folder;
 mod html;
 mod junit;
+mod messages;
 #[cfg(test)]
 mod testing;
 
@@ -36,6 +39,9 @@ pub use cucumber::cucumber_json;
 pub use folder::{ReportError, ReportPaths, begin_run, write_all};
 pub use html::html;
 pub use junit::junit_xml;
+#[cfg(test)]
+pub(crate) use messages::check as messages_check;
+pub use messages::{PROTOCOL_VERSION, messages_ndjson};
 
 /// One run of the scenario suite.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -142,6 +148,9 @@ pub struct FeatureReport {
     pub working: Vec<Comment>,
     /// Every scenario run from this file, on every engine.
     pub scenarios: Vec<ScenarioReport>,
+    /// The feature file's text as it was read (Cucumber Messages carry it);
+    /// empty for what is no feature file read (see [`messages_ndjson`]).
+    pub source: String,
 }
 
 /// One scenario (シナリオ) as run on one engine, in one flag variant.
@@ -167,6 +176,9 @@ pub struct ScenarioReport {
     pub steps: Vec<StepReport>,
     /// Wall-clock time of the scenario.
     pub duration_ms: u64,
+    /// When the scenario started, in milliseconds since the Unix epoch; 0
+    /// when unknown.
+    pub started_ms: u64,
     /// Free lines the scenario reported, e.g. latency statistics or the
     /// warnings a batch re-run left.
     pub notes: Vec<String>,

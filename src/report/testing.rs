@@ -87,6 +87,7 @@ pub mod sample {
             tags: vec!["@seed-002".into()],
             steps,
             duration_ms: if failed { 1_234 } else { 355 },
+            started_ms: 0,
             notes: vec!["statements saved: 6".into()],
             tables: vec![ResultTable {
                 table: String::new(),
@@ -136,6 +137,8 @@ pub mod sample {
                     tags: vec!["ledger".into()],
                     language: "ja".into(),
                     working: Vec::new(),
+                    // No file text: Cucumber Messages make no test case of it.
+                    source: String::new(),
                     scenarios: vec![
                         fast_path("sqlite", "ledger.fast_path=off", false),
                         fast_path("postgres", "ledger.fast_path=off", false),
@@ -151,6 +154,8 @@ pub mod sample {
                     tags: vec![],
                     language: String::new(),
                     working: Vec::new(),
+                    // No file text: Cucumber Messages make no test case of it.
+                    source: String::new(),
                     scenarios: vec![
                         ScenarioReport {
                             keyword: "Scenario".into(),
@@ -167,6 +172,7 @@ pub mod sample {
                                 step("When", "the batch runs twice", 12, StepStatus::Undefined, 0),
                             ],
                             duration_ms: 4,
+                            started_ms: 0,
                             ..Default::default()
                         },
                         ScenarioReport {
@@ -184,6 +190,7 @@ pub mod sample {
                                 7,
                             )],
                             duration_ms: 7,
+                            started_ms: 0,
                             notes: vec!["p95 < 50 ms & \"ok\"".into()],
                             ..Default::default()
                         },
