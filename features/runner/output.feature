@@ -10,7 +10,7 @@
 Feature: A line per scenario, and every step only when asked for
 
   Scenario: Not on a terminal, a run prints a line per scenario and a failure's step in full
-    When the command "sh -c 'kensho --features fixtures/runner/rerun_mixed.feature --reports target/kensho/runner-reports/output/lines > target/kensho/runner-reports/output/lines.out 2>&1'" runs
+    When the command "sh -c 'mkdir -p target/kensho/runner-reports/output && kensho --features fixtures/runner/rerun_mixed.feature --reports target/kensho/runner-reports/output/lines > target/kensho/runner-reports/output/lines.out 2>&1'" runs
     Then it exits with code 1
     And the file "target/kensho/runner-reports/output/lines.out" contains "kensho: starting: building the services' programs while the engines (sqlite) come up"
     And the file "target/kensho/runner-reports/output/lines.out" contains "kensho: running 4 scenarios (sqlite 4)"
@@ -28,7 +28,7 @@ Feature: A line per scenario, and every step only when asked for
     And the file "target/kensho/runner-reports/output/lines.out" contains "4 scenarios: 2 passed, 2 failed"
 
   Scenario: With --verbose a run prints every step
-    When the command "sh -c 'kensho --verbose --features fixtures/runner/report_same_names.feature --reports target/kensho/runner-reports/output/verbose > target/kensho/runner-reports/output/verbose.out 2>&1'" runs
+    When the command "sh -c 'mkdir -p target/kensho/runner-reports/output && kensho --verbose --features fixtures/runner/report_same_names.feature --reports target/kensho/runner-reports/output/verbose > target/kensho/runner-reports/output/verbose.out 2>&1'" runs
     Then it succeeds
     And the file "target/kensho/runner-reports/output/verbose.out" contains "✔  Given the table billing_record contains:"
     And the file "target/kensho/runner-reports/output/verbose.out" contains "✔  Then the business invariants hold"
