@@ -9,7 +9,9 @@
 //! - [`hack`]: the workspace hack, one feature set per third-party crate for
 //!   every build (`cargo xtask hack` writes it, its test checks it is current);
 //! - [`imports`]: the import graph of the workspace's files, which must have no
-//!   circle (its test checks the workspace).
+//!   circle (its test checks the workspace);
+//! - [`nextest`]: the nextest configuration against the features (every
+//!   `@serial` feature one test at a time).
 //!
 //! Nothing here links the harness or a service: the mutants' lab builds the
 //! suite's main job with cargo and runs it by its command line.
@@ -20,3 +22,4 @@ pub mod browser;
 pub mod hack;
 pub mod imports;
 pub mod mutants;
+pub mod nextest;
