@@ -278,6 +278,18 @@ fn report_opens_in_chromium(report: &runner::Report, reports: &str) -> bool {
     ok
 }
 
+/// One run of the suite's main job (`argv` as its command line) under `options`,
+/// as the report checks start it.
+async fn run_main(argv: Vec<String>, options: RunOptions) -> anyhow::Result<runner::Report> {
+    runner::run(
+        Arc::new(kensho_steps::suite()),
+        runner::Mode::Main,
+        argv,
+        options,
+    )
+    .await
+}
+
 /// Where the failing run writes its reports (beside the main run's).
 const FAILING_REPORTS: &str = "target/kensho/reports-failing";
 
@@ -306,14 +318,7 @@ async fn failing_report_in_chromium() -> bool {
         only: None,
     };
     eprintln!("\n{label}: the scenarios of fixtures/report/ must FAIL on sqlite");
-    match runner::run(
-        Arc::new(kensho_steps::suite()),
-        runner::Mode::Main,
-        argv,
-        options,
-    )
-    .await
-    {
+    match run_main(argv, options).await {
         Ok(r) if r.failed && r.engines.values().map(|s| s.failed).sum::<usize>() == 2 => {}
         Ok(r) => {
             let (p, f) = passed_failed(&r);
@@ -551,14 +556,7 @@ async fn own_report_run() -> Option<runner::Report> {
     eprintln!(
         "\nreport check: the billing and consolidation scenarios on sqlite, for their report"
     );
-    match runner::run(
-        Arc::new(kensho_steps::suite()),
-        runner::Mode::Main,
-        argv,
-        options,
-    )
-    .await
-    {
+    match run_main(argv, options).await {
         Ok(report) => Some(report),
         Err(e) => {
             eprintln!("report check: {e:#}");
