@@ -6,11 +6,14 @@
 //! purge alone (no client saving), and the floor of the work on that engine: the
 //! same rows deleted on an idle database by one `DELETE` per table (tag rows, then
 //! photos) in one transaction; every purge line shows its time over the floor.
+//! Before each measurement the server finishes what the ones before left it to do
+//! in the background ([`settle`]); with `--repeat N` each is measured N times and
+//! its line shows the median run and the range.
 //!
 //! `cargo bench --bench karte -- --engines sqlite,postgres,mariadb`
 //! (options: `--expired 1000000 --live 20000 --savers 32 --chunk 50`
-//! `--strategies alone,chunked,single --time-limit 600`; servers as for the
-//! scenarios).
+//! `--strategies alone,chunked,single --time-limit 600 --repeat 3`; servers as for
+//! the scenarios).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -54,6 +57,10 @@ struct Args {
     /// transaction rolls back; the line says it did not finish).
     #[arg(long)]
     time_limit: Option<u64>,
+    /// Times the floor and each strategy are measured, one after another; each
+    /// line shows the median run and the range of all runs.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
     /// Accepted for `cargo bench` compatibility.
     #[arg(long, hide = true)]
     bench: bool,
@@ -183,12 +190,82 @@ async fn saver(
     (recorder, saved)
 }
 
+/// The shortest and longest of `times` (sorted), in seconds: `0.95-1.26`.
+fn range(times: &[Duration]) -> String {
+    match (times.first(), times.last()) {
+        (Some(least), Some(most)) => {
+            format!("{:.2}-{:.2}", least.as_secs_f64(), most.as_secs_f64())
+        }
+        _ => String::new(),
+    }
+}
+
 struct Measured {
     purge: Duration,
     /// Whether the purge finished within `--time-limit`.
     finished: bool,
     photos: usize,
     stats: LatencyRecorder,
+}
+
+/// Most time to wait for the server to finish earlier measurements' background
+/// work before the next one: MariaDB's purge of 1,000,000 deleted rows takes
+/// about a minute here.
+const SETTLE_LIMIT: Duration = Duration::from_secs(180);
+
+/// Waits until the server has done the background work that seeding and the
+/// measurements before left, so that no measurement pays for another's: on
+/// MariaDB, InnoDB's purge of deleted rows (its history list empty); on
+/// PostgreSQL, `VACUUM ANALYZE` and a checkpoint, which autovacuum and the
+/// checkpointer would otherwise do during the measurement; on SQLite, a checkpoint
+/// of its write-ahead log and the file system's `sync`, so that the measurement
+/// does not pay for writing back what seeding wrote. Prints how long it waited.
+async fn settle(db: &Db) -> Result<()> {
+    let began = Instant::now();
+    match db {
+        Db::Sqlite(p) => {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(p)
+                .await
+                .context("settling the database before a measurement: checkpointing its WAL")?;
+            let synced = std::process::Command::new("sync")
+                .status()
+                .context("settling the database before a measurement: running `sync`")?;
+            if !synced.success() {
+                bail!("settling the database before a measurement: `sync` failed ({synced})");
+            }
+        }
+        Db::Postgres(p) => {
+            for statement in ["VACUUM ANALYZE", "CHECKPOINT"] {
+                sqlx::query(statement)
+                    .execute(p)
+                    .await
+                    .with_context(|| format!("settling the server before a measurement: {statement} (it needs a superuser)"))?;
+            }
+        }
+        Db::MySql(p) => {
+            loop {
+                let (_, value): (String, String) =
+                sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Innodb_history_list_length'")
+                    .fetch_one(p)
+                    .await
+                    .context("settling the server before a measurement: reading InnoDB's history list length")?;
+                if value.trim() == "0" {
+                    break;
+                }
+                if began.elapsed() > SETTLE_LIMIT {
+                    eprintln!(
+                        "  InnoDB's history list still holds {value} after {} s; measuring anyway (the figure may include its purge)",
+                        SETTLE_LIMIT.as_secs()
+                    );
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    eprintln!("  settled in {:.1} s", began.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Runs the floor's two statements in one transaction on `$pool`; evaluates to the
@@ -218,6 +295,7 @@ async fn floor(server: &EngineServer, args: &Args, now: i64) -> Result<Duration>
         "DELETE FROM karte_photo_tag WHERE photo_id IN (SELECT id FROM karte_photo WHERE trashed_at <= {cutoff})"
     );
     let photos = format!("DELETE FROM karte_photo WHERE trashed_at <= {cutoff}");
+    settle(&db).await?;
     let began = Instant::now();
     let deleted = match &db {
         Db::Sqlite(p) => delete_floor!(p, tags, photos),
@@ -257,6 +335,7 @@ async fn measure(
         args.expired + args.live,
         began.elapsed().as_secs_f64()
     );
+    settle(&db).await?;
     let done = Arc::new(AtomicBool::new(false));
     let savers: Vec<_> = (0..savers)
         .map(|client| tokio::spawn(saver(db.clone(), store.clone(), client, now, done.clone())))
@@ -355,21 +434,35 @@ async fn main() -> Result<()> {
             kensho_steps::suite().migrator(engine)?,
         )
         .await?;
-        eprintln!("{engine} floor:");
-        let floor = floor(&server, &args, now).await?;
+        let mut floors = Vec::new();
+        for run in 1..=args.repeat {
+            eprintln!("{engine} floor, run {run} of {}:", args.repeat);
+            floors.push(floor(&server, &args, now).await?);
+        }
+        floors.sort();
+        let floor = floors[floors.len() / 2];
         let line = format!(
-            "{:<9} {:<8} {:>9.2} {:>10.0} {:>7}",
+            "{:<9} {:<8} {:>9.2} {:>11} {:>10.0} {:>7}",
             engine.name(),
             "floor",
             floor.as_secs_f64(),
+            range(&floors),
             args.expired as f64 / floor.as_secs_f64(),
             "1.0×"
         );
         println!("{line}");
         lines.push(line);
         for &(strategy, single, savers) in &strategies {
-            eprintln!("{engine} {strategy}:");
-            let m = measure(&server, &args, single, savers, now).await?;
+            let mut runs = Vec::new();
+            for run in 1..=args.repeat {
+                eprintln!("{engine} {strategy}, run {run} of {}:", args.repeat);
+                runs.push(measure(&server, &args, single, savers, now).await?);
+            }
+            // The median run by purge time (one that did not finish counts as
+            // its time limit, so it sorts last).
+            runs.sort_by_key(|m| m.purge);
+            let times: Vec<Duration> = runs.iter().map(|m| m.purge).collect();
+            let m = runs.swap_remove(runs.len() / 2);
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             let (purge_s, rate) = if m.finished {
                 (
@@ -404,10 +497,11 @@ async fn main() -> Result<()> {
                 None => bail!("no save ran"),
             };
             let line = format!(
-                "{:<9} {:<8} {:>9} {:>10} {:>7} {saves}",
+                "{:<9} {:<8} {:>9} {:>11} {:>10} {:>7} {saves}",
                 engine.name(),
                 strategy,
                 purge_s,
+                range(&times),
                 rate,
                 over_floor,
             );
@@ -417,10 +511,11 @@ async fn main() -> Result<()> {
         server.finish(false).await;
     }
     println!(
-        "\n{:<9} {:<8} {:>9} {:>10} {:>7} {:>7} {:>6} {:>23} {:>9} {:>9}",
+        "\n{:<9} {:<8} {:>9} {:>11} {:>10} {:>7} {:>7} {:>6} {:>23} {:>9} {:>9}",
         "engine",
         "purge",
         "purge s",
+        "range s",
         "rows/s",
         "×floor",
         "saves",

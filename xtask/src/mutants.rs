@@ -122,8 +122,8 @@ pub const SEMANTIC: &[Semantic] = &[
         what: "seed 000: the purge deletes the photos it chose without checking the 30 days again under its lock, so a restore committed in between is lost",
         edits: &[Edit {
             file: "services/karte/src/service.rs",
-            find: ".filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.binary_search(&p.customer).is_ok())",
-            replace: ".filter(|p| p.id > 0 || customers_expired.binary_search(&p.customer).is_ok())",
+            find: ".push_bind($last)\n            .push(\" AND \");\n        expired!($qb, $cutoff);",
+            replace: ".push_bind($last)\n            .push(\" AND TRUE\");",
         }],
         killer: "A restore committed after the purge chose the photo and before it locked it keeps the photo",
         engine: Engine::Postgres,

@@ -32,10 +32,9 @@ pub const PURGE_CHUNK: usize = 50;
 /// Most photos in one purge transaction, by default, per engine, while a writer
 /// may be waiting behind it (see [`PURGE_ALONE_MAX_CHUNK`]). On SQLite every save
 /// waits for the whole chunk, and a long chunk on a busy machine held saves past a
-/// second: 500. PostgreSQL and MariaDB lock only the listed rows (MariaDB's long
-/// lists are split, see `dialect::MARIADB_IN_LIST`): 5,000, so that a long purge
-/// is not mostly per-statement work; chunks still shrink to the engine's
-/// [`purge_target`] under load.
+/// second: 500. PostgreSQL and MariaDB lock only the chunk's expired rows: 5,000,
+/// so that a long purge is not mostly per-statement work; chunks still shrink to
+/// the engine's [`purge_target`] under load.
 pub fn purge_max_chunk(engine: kensho_shared::db::Engine) -> usize {
     match engine {
         kensho_shared::db::Engine::Sqlite => 500,
@@ -94,6 +93,17 @@ pub enum KarteError {
     NotFound { what: &'static str, id: i64 },
     #[error("photo {0} is in the trash: restore it before updating it")]
     InTrash(i64),
+    #[error(
+        "karte: the purge chunk of photos after {after} up to {last} removed {removed} photos where it had locked {chosen}; it rolled back and no bytes were deleted: run the purge again"
+    )]
+    /// A purge chunk's delete removed other photos than those it had locked (the
+    /// keys queued must be exactly the rows removed).
+    PurgeChunkChanged {
+        after: i64,
+        last: i64,
+        chosen: usize,
+        removed: u64,
+    },
     #[error("tag {0:?}: a tag is 1 to 64 characters")]
     BadTag(String),
     #[error("memo for customer {customer}: {reason}")]
@@ -628,13 +638,31 @@ pub async fn purge(
     purge_with(db, store, now_ms, &PurgeOptions::default()).await
 }
 
-/// The purge condition of a photo row `p`, as SQL with the cutoff bound twice.
+/// The purge condition of a `karte_photo` row, as SQL with the cutoff bound twice.
+/// Its columns are unqualified, so that it also serves a `DELETE` (MariaDB names no
+/// alias there).
 macro_rules! expired {
     ($qb:expr, $cutoff:expr) => {{
-        $qb.push("(p.trashed_at <= ").push_bind($cutoff);
-        $qb.push(" OR p.customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ")
+        $qb.push("(trashed_at <= ").push_bind($cutoff);
+        $qb.push(" OR customer_id IN (SELECT c.id FROM karte_customer c WHERE c.trashed_at <= ")
             .push_bind($cutoff)
             .push("))");
+    }};
+}
+
+/// The photos a purge chunk removes, as SQL over `karte_photo`'s columns: ids after
+/// `$after` up to `$last`, checked against [`expired!`] again by whatever statement
+/// it is part of. The locking read, both deletes and so the rows removed all follow
+/// from it, by a range of the primary key rather than a list of ids: a list of
+/// thousands of ids cost MariaDB three times what the range does.
+macro_rules! chosen {
+    ($qb:expr, $after:expr, $last:expr, $cutoff:expr) => {{
+        $qb.push("id > ")
+            .push_bind($after)
+            .push(" AND id <= ")
+            .push_bind($last)
+            .push(" AND ");
+        expired!($qb, $cutoff);
     }};
 }
 
@@ -685,7 +713,7 @@ pub async fn purge_with(
         }
         let began: std::time::Instant;
         let alone_now: bool;
-        let deleted: (Option<i64>, Vec<(i64, String)>, Option<i64>) = kensho_shared::dispatch!(db, crate::service, d, pool => {
+        let deleted: (Option<i64>, Vec<String>, Option<i64>) = kensho_shared::dispatch!(db, crate::service, d, pool => {
             let (_gate, mut tx) = d::begin_read_committed(pool).await?;
             // Past the engine's usual most only while nobody else writes: nobody
             // queues behind the purge, and nobody wrote since its last chunk.
@@ -699,41 +727,52 @@ pub async fn purge_with(
             // The chunk's size adapts to how long it holds the database, not to how
             // long it queued for it.
             began = std::time::Instant::now();
-            let mut rows: Vec<(i64, String)> = Vec::new();
+            // The keys of the photos the chunk removes.
+            let mut keys: Vec<String> = Vec::new();
             let mut batch = None;
-            let candidates: Vec<i64>;
+            let last: Option<i64>;
             if d::dialect::WRITE_LOCKS_DATABASE {
-                // Nothing can change what this transaction reads until it ends: the
-                // expired photos, read once, are the ones to delete.
-                let mut qb = d::dialect::builder("SELECT p.id, p.object_key FROM karte_photo p WHERE p.id > ");
+                // SQLite: nothing can change what this transaction reads until it
+                // ends, so the expired photos, read once, are the ones to delete. Their
+                // keys come as one line-separated text (a row per photo cost as much
+                // as deleting it).
+                let mut qb = d::dialect::builder("SELECT COUNT(*), MAX(id), group_concat(object_key, char(10)) FROM (SELECT id, object_key FROM karte_photo WHERE id > ");
                 qb.push_bind(after).push(" AND ");
                 expired!(qb, cutoff);
-                qb.push(" ORDER BY p.id LIMIT ").push(chunk);
-                rows = d::fetch_pairs(&mut tx, qb).await?;
-                candidates = rows.iter().map(|(id, _)| *id).collect();
+                qb.push(" ORDER BY id LIMIT ").push(chunk).push(")");
+                let (count, most, joined) = d::fetch::<(i64, Option<i64>, Option<String>)>(&mut tx, qb)
+                    .await?
+                    .pop()
+                    .unwrap_or_default();
+                keys = batch_keys(joined.as_deref().unwrap_or_default()).map(str::to_string).collect();
+                debug_assert_eq!(keys.len() as i64, count, "a key holds no line break");
+                last = most;
                 if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
                     pause.hold().await;
                 }
             } else {
-                // Candidates by a plain read (no locks, so no range or gap locks that
-                // would hold back saves).
-                let mut qb = d::dialect::builder("SELECT p.id FROM karte_photo p WHERE p.id > ");
+                // Where the chunk ends, by a plain read (no locks: a locking read up to
+                // a LIMIT could reach saves' new rows at the end of the table and wait
+                // for them).
+                let mut qb = d::dialect::builder("SELECT id FROM karte_photo WHERE id > ");
                 qb.push_bind(after).push(" AND ");
                 expired!(qb, cutoff);
-                qb.push(" ORDER BY p.id LIMIT ").push(chunk);
-                candidates = d::fetch_longs(&mut tx, qb).await?;
+                qb.push(" ORDER BY id LIMIT ").push(chunk);
+                last = d::fetch_longs(&mut tx, qb).await?.last().copied();
                 if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
                     pause.hold().await;
                 }
-                if !candidates.is_empty() {
-                    // Lock exactly the candidate rows, by primary key, and re-check the
-                    // condition on what is now current: a restore that committed first
-                    // wins. Their customers are read with a shared lock only (saves
-                    // take the same to check their customer exists).
+                if let Some(last) = last {
+                    // Lock the chunk's photos that are still expired on what is now
+                    // current: a restore that committed first wins. Read-committed
+                    // locks only the rows that match, so no save waits for the range.
                     let mut qb = d::dialect::builder("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE ");
-                    d::dialect::in_ids(&mut qb, "id", &candidates);
+                    chosen!(qb, after, last, cutoff);
                     qb.push(" ORDER BY id").push(d::dialect::FOR_UPDATE);
                     let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
+                    // Their customers are read again with a shared lock (saves take the
+                    // same to check their customer exists), so that a customer's
+                    // restore either waits for this chunk or wins before it.
                     let mut customers: Vec<i64> = locked.iter().map(|p| p.customer).collect();
                     customers.sort_unstable();
                     customers.dedup();
@@ -746,37 +785,46 @@ pub async fn purge_with(
                         customers_expired = d::fetch_longs(&mut tx, qb).await?;
                         customers_expired.sort_unstable();
                     }
-                    rows = locked
+                    keys = locked
                         .into_iter()
                         .filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.binary_search(&p.customer).is_ok())
-                        .map(|p| (p.id, p.object_key))
+                        .map(|p| p.object_key)
                         .collect();
                 }
             }
-            if !rows.is_empty() {
-                let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-                for (table, column) in [("karte_photo_tag", "photo_id"), ("karte_photo", "id")] {
-                    let mut qb = d::dialect::builder("DELETE FROM ");
-                    qb.push(table).push(" WHERE ");
-                    d::dialect::in_ids(&mut qb, column, &ids);
-                    d::execute(&mut tx, qb).await?;
+            if let (Some(last), false) = (last, keys.is_empty()) {
+                // The tag rows first (they refer to the photos), then the photos: both
+                // by the chunk's range and the condition, which the rows locked above
+                // (or, on SQLite, the whole database) hold still.
+                let mut qb = d::dialect::builder("DELETE FROM karte_photo_tag WHERE photo_id > ");
+                qb.push_bind(after).push(" AND photo_id <= ").push_bind(last);
+                qb.push(" AND photo_id IN (SELECT id FROM karte_photo WHERE ");
+                chosen!(qb, after, last, cutoff);
+                qb.push(")");
+                d::execute(&mut tx, qb).await?;
+                let mut qb = d::dialect::builder("DELETE FROM karte_photo WHERE ");
+                chosen!(qb, after, last, cutoff);
+                let removed = d::execute(&mut tx, qb).await?;
+                // The keys queued below must be exactly the rows removed: anything else
+                // rolls the chunk back rather than delete bytes whose row remains.
+                if removed != keys.len() as u64 {
+                    return Err(KarteError::PurgeChunkChanged { after, last, chosen: keys.len(), removed });
                 }
-                let keys: Vec<&str> = rows.iter().map(|(_, key)| key.as_str()).collect();
-                batch = Some(d::queue_deletions(&mut tx, &keys, now_ms).await?);
+                let listed: Vec<&str> = keys.iter().map(String::as_str).collect();
+                batch = Some(d::queue_deletions(&mut tx, &listed, now_ms).await?);
             }
             kensho_shared::fault::in_transaction(options.fault(), report.chunks + 1, &mut *tx, "committing a purge chunk").await?;
             tx.commit().await.map_err(sql("committing a purge chunk"))?;
-            (candidates.last().copied(), rows, batch)
+            (last, keys, batch)
         });
         let took = began.elapsed();
-        let (Some(last), deleted, batch) = deleted else {
+        let (Some(last), keys, batch) = deleted else {
             break;
         };
         report.chunks += 1;
-        report.photos += deleted.len();
+        report.photos += keys.len();
         after = last;
         // Bytes go only after the rows' deletion has committed.
-        let keys: Vec<String> = deleted.into_iter().map(|(_, key)| key).collect();
         for key in &keys {
             store.delete(key)?;
         }
@@ -842,9 +890,9 @@ pub async fn purge_as_in_the_incident(
     let mut report = PurgeReport::default();
     kensho_shared::dispatch!(db, crate::service, d, pool => {
         let (_gate, mut tx) = d::begin(pool).await?;
-        let mut qb = d::dialect::builder("SELECT p.id, p.object_key FROM karte_photo p WHERE ");
+        let mut qb = d::dialect::builder("SELECT id, object_key FROM karte_photo WHERE ");
         expired!(qb, cutoff);
-        qb.push(" ORDER BY p.id").push(d::dialect::FOR_UPDATE);
+        qb.push(" ORDER BY id").push(d::dialect::FOR_UPDATE);
         let rows = d::fetch_pairs(&mut tx, qb).await?;
         for (id, key) in &rows {
             for table in ["DELETE FROM karte_photo_tag WHERE photo_id = ", "DELETE FROM karte_photo WHERE id = "] {
