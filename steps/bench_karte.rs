@@ -7,8 +7,8 @@
 //! same rows deleted on an idle database by one `DELETE` per table (tag rows, then
 //! photos) in one transaction; every purge line shows its time over the floor.
 //! Before each measurement the server finishes what the ones before left it to do
-//! in the background ([`settle`]); with `--repeat N` each is measured N times and
-//! its line shows the median run and the range.
+//! in the background ([`settle`]); with `--repeat N` the floor and the strategies
+//! are measured in N rounds, and each line shows the median run and the range.
 //!
 //! `cargo bench --bench karte -- --engines sqlite,postgres,mariadb`
 //! (options: `--expired 1000000 --live 20000 --savers 32 --chunk 50`
@@ -57,8 +57,8 @@ struct Args {
     /// transaction rolls back; the line says it did not finish).
     #[arg(long)]
     time_limit: Option<u64>,
-    /// Times the floor and each strategy are measured, one after another; each
-    /// line shows the median run and the range of all runs.
+    /// Rounds of measurements, each the floor and then every strategy; each line
+    /// shows the median run and the range of all runs.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
     /// Accepted for `cargo bench` compatibility.
@@ -434,10 +434,17 @@ async fn main() -> Result<()> {
             kensho_steps::suite().migrator(engine)?,
         )
         .await?;
+        // Rounds of the floor and then each strategy, so that a server that runs
+        // slower for a while slows a round's floor and strategies alike.
         let mut floors = Vec::new();
+        let mut measured: Vec<Vec<Measured>> = strategies.iter().map(|_| Vec::new()).collect();
         for run in 1..=args.repeat {
-            eprintln!("{engine} floor, run {run} of {}:", args.repeat);
+            eprintln!("{engine} floor, round {run} of {}:", args.repeat);
             floors.push(floor(&server, &args, now).await?);
+            for (runs, &(strategy, single, savers)) in measured.iter_mut().zip(&strategies) {
+                eprintln!("{engine} {strategy}, round {run} of {}:", args.repeat);
+                runs.push(measure(&server, &args, single, savers, now).await?);
+            }
         }
         floors.sort();
         let floor = floors[floors.len() / 2];
@@ -452,12 +459,7 @@ async fn main() -> Result<()> {
         );
         println!("{line}");
         lines.push(line);
-        for &(strategy, single, savers) in &strategies {
-            let mut runs = Vec::new();
-            for run in 1..=args.repeat {
-                eprintln!("{engine} {strategy}, run {run} of {}:", args.repeat);
-                runs.push(measure(&server, &args, single, savers, now).await?);
-            }
+        for (mut runs, &(strategy, _, savers)) in measured.into_iter().zip(&strategies) {
             // The median run by purge time (one that did not finish counts as
             // its time limit, so it sorts last).
             runs.sort_by_key(|m| m.purge);

@@ -754,11 +754,11 @@ pub async fn purge_with(
                 // Where the chunk ends, by a plain read (no locks: a locking read up to
                 // a LIMIT could reach saves' new rows at the end of the table and wait
                 // for them).
-                let mut qb = d::dialect::builder("SELECT id FROM karte_photo WHERE id > ");
+                let mut qb = d::dialect::builder("SELECT MAX(id) FROM (SELECT id FROM karte_photo WHERE id > ");
                 qb.push_bind(after).push(" AND ");
                 expired!(qb, cutoff);
-                qb.push(" ORDER BY id LIMIT ").push(chunk);
-                last = d::fetch_longs(&mut tx, qb).await?.last().copied();
+                qb.push(" ORDER BY id LIMIT ").push(chunk).push(") chunk");
+                last = d::fetch::<(Option<i64>,)>(&mut tx, qb).await?.pop().and_then(|(most,)| most);
                 if let (0, Some(pause)) = (report.chunks, options.pause_before_lock()) {
                     pause.hold().await;
                 }
@@ -766,14 +766,14 @@ pub async fn purge_with(
                     // Lock the chunk's photos that are still expired on what is now
                     // current: a restore that committed first wins. Read-committed
                     // locks only the rows that match, so no save waits for the range.
-                    let mut qb = d::dialect::builder("SELECT id, customer_id, object_key, updated_at, trashed_at FROM karte_photo WHERE ");
+                    let mut qb = d::dialect::builder("SELECT customer_id, object_key, trashed_at FROM karte_photo WHERE ");
                     chosen!(qb, after, last, cutoff);
                     qb.push(" ORDER BY id").push(d::dialect::FOR_UPDATE);
-                    let locked = d::fetch::<PhotoRow>(&mut tx, qb).await?;
+                    let locked = d::fetch::<(i64, String, Option<i64>)>(&mut tx, qb).await?;
                     // Their customers are read again with a shared lock (saves take the
                     // same to check their customer exists), so that a customer's
                     // restore either waits for this chunk or wins before it.
-                    let mut customers: Vec<i64> = locked.iter().map(|p| p.customer).collect();
+                    let mut customers: Vec<i64> = locked.iter().map(|(customer, _, _)| *customer).collect();
                     customers.sort_unstable();
                     customers.dedup();
                     let mut customers_expired = Vec::new();
@@ -787,8 +787,8 @@ pub async fn purge_with(
                     }
                     keys = locked
                         .into_iter()
-                        .filter(|p| p.trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.binary_search(&p.customer).is_ok())
-                        .map(|p| p.object_key)
+                        .filter(|(customer, _, trashed_at)| trashed_at.is_some_and(|t| t <= cutoff) || customers_expired.binary_search(customer).is_ok())
+                        .map(|(_, key, _)| key)
                         .collect();
                 }
             }
