@@ -53,6 +53,36 @@ pub(super) fn run_of_database(name: &str) -> Option<&str> {
     (is_run(run) && n.len() >= 5 && digits(n)).then_some(run)
 }
 
+/// How often a PostgreSQL session asks again for a lock another holds (its
+/// advisory locks have no wait with a limit).
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A server-wide lock taken by [`Admin::lock`], on the connection that holds it.
+pub(super) enum HeldLock {
+    Pg(sqlx::pool::PoolConnection<sqlx::Postgres>, i64),
+    MariaDb(sqlx::pool::PoolConnection<sqlx::MySql>, String),
+}
+
+impl HeldLock {
+    /// Releases the lock (a failure leaves it to the connection's end).
+    pub(super) async fn release(self) {
+        match self {
+            HeldLock::Pg(mut conn, key) => {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await;
+            }
+            HeldLock::MariaDb(mut conn, name) => {
+                let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+                    .bind(name)
+                    .execute(&mut *conn)
+                    .await;
+            }
+        }
+    }
+}
+
 /// An admin connection pool, by engine.
 #[derive(Clone, Copy)]
 pub(super) enum Admin<'a> {
@@ -132,6 +162,66 @@ impl Admin<'_> {
                 .execute(pool)
                 .await
                 .map(drop),
+        }
+    }
+
+    /// Whether database `name` exists on the server.
+    pub(super) async fn database_exists(self, name: &str) -> Result<bool, sqlx::Error> {
+        match self {
+            Admin::Pg(pool) => {
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(name)
+                    .fetch_one(pool)
+                    .await
+            }
+            Admin::MariaDb(pool) => {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?",
+                )
+                .bind(name)
+                .fetch_one(pool)
+                .await?;
+                Ok(n > 0)
+            }
+        }
+    }
+
+    /// Takes the server-wide lock `name` on a connection of its own, waiting up to
+    /// `wait` for another session to release it: `Ok(None)` when it did not. The
+    /// lock is held until [`HeldLock::release`] (or until the connection closes).
+    pub(super) async fn lock(
+        self,
+        name: &str,
+        wait: std::time::Duration,
+    ) -> Result<Option<HeldLock>, sqlx::Error> {
+        match self {
+            Admin::Pg(pool) => {
+                let mut conn = pool.acquire().await?;
+                let key = pg_lock_key(name);
+                let began = std::time::Instant::now();
+                loop {
+                    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                        .bind(key)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    if got {
+                        return Ok(Some(HeldLock::Pg(conn, key)));
+                    }
+                    if began.elapsed() >= wait {
+                        return Ok(None);
+                    }
+                    tokio::time::sleep(LOCK_POLL).await;
+                }
+            }
+            Admin::MariaDb(pool) => {
+                let mut conn = pool.acquire().await?;
+                let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+                    .bind(name)
+                    .bind(wait.as_secs())
+                    .fetch_one(&mut *conn)
+                    .await?;
+                Ok((got == Some(1)).then(|| HeldLock::MariaDb(conn, name.to_string())))
+            }
         }
     }
 

@@ -15,7 +15,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Connection as _, MySqlConnection, PgConnection};
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
-use super::admin::{Admin, MARIADB_CHARSET, checked_identifier, pg_lock_key, run_lock_name};
+use super::admin::{
+    Admin, HeldLock, MARIADB_CHARSET, checked_identifier, pg_lock_key, run_lock_name,
+};
 use super::maker::{
     FILE_COPY, Maker, SCENARIO_POOL_SIZE, STRATEGY_SINCE, ScenarioDb, Target, copy_script,
     mariadb_pool, migrate_err, sql_err,
@@ -86,6 +88,34 @@ pub fn shared_template_name(migrator: &Migrator) -> String {
 /// makes a shared template.
 fn shared_template_lock(template: &str) -> String {
     format!("{template}_making")
+}
+
+/// With `shared`, takes the lock under which a run makes the shared `template`
+/// (waiting up to [`SHARED_TEMPLATE_WAIT`] for a run making it); `None` without.
+async fn lock_shared_template(
+    admin: Admin<'_>,
+    engine: Engine,
+    shared: bool,
+    template: &str,
+    location: &str,
+) -> Result<Option<HeldLock>, DbError> {
+    if !shared {
+        return Ok(None);
+    }
+    match admin
+        .lock(&shared_template_lock(template), SHARED_TEMPLATE_WAIT)
+        .await
+        .map_err(sql_err(engine, "locking the shared template", location))?
+    {
+        Some(lock) => Ok(Some(lock)),
+        None => Err(DbError::Unavailable {
+            engine,
+            reason: format!(
+                "another run held the lock on the shared template {template} for {} s; is a run stuck? (or unset {SHARED_TEMPLATES_VAR})",
+                SHARED_TEMPLATE_WAIT.as_secs()
+            ),
+        }),
+    }
 }
 
 /// Why a login to an engine's server failed.
@@ -200,7 +230,7 @@ impl EngineServer {
         let run_lock;
         let shared = matches!(source, ProviderSource::Url(_))
             && std::env::var_os(SHARED_TEMPLATES_VAR).is_some();
-        let mut reused = false;
+        let reused: bool;
         let admin_url = match source {
             ProviderSource::Embedded { dir } => {
                 return Self::start_sqlite(dir, &run_id, source.describe(), migrator).await;
@@ -242,32 +272,18 @@ impl EngineServer {
                 let location = redact_url(&admin_url);
                 let template = template_name(shared, &migrator, &run_id);
                 // A shared template is made once, under a lock, by the first run.
-                let mut making = None;
-                if shared {
-                    let mut conn = admin.acquire().await.map_err(sql_err(
-                        engine,
-                        "locking the shared template",
-                        &location,
-                    ))?;
-                    sqlx::query("SELECT pg_advisory_lock($1)")
-                        .bind(pg_lock_key(&shared_template_lock(&template)))
-                        .execute(&mut *conn)
+                let making =
+                    lock_shared_template(Admin::Pg(&admin), engine, shared, &template, &location)
+                        .await?;
+                reused = making.is_some()
+                    && Admin::Pg(&admin)
+                        .database_exists(&template)
                         .await
-                        .map_err(sql_err(engine, "locking the shared template", &location))?;
-                    let exists: bool = sqlx::query_scalar(
-                        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
-                    )
-                    .bind(&template)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(sql_err(
-                        engine,
-                        "looking for the shared template",
-                        &location,
-                    ))?;
-                    reused = exists;
-                    making = Some(conn);
-                }
+                        .map_err(sql_err(
+                            engine,
+                            "looking for the shared template",
+                            &location,
+                        ))?;
                 if !reused {
                     // UTF-8 with byte-order collation whatever the server's defaults (a
                     // cluster initialised as SQL_ASCII counts VARCHAR lengths in bytes), as
@@ -303,11 +319,8 @@ impl EngineServer {
                     }
                     migrated?;
                 }
-                if let Some(mut conn) = making {
-                    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                        .bind(pg_lock_key(&shared_template_lock(&template)))
-                        .execute(&mut *conn)
-                        .await;
+                if let Some(lock) = making {
+                    lock.release().await;
                 }
                 let version: String = sqlx::query_scalar("SHOW server_version_num")
                     .fetch_one(&admin)
@@ -340,42 +353,23 @@ impl EngineServer {
                 let location = redact_url(&admin_url);
                 let template = template_name(shared, &migrator, &run_id);
                 // A shared template is made once, under a lock, by the first run.
-                let mut making = None;
-                if shared {
-                    let mut conn = admin.acquire().await.map_err(sql_err(
-                        engine,
-                        "locking the shared template",
-                        &location,
-                    ))?;
-                    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
-                        .bind(shared_template_lock(&template))
-                        .bind(SHARED_TEMPLATE_WAIT.as_secs())
-                        .fetch_one(&mut *conn)
+                let making = lock_shared_template(
+                    Admin::MariaDb(&admin),
+                    engine,
+                    shared,
+                    &template,
+                    &location,
+                )
+                .await?;
+                reused = making.is_some()
+                    && Admin::MariaDb(&admin)
+                        .database_exists(&template)
                         .await
-                        .map_err(sql_err(engine, "locking the shared template", &location))?;
-                    if got != Some(1) {
-                        return Err(DbError::Unavailable {
+                        .map_err(sql_err(
                             engine,
-                            reason: format!(
-                                "another run held the lock on the shared template {template} for {} s; is a run stuck? (or unset {SHARED_TEMPLATES_VAR})",
-                                SHARED_TEMPLATE_WAIT.as_secs()
-                            ),
-                        });
-                    }
-                    let exists: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?",
-                    )
-                    .bind(&template)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(sql_err(
-                        engine,
-                        "looking for the shared template",
-                        &location,
-                    ))?;
-                    reused = exists > 0;
-                    making = Some(conn);
-                }
+                            "looking for the shared template",
+                            &location,
+                        ))?;
                 if !reused {
                     Admin::MariaDb(&admin)
                         .create_database(&template, MARIADB_CHARSET)
@@ -398,11 +392,8 @@ impl EngineServer {
                     }
                     migrated?;
                 }
-                if let Some(mut conn) = making {
-                    let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
-                        .bind(shared_template_lock(&template))
-                        .execute(&mut *conn)
-                        .await;
+                if let Some(lock) = making {
+                    lock.release().await;
                 }
                 let copy = copy_script(&pool, &template).await.map_err(sql_err(
                     engine,
