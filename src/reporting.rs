@@ -527,6 +527,7 @@ impl Collected {
             features,
             pending: None,
             interrupted: false,
+            lost_servers: Vec::new(),
             timing: None,
             vocabulary: terms.to_vec(),
         }

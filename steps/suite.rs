@@ -31,6 +31,8 @@
 //! per engine and end with libtest's `test result:`; the exit code is 101 when a
 //! test failed, as libtest's.
 
+mod check_lost_server;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -566,7 +568,7 @@ async fn own_report_run() -> Option<runner::Report> {
 }
 
 /// The teeth checks, by test name: run after the scenarios, in this order.
-const CHECKS: [&str; 9] = [
+const CHECKS: [&str; 10] = [
     "checks::report_opens_in_chromium",
     "checks::failing_report_in_chromium",
     "checks::catalogue_is_current",
@@ -576,6 +578,7 @@ const CHECKS: [&str; 9] = [
     "checks::incident_replay_000_chunked_purge_passes_on_mariadb",
     "checks::incident_replay_000_long_purge_fails_on_mariadb",
     "checks::semantic_mutants_are_killed",
+    "checks::a_lost_server_fails_its_engine_fast",
 ];
 
 /// The checks this process lists: a mutant run (cargo-mutants, see
@@ -617,6 +620,20 @@ async fn run_check(name: &str, listed: &[ScenarioTest], suite: Option<&runner::R
         "checks::catalogue_is_current" => catalogue_is_current().into(),
         "checks::shards_cover_the_suite" => shards_cover_the_suite().into(),
         "checks::semantic_mutants_are_killed" => semantic_mutants_are_killed().await.into(),
+        "checks::a_lost_server_fails_its_engine_fast" => {
+            use check_lost_server::Verdict;
+            match check_lost_server::a_lost_server_fails_its_engine_fast(&kensho_steps::root())
+                .await
+            {
+                Verdict::Held => Outcome::Passed,
+                Verdict::Broken => Outcome::Failed,
+                Verdict::NotRun(why) if runner::in_ci() => {
+                    eprintln!("lost server check: FAILED in CI: {why}");
+                    Outcome::Failed
+                }
+                Verdict::NotRun(why) => Outcome::NotRun(why),
+            }
+        }
         naive if naive.contains("naive_policy") => {
             let policy = if naive.contains("delete_and_reregister") {
                 NaivePolicy::DeleteAndReregister

@@ -10,12 +10,14 @@
 
 mod admin;
 mod container;
+pub mod health;
 mod maker;
 mod pool;
 pub mod provider;
 pub mod redact;
 mod server;
 
+pub use health::{Health, Lost};
 pub use kensho_shared::db::{Db, DbError, Engine, LOCK_WAIT, sqlite_write_gate};
 pub use maker::ScenarioDb;
 pub use provider::{ImageSpec, ProviderSource};

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::health::Health;
 use super::maker::{Maker, SCENARIO_POOL_SIZE, ScenarioDb};
 use super::{DbError, Engine};
 
@@ -39,18 +40,24 @@ pub(super) struct Warm {
 }
 
 impl Warm {
-    /// Starts filling a pool of `size` databases made by `maker`.
-    pub fn start(maker: Arc<Maker>, size: usize) -> Warm {
+    /// Starts filling a pool of `size` databases made by `maker`, until the
+    /// server's `health` says it is lost.
+    pub fn start(maker: Arc<Maker>, size: usize, health: Health) -> Warm {
         let engine = maker.engine;
         let (ready, taken) = mpsc::channel(size.max(1));
         let fillers = (0..FILLERS)
             .map(|_| {
-                let (maker, ready) = (maker.clone(), ready.clone());
+                let (maker, ready, health) = (maker.clone(), ready.clone(), health.clone());
                 tokio::spawn(async move {
                     // A place in the pool first, then the database: never more
                     // than `size` made ahead.
                     while let Ok(place) = ready.reserve().await {
-                        let made = maker.create(SCENARIO_POOL_SIZE).await;
+                        let made = tokio::select! {
+                            made = maker.create(SCENARIO_POOL_SIZE) => made,
+                            // Whoever waits for a database learns of the loss
+                            // from the server itself.
+                            _ = health.lost() => return,
+                        };
                         let failed = made.is_err();
                         place.send(made);
                         if failed {
@@ -113,12 +120,21 @@ pub(super) struct Dropper {
 }
 
 impl Dropper {
-    /// Starts dropping what is handed to [`Dropper::drop_later`] with `maker`.
-    pub fn start(maker: Arc<Maker>) -> Dropper {
+    /// Starts dropping what is handed to [`Dropper::drop_later`] with `maker`;
+    /// once the server's `health` says it is lost, what is queued is let go
+    /// (there is nothing to drop it on).
+    pub fn start(maker: Arc<Maker>, health: Health) -> Dropper {
         let (used, mut queue) = mpsc::unbounded_channel::<ScenarioDb>();
         let task = tokio::spawn(async move {
             while let Some(scenario) = queue.recv().await {
-                if let Err(e) = maker.drop_scenario_db(scenario).await {
+                if health.is_lost().is_some() {
+                    continue;
+                }
+                let dropped = tokio::select! {
+                    dropped = maker.drop_scenario_db(scenario) => dropped,
+                    _ = health.lost() => continue,
+                };
+                if let Err(e) = dropped {
                     eprintln!(
                         "kensho: {}: could not drop a scenario database: {e}",
                         maker.engine

@@ -18,6 +18,7 @@ use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 use super::admin::{
     Admin, HeldLock, MARIADB_CHARSET, checked_identifier, pg_lock_key, run_lock_name,
 };
+use super::health::{self, Health};
 use super::maker::{
     FILE_COPY, Maker, SCENARIO_POOL_SIZE, STRATEGY_SINCE, ScenarioDb, Target, copy_script,
     mariadb_pool, migrate_err, sql_err,
@@ -61,6 +62,10 @@ pub struct EngineServer {
     /// The template is shared between runs ([`SHARED_TEMPLATES_VAR`]): kept at
     /// the end.
     shared_template: bool,
+    /// Whether the server is still there (never lost for SQLite).
+    health: Health,
+    /// The heartbeat that watches a server's [`Health`], aborted at the end.
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Set (to anything) by a runner of many short runs against servers given by
@@ -414,6 +419,16 @@ impl EngineServer {
             }
             Engine::Sqlite => unreachable!("SQLite is embedded"),
         };
+        let health = Health::new(engine);
+        let heartbeat = Some(match &target {
+            Target::Postgres {
+                base, admin_url, ..
+            } => health::watch(health.clone(), base.clone(), admin_url),
+            Target::MariaDb {
+                base, admin_url, ..
+            } => health::watch(health.clone(), base.clone(), admin_url),
+            Target::Sqlite { .. } => unreachable!("SQLite is embedded"),
+        });
         let mut maker = Maker::new(engine, run_id, target, migrator);
         // A shared template found again was checked by the run that made it.
         if !reused {
@@ -428,6 +443,8 @@ impl EngineServer {
             warm: None,
             dropper: None,
             shared_template: shared,
+            health,
+            heartbeat,
         })
     }
 
@@ -476,6 +493,8 @@ impl EngineServer {
             warm: None,
             dropper: None,
             shared_template: false,
+            health: Health::new(engine),
+            heartbeat: None,
         })
     }
 
@@ -493,21 +512,40 @@ impl EngineServer {
         self.container.lock().map(|c| c.is_some()).unwrap_or(false)
     }
 
+    /// Whether the engine's server is still there (see [`super::health`]).
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
     /// From now on, keeps up to `size` scenario databases ready in the
     /// background, and drops used ones in the background (see [`super::pool`]).
     pub fn warm_up(&mut self, size: usize) {
         if self.warm.is_none() {
-            self.warm = Some(Warm::start(self.maker.clone(), size));
-            self.dropper = Some(Dropper::start(self.maker.clone()));
+            self.warm = Some(Warm::start(self.maker.clone(), size, self.health.clone()));
+            self.dropper = Some(Dropper::start(self.maker.clone(), self.health.clone()));
         }
     }
 
     /// A fresh, migrated database for one scenario: from the warm pool once
-    /// warmed up, else made now.
+    /// warmed up, else made now. Once the server is lost, the error names the
+    /// loss at once.
     pub async fn create_scenario_db(&self) -> Result<ScenarioDb, DbError> {
-        match &self.warm {
-            Some(warm) => warm.take().await,
-            None => self.maker.create(SCENARIO_POOL_SIZE).await,
+        let lost = |lost: Arc<health::Lost>| DbError::Unavailable {
+            engine: self.engine(),
+            reason: lost.message(),
+        };
+        if let Some(gone) = self.health.is_lost() {
+            return Err(lost(gone));
+        }
+        let made = async {
+            match &self.warm {
+                Some(warm) => warm.take().await,
+                None => self.maker.create(SCENARIO_POOL_SIZE).await,
+            }
+        };
+        tokio::select! {
+            made = made => made,
+            gone = self.health.lost() => Err(lost(gone)),
         }
     }
 
@@ -523,6 +561,10 @@ impl EngineServer {
     /// Closes a scenario's database and removes it: in the background once
     /// warmed up (the run's end waits for it), else now.
     pub async fn drop_scenario_db(&self, scenario: ScenarioDb) -> Result<(), DbError> {
+        if self.health.is_lost().is_some() {
+            // Nothing to drop it on; its connections go with the handle.
+            return Ok(());
+        }
         match &self.dropper {
             Some(dropper) => {
                 dropper.drop_later(scenario);
@@ -550,6 +592,9 @@ impl EngineServer {
     /// removed during the run, or the server does not answer. `None` for SQLite and
     /// for a server that answers.
     pub async fn gone(&self) -> Option<String> {
+        if let Some(lost) = self.health.is_lost() {
+            return Some(lost.message());
+        }
         let container = self
             .container
             .lock()
@@ -625,6 +670,9 @@ impl EngineServer {
     /// that stopped during the run is removed, never kept. Returns the id of a kept
     /// container.
     pub async fn finish(mut self, keep: bool) -> Option<String> {
+        if let Some(heartbeat) = self.heartbeat.take() {
+            heartbeat.abort();
+        }
         let gone = self.gone().await.is_some();
         let engine = self.engine();
         // The pool's unused databases are closed here and dropped below with the

@@ -227,6 +227,7 @@ fn stand_in(dir: &Path, title: &str, started_at_utc: &str) -> RunReport {
         duration_ms: 0,
         pending: Some(reason.clone()),
         interrupted: false,
+        lost_servers: Vec::new(),
         timing: None,
         features: vec![FeatureReport {
             keyword: "Feature".into(),

@@ -61,6 +61,10 @@ pub struct RunReport {
     /// The run was stopped by SIGINT or SIGTERM: it holds the scenarios that
     /// finished before it stopped; the others did not run (they are not in it).
     pub interrupted: bool,
+    /// The engines whose server was lost during the run, each with how and
+    /// when (e.g. `the postgres server was lost at 23:40:07 UTC: ...`): their
+    /// scenarios from then on failed at once, naming it.
+    pub lost_servers: Vec<String>,
     /// Where the run's time went, when the runner measured it.
     pub timing: Option<Timing>,
     /// What the services' columns mean to a reader (money, codes and their
@@ -517,12 +521,13 @@ impl RunReport {
     }
 
     /// True when at least one scenario ran and none failed, was skipped or
-    /// had an undefined step, the run was not interrupted, and this is not
-    /// the stand-in of an unfinished run.
+    /// had an undefined step, the run was not interrupted, no server was
+    /// lost, and this is not the stand-in of an unfinished run.
     pub fn all_passed(&self) -> bool {
         let counts = self.counts();
         self.pending.is_none()
             && !self.interrupted
+            && self.lost_servers.is_empty()
             && counts.total() > 0
             && counts.passed == counts.total()
     }
@@ -530,25 +535,51 @@ impl RunReport {
     /// The run as the writers show it: an interrupted run gets one more
     /// scenario, failed, saying so, so that no report of it reads as passed
     /// (its exit code does not say passed either).
+    ///
+    /// Likewise each server lost during the run gets a failed scenario of its
+    /// own saying which engine was lost, when and how.
     fn as_written(&self) -> Cow<'_, RunReport> {
-        if !self.interrupted {
+        if !self.interrupted && self.lost_servers.is_empty() {
             return Cow::Borrowed(self);
+        }
+        let failed = |name: String, text: &str, message: String| ScenarioReport {
+            keyword: "Scenario".into(),
+            name,
+            steps: vec![StepReport {
+                keyword: "Then".into(),
+                text: text.into(),
+                status: StepStatus::Failed(message),
+                ..StepReport::default()
+            }],
+            ..ScenarioReport::default()
+        };
+        let mut scenarios: Vec<ScenarioReport> = self
+            .lost_servers
+            .iter()
+            .map(|lost| {
+                let engine = lost
+                    .strip_prefix("the ")
+                    .and_then(|rest| rest.split(' ').next())
+                    .unwrap_or("an engine's");
+                failed(
+                    format!("The {engine} server was lost during the run"),
+                    "the engine's server stays up until the run ends",
+                    lost.clone(),
+                )
+            })
+            .collect();
+        if self.interrupted {
+            scenarios.push(failed(
+                "The run was interrupted".into(),
+                "every selected scenario runs",
+                INTERRUPTED_MESSAGE.into(),
+            ));
         }
         let mut run = self.clone();
         run.features.push(FeatureReport {
             keyword: "Feature".into(),
             name: "Kensho run".into(),
-            scenarios: vec![ScenarioReport {
-                keyword: "Scenario".into(),
-                name: "The run was interrupted".into(),
-                steps: vec![StepReport {
-                    keyword: "Then".into(),
-                    text: "every selected scenario runs".into(),
-                    status: StepStatus::Failed(INTERRUPTED_MESSAGE.into()),
-                    ..StepReport::default()
-                }],
-                ..ScenarioReport::default()
-            }],
+            scenarios,
             ..FeatureReport::default()
         });
         Cow::Owned(run)

@@ -125,6 +125,7 @@ pub mod sample {
             duration_ms: 61_005,
             pending: None,
             interrupted: false,
+            lost_servers: Vec::new(),
             timing: None,
             vocabulary: Vec::new(),
             features: vec![

@@ -124,6 +124,7 @@ impl Hooks {
             file: world.feature_file.clone(),
             watch: Some(self.watch.clone()),
             held: false,
+            health: Some(self.servers[&engine].health().clone()),
         };
         let attach = self.attach(engine, feature, scenario, world);
         if tokio::time::timeout_at(deadline.into(), attach)
@@ -295,6 +296,21 @@ impl Hooks {
         passed: bool,
         world: &mut ScenarioWorld,
     ) {
+        let health = self.servers[&engine].health().clone();
+        if health.is_lost().is_some() {
+            // Nothing to read the tables from, drop or keep: the databases went
+            // with the server, and the summary names the loss.
+            world.databases.clear();
+            if self.reports {
+                self.collected.borrow_mut().keep_extras(
+                    &feature.name,
+                    scenario.position.line,
+                    std::mem::take(&mut world.notes),
+                    Vec::new(),
+                );
+            }
+            return;
+        }
         let cleanup = async {
             if self.reports {
                 let mut tables = Vec::new();
@@ -338,7 +354,12 @@ impl Hooks {
                 }
             }
         };
-        if tokio::time::timeout(self.limit, cleanup).await.is_err() {
+        // A server lost meanwhile ends the cleanup at once: the summary names it.
+        let ended = tokio::select! {
+            ended = tokio::time::timeout(self.limit, cleanup) => ended,
+            _ = health.lost() => Ok(()),
+        };
+        if ended.is_err() {
             eprintln!(
                 "kensho: {engine}: cleaning up after {:?} took longer than {} s; its databases are dropped at the end of the run",
                 scenario.name,

@@ -27,6 +27,7 @@ use cucumber::World as _;
 use cucumber::codegen::{StepConstructor as _, WorldInventory, inventory};
 use cucumber::gherkin;
 use cucumber::step::{Collection, Context};
+use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
 
 use crate::world::ScenarioWorld;
@@ -58,6 +59,9 @@ pub struct ScenarioClock {
     /// The run was stopping when the scenario came up: its steps do not run (and
     /// the runner ends before they would).
     pub held: bool,
+    /// Whether the scenario's server is still there: a step running when it is
+    /// lost stops at once, naming the loss ([`server_lost`]).
+    pub health: Option<crate::db::Health>,
 }
 
 /// A step as messages name it: `When the command "sleep 600" runs`.
@@ -81,6 +85,22 @@ pub fn out_of_time(limit: Duration, step: &str, at: &str) -> String {
          if the scenario needs longer, raise the limit (--scenario-timeout SECONDS or KENSHO_SCENARIO_TIMEOUT)",
         seconds(limit)
     )
+}
+
+/// The text a failed step panicked with (steps fail by panicking with their
+/// error's text).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "the step panicked".into())
+}
+
+/// The failure of a step running (or about to run) when its scenario's server
+/// was lost.
+pub fn server_lost(lost: &crate::db::Lost, step: &str, at: &str) -> String {
+    format!("{lost}; this step was stopped: {step} ({at})")
 }
 
 /// Runs one step's future until `deadline`; past it the future is dropped and the
@@ -154,9 +174,30 @@ fn limited(world: &mut ScenarioWorld, ctx: Context) -> LocalBoxFuture<'_, ()> {
                 limit: clock.limit,
             })
         });
-        if let Err(message) =
-            within(deadline, clock.limit, &step, &at, definition(world, ctx)).await
-        {
+        let limited = within(deadline, clock.limit, &step, &at, definition(world, ctx));
+        let Some(health) = &clock.health else {
+            if let Err(message) = limited.await {
+                std::panic::panic_any(message);
+            }
+            return;
+        };
+        let ended = tokio::select! {
+            biased;
+            lost = health.lost() => Err(server_lost(&lost, &step, &at)),
+            ended = std::panic::AssertUnwindSafe(limited).catch_unwind() => match ended {
+                Ok(ended) => ended,
+                // A step that failed on its own may have failed because its
+                // server just went: then the failure names the loss first.
+                Err(failure) => match health.confirm().await {
+                    Some(lost) => Err(format!(
+                        "{lost}; this step failed with it: {}",
+                        panic_text(failure.as_ref())
+                    )),
+                    None => std::panic::resume_unwind(failure),
+                },
+            },
+        };
+        if let Err(message) = ended {
             // A step fails by panicking (a step returning `Err` does the same).
             std::panic::panic_any(message);
         }

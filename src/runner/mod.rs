@@ -361,6 +361,18 @@ pub async fn run(
     report.engines = hooks.stats.take();
     report.scenarios = hooks.times.take();
     report.failures = hooks.failed.borrow().clone();
+    // A server lost during the run fails it, and every report says so.
+    let lost: Vec<String> = hooks
+        .servers
+        .values()
+        .filter_map(|server| server.health().is_lost())
+        .map(|lost| {
+            format!(
+                "{lost} ({} s after the run started)",
+                summary::secs(lost.at.duration_since(run_started).unwrap_or_default())
+            )
+        })
+        .collect();
     // Reports that could not be written fail the run: a green must not rest on them.
     let mut reports_written = true;
     if reports {
@@ -371,6 +383,7 @@ pub async fn run(
         };
         let mut written = collected.into_report(title, run_started, suite.terms());
         written.interrupted = interrupted;
+        written.lost_servers = lost.clone();
         written.timing = Some(report.timing());
         reports_written = reporting::write(&reports_dir, &written);
         // The failed scenarios to run again, and the times to balance shards by.
@@ -385,6 +398,7 @@ pub async fn run(
         || writer.as_ref().is_none_or(|w| w.execution_has_failed())
         || report.engines.values().any(|s| s.failed > 0)
         || (args.fail_on_flaky && report.flaky() > 0)
+        || !lost.is_empty()
         || total == 0;
     // A server that went away during the run keeps nothing: say so, not "kept".
     let mut gone = std::collections::BTreeMap::new();
