@@ -35,23 +35,37 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 /// [`MASK`]. Values shorter than [`SHORTEST_SECRET`] characters are not
 /// registered (see there).
 pub fn register(secret: &str) {
-    let decoded = percent_decode(secret);
-    let mut forms = vec![secret.to_string()];
-    for plain in [Some(secret), decoded.as_deref()].into_iter().flatten() {
-        forms.push(plain.to_string());
-        for upper in [true, false] {
-            forms.push(percent_encode(plain, is_userinfo_safe, upper, false));
-            forms.push(percent_encode(plain, is_unreserved, upper, false));
-            forms.push(percent_encode(plain, is_unreserved, upper, true));
-        }
-    }
     let mut secrets = SECRETS.write().unwrap_or_else(|e| e.into_inner());
-    for form in forms {
-        if form.chars().count() >= SHORTEST_SECRET && !secrets.contains(&form) {
+    for form in forms(secret) {
+        if !secrets.contains(&form) {
             secrets.push(form);
         }
     }
     secrets.sort_by_key(|form| std::cmp::Reverse(form.len()));
+}
+
+/// The forms `secret` may be written in, as [`register`] registers them: as
+/// given, percent-decoded, and percent-encoded the ways URLs encode it (a URL's
+/// user info, a component, a form; upper- and lower-case hexadecimal); only those
+/// of at least [`SHORTEST_SECRET`] characters, without repeats.
+pub fn forms(secret: &str) -> Vec<String> {
+    let decoded = percent_decode(secret);
+    let mut all = vec![secret.to_string()];
+    for plain in [Some(secret), decoded.as_deref()].into_iter().flatten() {
+        all.push(plain.to_string());
+        for upper in [true, false] {
+            all.push(percent_encode(plain, is_userinfo_safe, upper, false));
+            all.push(percent_encode(plain, is_unreserved, upper, false));
+            all.push(percent_encode(plain, is_unreserved, upper, true));
+        }
+    }
+    let mut forms: Vec<String> = Vec::new();
+    for form in all {
+        if form.chars().count() >= SHORTEST_SECRET && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
 }
 
 /// Registers every password `url` holds (its user info's, and every password
