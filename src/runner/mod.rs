@@ -653,8 +653,8 @@ mod tests {
             // As sqlx-postgres logs a connect parameter it does not know.
             tracing::warn!(
                 target: "sqlx_postgres::options::parse",
-                key = "sslpassword",
-                value = "Lg7-HUNTER2pw",
+                key = %"sslpassword",
+                value = %"Lg7-HUNTER2pw",
                 "ignoring unrecognized connect parameter"
             );
             tracing::warn!(target: "kensho::db", "connecting to {url}");
