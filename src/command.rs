@@ -6,6 +6,13 @@
 //! exactly what runs. [`run`] starts the program with stdin closed, captures its
 //! stdout and stderr (up to [`OUTPUT_LIMIT`] bytes each) and kills it, with every
 //! process it started, when its time limit passes.
+//!
+//! What a program prints is masked as it is captured
+//! ([`kensho_shared::secret::mask`]): no password the run knows — of the
+//! scenario's database URL, of a server's — reaches the console, a report or a
+//! failure message through a program's output. A program gets the scenario's
+//! database, never the administrator's URLs of Kensho's own environment
+//! ([`WITHHELD_VARIABLES`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -25,6 +32,18 @@ pub const SUMMARY_CHARS: usize = 2000;
 /// How long a killed program's output is still read before it is given up.
 const AFTER_KILL: Duration = Duration::from_secs(2);
 
+/// How long a program's output is still read after the program itself exited:
+/// its pipes close at once unless processes it left behind hold them, and those
+/// get this long to finish writing (a shell's last background job, say) before
+/// they are killed. Short, so that a program leaving a server running in the
+/// background does not hold its step until the time limit.
+pub const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+
+/// Variables of Kensho's own environment a program never inherits: the
+/// administrator's server URLs (with their passwords). A program gets the
+/// scenario's database in the variables its step passes (`DATABASE_URL`).
+pub const WITHHELD_VARIABLES: [&str; 2] = ["KENSHO_POSTGRES_URL", "KENSHO_MARIADB_URL"];
+
 /// What a command step ran and what came back.
 #[derive(Clone, Debug)]
 pub struct CommandOutcome {
@@ -41,14 +60,19 @@ pub struct CommandOutcome {
     pub took: Duration,
     /// Whether it was killed because its time limit passed.
     pub timed_out: bool,
+    /// When the program exited but processes it left behind kept its output
+    /// open: how long after its exit their output was given up and they were
+    /// killed (about [`OUTPUT_GRACE`]).
+    pub output_left_open: Option<Duration>,
 }
 
 impl CommandOutcome {
-    /// A short multi-line text for reports: the command, how it ended, and its
-    /// stdout and stderr (each cut to about [`SUMMARY_CHARS`] characters, the
-    /// beginning and the end kept).
+    /// A short multi-line text for reports: the command, how it ended (and
+    /// whether its output stayed open after it exited), and its stdout and
+    /// stderr (each cut to about [`SUMMARY_CHARS`] characters, the beginning and
+    /// the end kept).
     pub fn summary(&self) -> String {
-        let ended = match (self.timed_out, self.code) {
+        let mut ended = match (self.timed_out, self.code) {
             (true, _) => format!(
                 "killed after {:.1} s (its time limit)",
                 self.took.as_secs_f64()
@@ -61,6 +85,13 @@ impl CommandOutcome {
                 self.took.as_secs_f64()
             ),
         };
+        if let Some(open) = self.output_left_open {
+            ended.push_str(&format!(
+                "; its output stayed open after it exited (processes it left behind held it): they were killed {:.1} s later, {:.1} s in all",
+                open.as_secs_f64(),
+                (self.took + open).as_secs_f64()
+            ));
+        }
         format!(
             "$ {}\n{ended}\nstdout:{}\nstderr:{}",
             self.command,
@@ -209,7 +240,8 @@ pub fn split_command(line: &str) -> Result<Vec<String>, CommandError> {
 }
 
 /// Runs it: program resolved against PATH (with `extra_path` dirs put first),
-/// working directory `cwd`, environment = the current one plus `env`, stdin
+/// working directory `cwd`, environment = the current one without
+/// [`WITHHELD_VARIABLES`], plus `env`, stdin
 /// closed, stdout/stderr captured (each kept up to [`OUTPUT_LIMIT`] bytes = 1 MiB,
 /// then "… (N more bytes)" marked), killed (whole process) when `limit` passes →
 /// `timed_out = true`, code `None`.
@@ -221,8 +253,11 @@ pub fn split_command(line: &str) -> Result<Vec<String>, CommandError> {
 ///   found the same way;
 /// - the program runs in its own process group (Unix), and the whole group is
 ///   killed at the limit: a shell's children do not outlive it. Output that
-///   processes it left behind keep writing is read until the limit, then they
-///   are killed too.
+///   processes it left behind keep open after it exited is read for
+///   [`OUTPUT_GRACE`] (never past the limit), then they are killed too, and the
+///   outcome says so ([`CommandOutcome::output_left_open`]);
+/// - what it printed is masked ([`kensho_shared::secret::mask`]): registered
+///   secrets and the passwords of URLs are `***`.
 pub async fn run(
     line: &str,
     cwd: &Path,
@@ -300,6 +335,9 @@ pub async fn run_interrupting(
     })?;
 
     let mut command = tokio::process::Command::new(&resolved);
+    for withheld in WITHHELD_VARIABLES {
+        command.env_remove(withheld);
+    }
     command
         .args(args)
         .current_dir(cwd)
@@ -354,16 +392,22 @@ pub async fn run_interrupting(
     };
     let took = started.elapsed();
     // The pipes close when every process holding them has ended: right away,
-    // unless the program left processes behind (they are killed at the limit).
+    // unless the program left processes behind (they are killed after a grace
+    // period, or at once when the limit passed).
+    let now = tokio::time::Instant::now();
     let read_until = if timed_out {
-        tokio::time::Instant::now() + AFTER_KILL
+        now + AFTER_KILL
     } else {
-        deadline
+        deadline.min(now + OUTPUT_GRACE)
     };
+    let mut output_left_open = None;
     if tokio::time::timeout_at(read_until, drain_all(&mut readers))
         .await
         .is_err()
     {
+        if !timed_out {
+            output_left_open = Some(started.elapsed().saturating_sub(took));
+        }
         kill_group(group);
         if tokio::time::timeout(AFTER_KILL, drain_all(&mut readers))
             .await
@@ -375,10 +419,11 @@ pub async fn run_interrupting(
     Ok(CommandOutcome {
         command: line.to_string(),
         code,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
+        stdout: kensho_shared::secret::mask(&stdout.text()),
+        stderr: kensho_shared::secret::mask(&stderr.text()),
         took,
         timed_out,
+        output_left_open,
     })
 }
 
@@ -870,6 +915,100 @@ mod tests {
         assert!(outcome.timed_out, "{}", outcome.summary());
     }
 
+    #[tokio::test]
+    async fn a_background_child_holding_the_output_does_not_hold_the_step() {
+        // The shell exits at once; its background `sleep` keeps the pipes open.
+        let limit = Duration::from_secs(60);
+        let began = Instant::now();
+        let outcome = run(
+            "sh -c 'sleep 40 & echo $!; echo started'",
+            &here(),
+            &[],
+            &[],
+            limit,
+        )
+        .await
+        .unwrap();
+        let waited = began.elapsed();
+        assert!(waited < limit / 4, "{waited:?}: {}", outcome.summary());
+        assert_eq!(outcome.code, Some(0));
+        assert!(!outcome.timed_out);
+        let open = outcome.output_left_open.expect("the output stayed open");
+        assert!(open >= OUTPUT_GRACE / 2 && open <= waited, "{open:?}");
+        let summary = outcome.summary();
+        assert!(
+            summary.contains("its output stayed open after it exited"),
+            "{summary}"
+        );
+        // The real time, not only the shell's own.
+        let in_all = format!("{:.1} s in all", (outcome.took + open).as_secs_f64());
+        assert!(summary.contains(&in_all), "{summary}");
+        assert!(!summary.contains(" 0.0 s in all"), "{summary}");
+        // The leftover `sleep` was killed (gone, or a zombie nobody reaps, once
+        // the signal has been delivered).
+        let pid = outcome.stdout.lines().next().unwrap();
+        let mut state = String::new();
+        for _ in 0..50 {
+            state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            if state.is_empty() || state.contains(") Z ") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            state.is_empty() || state.contains(") Z "),
+            "sleep {pid} still runs: {state}"
+        );
+        // A program whose children end with it is not reported so.
+        let outcome = run("sh -c 'echo quick'", &here(), &[], &[], limit)
+            .await
+            .unwrap();
+        assert_eq!(outcome.output_left_open, None);
+        assert!(!outcome.summary().contains("stayed open"));
+    }
+
+    #[tokio::test]
+    async fn a_programs_output_never_shows_a_registered_password() {
+        // As a scenario's database URL is registered when it is handed out.
+        let url = "postgres://kensho:Cm4-p%40ss%2Fword@127.0.0.1:5432/kensho_1_00001";
+        kensho_shared::secret::register_url(url);
+        let env = [
+            ("DATABASE_URL".to_string(), url.to_string()),
+            ("SERVICE_PASSWORD".to_string(), "Cm4-p@ss/word".to_string()),
+        ];
+        let shown = "postgres://kensho:***@127.0.0.1:5432/kensho_1_00001";
+        let outcome = run("printenv DATABASE_URL", &here(), &env, &[], LIMIT)
+            .await
+            .unwrap();
+        assert_eq!(outcome.stdout, format!("{shown}\n"));
+        let outcome = run("env", &here(), &env, &[], LIMIT).await.unwrap();
+        assert!(
+            outcome.stdout.contains(&format!("DATABASE_URL={shown}\n")),
+            "{}",
+            outcome.stdout
+        );
+        assert!(outcome.stdout.contains("SERVICE_PASSWORD=***\n"));
+        assert!(!outcome.stdout.contains("Cm4-p"), "{}", outcome.stdout);
+        // Decoded, on standard error, of a program that fails.
+        let outcome = run(
+            "sh -c 'echo \"cannot connect to $DATABASE_URL as $SERVICE_PASSWORD\" >&2; exit 2'",
+            &here(),
+            &env,
+            &[],
+            LIMIT,
+        )
+        .await
+        .unwrap();
+        assert_eq!(outcome.code, Some(2));
+        assert_eq!(
+            outcome.stderr,
+            format!("cannot connect to {shown} as ***\n")
+        );
+        let summary = outcome.summary();
+        assert!(!summary.contains("Cm4-p"), "{summary}");
+        assert!(summary.contains(shown), "{summary}");
+    }
+
     #[test]
     fn empty_outputs_are_shown_as_such() {
         let outcome = CommandOutcome {
@@ -879,6 +1018,7 @@ mod tests {
             stderr: "\n".into(),
             took: Duration::from_millis(12),
             timed_out: false,
+            output_left_open: None,
         };
         assert_eq!(
             outcome.summary(),

@@ -449,24 +449,77 @@ pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return redact_parameters(url);
     };
-    let shown = match rest.find('@') {
-        Some(first_at) => {
-            let end = rest[first_at..]
-                .find(['/', '?', '#'])
-                .map_or(rest.len(), |i| first_at + i);
-            let at = rest[..end].rfind('@').unwrap_or(first_at);
-            let user_info = &rest[..at];
-            let plain = |text: &str| !text.contains(['/', '?', '#', '&', '=']);
-            let user_info = match user_info.split_once(':') {
-                Some((user, _password)) if plain(user) => format!("{user}:***"),
-                None if plain(user_info) => user_info.to_string(),
-                _ => "***".to_string(),
-            };
-            format!("{user_info}@{}", &rest[at + 1..])
-        }
+    let shown = match user_info(rest) {
+        Some((at, UserInfo::Password { user, .. })) => format!("{user}:***@{}", &rest[at + 1..]),
+        Some((at, UserInfo::User(user))) => format!("{user}@{}", &rest[at + 1..]),
+        Some((at, UserInfo::Unclear(_))) => format!("***@{}", &rest[at + 1..]),
         None => rest.to_string(),
     };
     format!("{scheme}://{}", redact_parameters(&shown))
+}
+
+/// The passwords `url` holds, as written (percent-encoded or not): its user
+/// info's password (all of the user info when [`redact_url`] hides all of it), and
+/// the value of every parameter whose name is a password's. What [`redact_url`]
+/// replaces by `***`, for a caller that must recognise them in other text too.
+pub fn url_passwords(url: &str) -> Vec<String> {
+    let url = url.trim();
+    let mut found = Vec::new();
+    let parameters = match url.split_once("://") {
+        Some((_, rest)) => {
+            match user_info(rest) {
+                Some((_, UserInfo::Password { password, .. })) => found.push(password.to_string()),
+                Some((_, UserInfo::Unclear(all))) => found.push(all.to_string()),
+                Some((_, UserInfo::User(_))) | None => {}
+            }
+            rest
+        }
+        None => url,
+    };
+    for parameter in parameters.split(|c: char| matches!(c, '?' | '&' | ';') || c.is_whitespace()) {
+        if let Some((name, value)) = parameter.split_once('=')
+            && is_password_parameter(name)
+            && !value.is_empty()
+        {
+            found.push(value.to_string());
+            // A fragment after the last parameter is not part of its value.
+            if let Some((value, _fragment)) = value.split_once('#') {
+                found.push(value.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// The user info of a URL (what follows `scheme://`), as [`redact_url`] reads it.
+enum UserInfo<'a> {
+    /// `user:password`.
+    Password { user: &'a str, password: &'a str },
+    /// A user without password.
+    User(&'a str),
+    /// Something that cannot be told apart from a path or query: all of it is
+    /// hidden.
+    Unclear(&'a str),
+}
+
+/// Where the user info of `rest` (a URL after `scheme://`) ends (its `@`) and what
+/// it holds; `None` without user info. A password written without
+/// percent-encoding may hold `@`, `:`, `/`, `?` or `#`: the user info ends at the
+/// last `@` before the first `/`, `?` or `#` after the first `@`.
+fn user_info(rest: &str) -> Option<(usize, UserInfo<'_>)> {
+    let first_at = rest.find('@')?;
+    let end = rest[first_at..]
+        .find(['/', '?', '#'])
+        .map_or(rest.len(), |i| first_at + i);
+    let at = rest[..end].rfind('@').unwrap_or(first_at);
+    let user_info = &rest[..at];
+    let plain = |text: &str| !text.contains(['/', '?', '#', '&', '=']);
+    let shown = match user_info.split_once(':') {
+        Some((user, password)) if plain(user) => UserInfo::Password { user, password },
+        None if plain(user_info) => UserInfo::User(user_info),
+        _ => UserInfo::Unclear(user_info),
+    };
+    Some((at, shown))
 }
 
 /// Whether a parameter named `name` (percent-encoded or not) holds a password.

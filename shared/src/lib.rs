@@ -11,7 +11,8 @@
 //!   and their labels), which the harness's reports show;
 //! - [`fault`]: lost connections, and the fault points scenarios inject them at;
 //! - [`text`]: the closest known names, for error messages;
-//! - [`calendar`]: civil dates as day counts, for times kept in milliseconds.
+//! - [`calendar`]: civil dates as day counts, for times kept in milliseconds;
+//! - [`secret`]: the passwords a process knows, masked in any text it shows.
 //!
 //! A service depends on this crate only; the harness depends on it and never on a
 //! service.
@@ -24,5 +25,6 @@ pub mod flag;
 pub mod input;
 pub mod invariant;
 pub mod money;
+pub mod secret;
 pub mod text;
 pub mod vocabulary;

@@ -257,6 +257,7 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
             format!("cannot make a password for the container (/dev/urandom: {e})"),
         )
     })?;
+    kensho_shared::secret::register(&password);
     let request = GenericImage::new(spec.image.as_str(), spec.tag.as_str())
         .with_exposed_port(port.tcp())
         .with_wait_for(WaitFor::message_on_stderr(ready_line))

@@ -307,6 +307,7 @@ impl Maker {
             }
         };
         tracing::debug!(%engine, database = %name, elapsed = ?began.elapsed(), "made from the template");
+        kensho_shared::secret::register_url(&url);
         Ok(ScenarioDb {
             engine,
             name,

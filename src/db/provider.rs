@@ -49,7 +49,9 @@ pub enum ProviderSource {
 
 impl ProviderSource {
     /// The provider for `engine`, read from the environment through `var`
-    /// (a function so tests need not touch the process environment).
+    /// (a function so tests need not touch the process environment). A URL's
+    /// passwords are registered as secrets ([`kensho_shared::secret`]): no output
+    /// of the run shows them.
     pub fn resolve(
         engine: Engine,
         var: impl Fn(&str) -> Option<String>,
@@ -62,6 +64,7 @@ impl ProviderSource {
         };
         let non_empty = |name: String| var(&name).filter(|v| !v.trim().is_empty());
         if let Some(url) = non_empty(format!("{prefix}_URL")) {
+            kensho_shared::secret::register_url(&url);
             return ProviderSource::Url(url);
         }
         let official = ImageSpec::official(engine).expect("server engines have an image");

@@ -584,13 +584,31 @@ pub fn log_filter(kensho_log: Option<&str>) -> tracing_subscriber::EnvFilter {
     )
 }
 
-/// Sets up logging (`KENSHO_LOG`, see [`log_filter`]).
+/// Sets up logging (`KENSHO_LOG`, see [`log_filter`]) on standard error, every
+/// line masked (see [`log_subscriber`]).
 pub fn init_logging() {
+    use tracing_subscriber::util::SubscriberInitExt;
     let value = std::env::var("KENSHO_LOG").ok();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(log_filter(value.as_deref()))
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = log_subscriber(value.as_deref(), std::io::stderr).try_init();
+}
+
+/// The log of a run, filtered by a `KENSHO_LOG` value ([`log_filter`]) and
+/// written through `make`'s writers, each line masked first
+/// ([`kensho_shared::secret::mask`]): a library's log line (sqlx quotes the
+/// connect parameters it ignores, values included) never shows a password the
+/// run knows.
+fn log_subscriber<W, M>(
+    kensho_log: Option<&str>,
+    make: M,
+) -> impl tracing::Subscriber + Send + Sync + 'static
+where
+    W: std::io::Write,
+    M: Fn() -> W + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(log_filter(kensho_log))
+        .with_writer(move || kensho_shared::secret::MaskingWriter(make()))
+        .finish()
 }
 
 #[cfg(test)]
@@ -636,6 +654,33 @@ mod tests {
         for value in ["sqlx=warn", "warn,sqlx::query=warn"] {
             assert!(logged(Some(value)).contains("slow statement"), "{value}");
         }
+    }
+
+    #[test]
+    fn a_library_log_line_never_shows_a_registered_password() {
+        let url = "postgres://postgres@127.0.0.1:1/postgres?password=X&sslpassword=Lg7-HUNTER2pw";
+        kensho_shared::secret::register_url(url);
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let subscriber = log_subscriber(None, move || Sink(sink.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            // As sqlx-postgres logs a connect parameter it does not know.
+            tracing::warn!(
+                target: "sqlx_postgres::options::parse",
+                key = %"sslpassword",
+                value = %"Lg7-HUNTER2pw",
+                "ignoring unrecognized connect parameter"
+            );
+            tracing::warn!(target: "kensho::db", "connecting to {url}");
+        });
+        let text = String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
+        assert!(
+            text.contains("ignoring unrecognized connect parameter"),
+            "{text}"
+        );
+        assert!(text.contains("***"), "{text}");
+        assert!(!text.contains("HUNTER2"), "{text}");
+        assert!(!text.contains("password=X"), "{text}");
     }
 
     #[test]
