@@ -716,6 +716,47 @@ mod tests {
     }
 
     #[test]
+    fn a_stand_in_keeps_the_lists_of_the_set_it_replaces_and_a_run_that_could_not_start_says_why() {
+        let dir = test_dir("lists");
+        let _ = fs::remove_dir_all(&dir);
+        let reports = dir.join("reports");
+        let lists = [
+            (RERUN_TXT, "features/a.feature:7 @sqlite\n".to_string()),
+            (TIMINGS_JSON, "{}\n".to_string()),
+        ];
+        write_all_with_lists(&reports, &marked("red"), &lists).unwrap();
+        begin_run(&reports, "Kensho run", "2025-04-01T09:30:00Z").unwrap();
+        assert_eq!(
+            fs::read_to_string(reports.join(RERUN_TXT)).unwrap(),
+            "features/a.feature:7 @sqlite\n"
+        );
+        could_not_start(
+            &reports,
+            "Kensho run",
+            "2025-04-01T09:30:00Z",
+            "engine postgres unavailable: connection refused",
+        )
+        .unwrap();
+        let stale = fs::read_to_string(reports.join(STALE)).unwrap();
+        assert!(
+            stale.contains("could not start, and no scenario ran: engine postgres unavailable: connection refused"),
+            "{stale}"
+        );
+        assert!(!stale.contains("killed"), "{stale}");
+        let junit = fs::read_to_string(reports.join(JUNIT_XML)).unwrap();
+        assert!(
+            junit.contains("name=\"The run could not start\""),
+            "{junit}"
+        );
+        assert_eq!(
+            fs::read_to_string(reports.join(TIMINGS_JSON)).unwrap(),
+            "{}\n"
+        );
+        assert!(reports.join(RERUN_TXT).exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn a_file_in_place_of_the_folder_is_refused_and_left_alone() {
         let dir = test_dir("file");
         let _ = fs::remove_dir_all(&dir);
