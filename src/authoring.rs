@@ -347,7 +347,7 @@ impl ShardPlan {
 
 /// How long each scenario took in previous runs: by scenario key (`path:line`,
 /// relative to the project), the milliseconds per engine of the latest run of it.
-/// A run writes them beside its reports folder (`target/kensho/timings.json`),
+/// A run writes them into its reports folder (`target/kensho/reports/timings.json`),
 /// merged into what was there, and `--shard` balances by them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timings {

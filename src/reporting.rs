@@ -237,6 +237,21 @@ fn located(text: &str) -> Option<(String, usize)> {
 }
 
 impl Collected {
+    /// Files the problems of feature files that do not parse, one entry per
+    /// file (its problems as `file:line: reason` lines, paths relative to the
+    /// project), as failures of the report.
+    pub fn add_parse_problems(&mut self, files: &[Vec<String>]) {
+        for problems in files {
+            let message = problems.join("\n  ");
+            let (path, line) = located(&message).unwrap_or_default();
+            self.parse_errors.push(ParseProblem {
+                path,
+                line,
+                message,
+            });
+        }
+    }
+
     fn scenario_mut(&mut self, key: &Key) -> Option<&mut ScenarioReport> {
         let open = *self.open.get(key)?;
         self.features
@@ -752,11 +767,28 @@ pub fn begin(dir: &Path, started: SystemTime) -> Result<(), ReportError> {
     report::begin_run(dir, "Kensho run", &rfc3339(started)).map(|_| ())
 }
 
-/// Writes the four reports into `dir` as one set and says where they are;
-/// says why and where when they cannot be written, and then returns false:
-/// the run must fail (the folder keeps the stand-in set of [`begin`]).
-pub fn write(dir: &Path, report: &RunReport) -> bool {
-    match report::write_all(dir, report) {
+/// Replaces the stand-in set of [`begin`] by one saying that the run could not
+/// start, and why (`error`); says where, or why it could not.
+pub fn could_not_start(dir: &Path, started: SystemTime, error: &anyhow::Error) {
+    let error = format!("{error:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match report::could_not_start(dir, "Kensho run", &rfc3339(started), &error) {
+        Ok(paths) => eprintln!(
+            "  reports (the run could not start): {}",
+            paths.junit_xml.display()
+        ),
+        Err(e) => eprintln!("kensho: the reports could not be written: {e}"),
+    }
+}
+
+/// Writes the four reports into `dir` as one set, with the `lists` the run
+/// leaves for the next (see [`report::write_all_with_lists`]), and says where
+/// they are; says why and where when they cannot be written, and then returns
+/// false: the run must fail (the folder keeps the stand-in set of [`begin`]).
+pub fn write(dir: &Path, report: &RunReport, lists: &[(&str, String)]) -> bool {
+    match report::write_all_with_lists(dir, report, lists) {
         Ok(paths) => {
             eprintln!(
                 "  reports: {} {} {} {}",

@@ -58,7 +58,7 @@ Feature: Faithful reports, written whole or not at all
 
   Scenario: A feature file that does not parse is a failure naming the file and line
     When the command "kensho --features fixtures/runner/report_unparsable.feature --reports target/kensho/runner-reports/unparsable" runs
-    Then it exits with code 1
+    Then it exits with code 2
     And the file "target/kensho/runner-reports/unparsable/junit.xml" contains "failures="1""
     And the file "target/kensho/runner-reports/unparsable/junit.xml" contains "<testcase classname="fixtures/runner/report_unparsable.feature" name="The feature file parses" time="0.000" file="fixtures/runner/report_unparsable.feature" line="9">"
     And the file "target/kensho/runner-reports/unparsable/junit.xml" contains "fixtures/runner/report_unparsable.feature:9: unexpected text &quot;Scenaro: the keyword is misspelt&quot;"
@@ -71,17 +71,27 @@ Feature: Faithful reports, written whole or not at all
     And it fails with "(nothing ran)"
     And the file "fixtures/runner/report_same_names.feature" contains "Feature: Two scenarios with one name"
 
-  Scenario: A run that stops before its end leaves failing reports, and the previous ones aside
+  Scenario: A run that could not start leaves failing reports that say why, and the previous ones aside
     When the command "kensho --features fixtures/runner/report_same_names.feature --reports target/kensho/runner-reports/stale" runs
     Then it succeeds
     And the file "target/kensho/runner-reports/stale/junit.xml" contains "tests="2" failures="0""
-    # This run starts (the previous reports are stale from then on) and stops on a
-    # bad option before it could write its own.
+    # A bad option stops the run before it starts: the reports stay as they are.
     When the command "kensho --features fixtures/runner/report_same_names.feature --engines nosuch --reports target/kensho/runner-reports/stale" runs
     Then it exits with code 2
+    And it fails with "(nothing ran)"
+    And there is no file "target/kensho/runner-reports/stale/STALE"
+    And the file "target/kensho/runner-reports/stale/junit.xml" contains "tests="2" failures="0""
+    # This run starts (the previous reports are stale from then on), and its
+    # engine refuses the connection: the reports say that it could not start, and why.
+    When the command "sh -c 'KENSHO_POSTGRES_URL=postgres://kensho:secret@127.0.0.1:1/kensho kensho --engines postgres --features fixtures/runner/report_same_names.feature --reports target/kensho/runner-reports/stale'" runs
+    Then it exits with code 2
     And the file "target/kensho/runner-reports/stale/STALE" contains "STALE: these are not test results."
+    And the file "target/kensho/runner-reports/stale/STALE" contains "could not start, and no scenario ran: required engine(s) unavailable: engine postgres unavailable: cannot log in to postgres://kensho:***@127.0.0.1:1/kensho"
+    And the file "target/kensho/runner-reports/stale/STALE" contains "Connection refused"
+    And the file "target/kensho/runner-reports/stale/STALE" does not contain "killed, or out of time"
+    And the file "target/kensho/runner-reports/stale/STALE" does not contain "secret"
     And the file "target/kensho/runner-reports/stale/junit.xml" contains "tests="1" failures="1""
-    And the file "target/kensho/runner-reports/stale/junit.xml" contains "name="The run has not finished""
+    And the file "target/kensho/runner-reports/stale/junit.xml" contains "name="The run could not start""
     And the file "target/kensho/runner-reports/stale/report.html" contains "<div class="stale" id="stale" role="alert">"
     And the file "target/kensho/runner-reports/stale.previous/junit.xml" contains "tests="2" failures="0""
     # The next finished run replaces the stand-in whole.

@@ -45,7 +45,7 @@ Feature: Running a failed scenario again
     And the file "target/kensho/runner-reports/retry/always/junit.xml" contains "tests="1" failures="1" errors="0" skipped="0""
     And the file "target/kensho/runner-reports/retry/always/junit.xml" contains "<rerunFailure message="Then it succeeds (line 6): the command did not succeed:" type="assertion""
     And the file "target/kensho/runner-reports/retry/always/junit.xml" does not contain "flakyFailure"
-    And the file "target/kensho/runner-reports/retry/rerun.txt" contains "fixtures/runner/retry_always.feature:4 @sqlite"
+    And the file "target/kensho/runner-reports/retry/always/rerun.txt" contains "fixtures/runner/retry_always.feature:4 @sqlite"
 
   Scenario: Without --retry a failed scenario runs once
     When the command "sh -c 'kensho --features fixtures/runner/retry_flaky.feature --reports target/kensho/runner-reports/retry/once 2>&1'" runs

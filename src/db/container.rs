@@ -24,6 +24,36 @@ use super::{DbError, Engine, ImageSpec};
 pub const MANAGED_LABEL: &str = "dev.kensho.managed";
 /// Label holding the process id of the run that started the container.
 pub const OWNER_LABEL: &str = "dev.kensho.owner-pid";
+/// Label holding the engine the container serves (`postgres`, `mariadb`).
+pub const ENGINE_LABEL: &str = "dev.kensho.engine";
+
+/// The engine a container Kensho started serves: its [`ENGINE_LABEL`], or for a
+/// container of a Kensho that did not label it, the engine its image is named
+/// after (`kensho/mariadb`, `postgres`). `None`: it cannot be told.
+pub fn engine_of(labels: Option<&HashMap<String, String>>, image: Option<&str>) -> Option<Engine> {
+    if let Some(name) = labels.and_then(|labels| labels.get(ENGINE_LABEL)) {
+        return Engine::parse(name).ok();
+    }
+    let image = image?.to_ascii_lowercase();
+    if image.contains("mariadb") || image.contains("mysql") {
+        Some(Engine::MariaDb)
+    } else if image.contains("postgres") {
+        Some(Engine::Postgres)
+    } else {
+        None
+    }
+}
+
+/// Whether the start-up sweep of `engine` removes a container of an ended run:
+/// one that serves `engine`, so that each engine's sweep names only its own (a
+/// container whose engine cannot be told goes with PostgreSQL's sweep, which
+/// names its image).
+fn swept_by(engine: Engine, labels: Option<&HashMap<String, String>>, image: Option<&str>) -> bool {
+    match engine_of(labels, image) {
+        Some(served) => served == engine,
+        None => engine == Engine::Postgres,
+    }
+}
 
 /// How long a container may take to report readiness.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -75,7 +105,7 @@ pub async fn sweep_leftovers(engine: Engine) -> Result<Vec<String>, DbError> {
             .and_then(|labels| labels.get(OWNER_LABEL))
             .and_then(|pid| pid.parse::<u32>().ok())
             .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
-        if owner_alive {
+        if owner_alive || !swept_by(engine, summary.labels.as_ref(), summary.image.as_deref()) {
             continue;
         }
         if let Some(id) = summary.id {
@@ -263,6 +293,7 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
         .with_wait_for(WaitFor::message_on_stderr(ready_line))
         .with_label(MANAGED_LABEL, "true")
         .with_label(OWNER_LABEL, std::process::id().to_string())
+        .with_label(ENGINE_LABEL, engine.name())
         .with_startup_timeout(STARTUP_TIMEOUT)
         .with_env_var(password_variable, password.as_str())
         .with_host_config_modifier(move |host_config| {
@@ -298,6 +329,51 @@ pub async fn start(engine: Engine, spec: &ImageSpec) -> Result<StartedContainer,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_engines_sweep_takes_only_its_own_containers() {
+        let labelled = |engine: &str| {
+            HashMap::from([
+                (MANAGED_LABEL.to_string(), "true".to_string()),
+                (ENGINE_LABEL.to_string(), engine.to_string()),
+            ])
+        };
+        let mariadb = labelled("mariadb");
+        // A MariaDB container is MariaDB's to remove and name, whatever its image.
+        assert!(!swept_by(
+            Engine::Postgres,
+            Some(&mariadb),
+            Some("kensho/mariadb:10.11-2")
+        ));
+        assert!(swept_by(Engine::MariaDb, Some(&mariadb), Some("my/db:1")));
+        let postgres = labelled("postgres");
+        assert!(swept_by(
+            Engine::Postgres,
+            Some(&postgres),
+            Some("kensho/postgres:15-2")
+        ));
+        assert!(!swept_by(
+            Engine::MariaDb,
+            Some(&postgres),
+            Some("kensho/postgres:15-2")
+        ));
+        // Containers of a Kensho that did not label the engine: by their image.
+        let unlabelled = HashMap::from([(MANAGED_LABEL.to_string(), "true".to_string())]);
+        assert!(swept_by(
+            Engine::MariaDb,
+            Some(&unlabelled),
+            Some("kensho/mariadb:10.11-2")
+        ));
+        assert!(!swept_by(
+            Engine::Postgres,
+            Some(&unlabelled),
+            Some("kensho/mariadb:10.11-2")
+        ));
+        assert!(swept_by(Engine::Postgres, None, Some("postgres:16")));
+        // One that cannot be told goes to exactly one sweep.
+        assert!(swept_by(Engine::Postgres, None, Some("sha256:0123abcd")));
+        assert!(!swept_by(Engine::MariaDb, None, Some("sha256:0123abcd")));
+    }
 
     #[test]
     fn ports_are_published_on_the_loopback_address_only() {

@@ -19,6 +19,12 @@
 //! one whose reports cannot be written) leaves the stand-in, which a CI
 //! server reads as a failure, never the previous run's green.
 //!
+//! A set also holds the lists a run leaves for the next one ([`LIST_FILES`]:
+//! the failed scenarios, every scenario's time), written with it as one: two
+//! runs with reports folders of their own never share them. A stand-in set
+//! keeps the lists of the set it replaces, so that a run that did not finish
+//! loses none.
+//!
 //! Kensho replaces the whole reports folder, so it refuses a folder holding
 //! files it did not write (a mistyped `--reports .`), and a path that is a
 //! file.
@@ -43,6 +49,14 @@ pub const REPORT_HTML: &str = "report.html";
 pub const MESSAGES_NDJSON: &str = "messages.ndjson";
 /// File name of the marker of a stand-in set: the run has not finished.
 pub const STALE: &str = "STALE";
+/// File name of the list of failed scenarios a run leaves in its set (read
+/// back by `--rerun`).
+pub const RERUN_TXT: &str = "rerun.txt";
+/// File name of every scenario's time a run leaves in its set (by which
+/// `--shard` balances).
+pub const TIMINGS_JSON: &str = "timings.json";
+/// The lists a set may hold beside its reports, for the next run.
+pub const LIST_FILES: [&str; 2] = [RERUN_TXT, TIMINGS_JSON];
 
 /// The files a reports folder may hold: the set, the stand-in's marker, and
 /// the temporaries of earlier Kensho versions (`.junit.xml.<process>.tmp`).
@@ -53,6 +67,8 @@ fn is_report_file(name: &str) -> bool {
         REPORT_HTML,
         MESSAGES_NDJSON,
         STALE,
+        RERUN_TXT,
+        TIMINGS_JSON,
     ]
     .contains(&name)
     {
@@ -178,6 +194,16 @@ fn sibling(dir: &Path, suffix: &str) -> Option<PathBuf> {
 /// [`begin_run`]) is removed. When `run` is a stand-in itself, the set also
 /// holds a `STALE` file with its reason.
 pub fn write_all(dir: &Path, run: &RunReport) -> Result<ReportPaths, ReportError> {
+    write_all_with_lists(dir, run, &[])
+}
+
+/// [`write_all`], the set also holding `lists` (file name, one of
+/// [`LIST_FILES`], and text): what the run leaves for the next one.
+pub fn write_all_with_lists(
+    dir: &Path,
+    run: &RunReport,
+    lists: &[(&str, String)],
+) -> Result<ReportPaths, ReportError> {
     check_reports_folder(dir)?;
     let parent = match dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -185,7 +211,7 @@ pub fn write_all(dir: &Path, run: &RunReport) -> Result<ReportPaths, ReportError
     };
     fs::create_dir_all(parent).map_err(io_error("create the folder", parent))?;
     sweep_leftovers(dir);
-    let staged = stage(dir, run)?;
+    let staged = stage(dir, run, lists)?;
     if let Err(e) = swap_in(dir, &staged) {
         let _ = fs::remove_dir_all(&staged);
         return Err(e);
@@ -205,11 +231,6 @@ pub fn begin_run(
     title: &str,
     started_at_utc: &str,
 ) -> Result<ReportPaths, ReportError> {
-    write_all(dir, &stand_in(dir, title, started_at_utc))
-}
-
-/// The stand-in set of a run that has started and not finished.
-fn stand_in(dir: &Path, title: &str, started_at_utc: &str) -> RunReport {
     let previous = previous_dir(dir)
         .map(|p| p.display().to_string())
         .unwrap_or_default();
@@ -221,6 +242,62 @@ fn stand_in(dir: &Path, title: &str, started_at_utc: &str) -> RunReport {
          (if there was one).",
         std::process::id()
     );
+    let stand_in = stand_in(
+        dir,
+        title,
+        started_at_utc,
+        "The run has not finished",
+        reason,
+    );
+    write_all_with_lists(dir, &stand_in, &lists_in(dir))
+}
+
+/// Replaces the stand-in set of a run that could not start (an engine that
+/// did not come up, a build that failed) by one that says so and why
+/// (`error`): no scenario ran. Like a stand-in it fails in CI, keeps the lists
+/// of the set in place, and leaves `<dir>.previous` the last finished run's.
+pub fn could_not_start(
+    dir: &Path,
+    title: &str,
+    started_at_utc: &str,
+    error: &str,
+) -> Result<ReportPaths, ReportError> {
+    let previous = previous_dir(dir)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let reason = format!(
+        "STALE: these are not test results. {title} started at {started_at_utc} (process {}) \
+         could not start, and no scenario ran: {error}. The reports of the last finished run \
+         before it are in {previous} (if there was one).",
+        std::process::id()
+    );
+    let stand_in = stand_in(
+        dir,
+        title,
+        started_at_utc,
+        "The run could not start",
+        reason,
+    );
+    write_all_with_lists(dir, &stand_in, &lists_in(dir))
+}
+
+/// The lists ([`LIST_FILES`]) the set in `dir` holds, to carry over.
+fn lists_in(dir: &Path) -> Vec<(&'static str, String)> {
+    LIST_FILES
+        .iter()
+        .filter_map(|name| Some((*name, fs::read_to_string(dir.join(name)).ok()?)))
+        .collect()
+}
+
+/// A stand-in set: one failing test case, named `case`, whose failure is
+/// `reason`.
+fn stand_in(
+    dir: &Path,
+    title: &str,
+    started_at_utc: &str,
+    case: &str,
+    reason: String,
+) -> RunReport {
     RunReport {
         title: title.to_string(),
         started_at_utc: started_at_utc.to_string(),
@@ -235,7 +312,7 @@ fn stand_in(dir: &Path, title: &str, started_at_utc: &str) -> RunReport {
             path: dir.display().to_string(),
             scenarios: vec![ScenarioReport {
                 keyword: "Scenario".into(),
-                name: "The run has not finished".into(),
+                name: case.into(),
                 steps: vec![StepReport {
                     keyword: "Then".into(),
                     text: "the run writes its reports".into(),
@@ -324,7 +401,7 @@ fn fresh_sibling(dir: &Path, kind: &str) -> PathBuf {
 }
 
 /// Writes the set into a new folder beside `dir` and returns it.
-fn stage(dir: &Path, run: &RunReport) -> Result<PathBuf, ReportError> {
+fn stage(dir: &Path, run: &RunReport, lists: &[(&str, String)]) -> Result<PathBuf, ReportError> {
     let staged = fresh_sibling(dir, "tmp");
     fs::create_dir(&staged).map_err(io_error("create the folder", &staged))?;
     let mut files = vec![
@@ -335,6 +412,10 @@ fn stage(dir: &Path, run: &RunReport) -> Result<PathBuf, ReportError> {
     ];
     if let Some(reason) = &run.pending {
         files.push((STALE, format!("{reason}\n")));
+    }
+    for (name, text) in lists {
+        debug_assert!(LIST_FILES.contains(name), "{name} is not a list of a set");
+        files.push((*name, text.clone()));
     }
     for (name, contents) in files {
         let path = staged.join(name);
@@ -632,6 +713,47 @@ mod tests {
             ]
         );
         assert_eq!(titles(&previous), all("green"));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_stand_in_keeps_the_lists_of_the_set_it_replaces_and_a_run_that_could_not_start_says_why() {
+        let dir = test_dir("lists");
+        let _ = fs::remove_dir_all(&dir);
+        let reports = dir.join("reports");
+        let lists = [
+            (RERUN_TXT, "features/a.feature:7 @sqlite\n".to_string()),
+            (TIMINGS_JSON, "{}\n".to_string()),
+        ];
+        write_all_with_lists(&reports, &marked("red"), &lists).unwrap();
+        begin_run(&reports, "Kensho run", "2025-04-01T09:30:00Z").unwrap();
+        assert_eq!(
+            fs::read_to_string(reports.join(RERUN_TXT)).unwrap(),
+            "features/a.feature:7 @sqlite\n"
+        );
+        could_not_start(
+            &reports,
+            "Kensho run",
+            "2025-04-01T09:30:00Z",
+            "engine postgres unavailable: connection refused",
+        )
+        .unwrap();
+        let stale = fs::read_to_string(reports.join(STALE)).unwrap();
+        assert!(
+            stale.contains("could not start, and no scenario ran: engine postgres unavailable: connection refused"),
+            "{stale}"
+        );
+        assert!(!stale.contains("killed"), "{stale}");
+        let junit = fs::read_to_string(reports.join(JUNIT_XML)).unwrap();
+        assert!(
+            junit.contains("name=\"The run could not start\""),
+            "{junit}"
+        );
+        assert_eq!(
+            fs::read_to_string(reports.join(TIMINGS_JSON)).unwrap(),
+            "{}\n"
+        );
+        assert!(reports.join(RERUN_TXT).exists());
         let _ = fs::remove_dir_all(&dir);
     }
 

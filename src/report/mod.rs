@@ -36,7 +36,10 @@ use std::collections::{HashMap, HashSet};
 use kensho_shared::vocabulary::Term;
 
 pub use cucumber::cucumber_json;
-pub use folder::{ReportError, ReportPaths, begin_run, write_all};
+pub use folder::{
+    LIST_FILES, RERUN_TXT, ReportError, ReportPaths, TIMINGS_JSON, begin_run, could_not_start,
+    write_all, write_all_with_lists,
+};
 pub use html::html;
 pub use junit::junit_xml;
 #[cfg(test)]

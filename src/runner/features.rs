@@ -224,12 +224,15 @@ impl Selection {
     }
 }
 
-/// Feeds the run the features of its [`Selection`], once per engine.
+/// Feeds the run the features of its [`Selection`], once per engine: the
+/// features read and checked before the run started ([`super::inputs`]).
 pub struct PerEngine {
     /// The project root (feature paths are shown relative to it).
     pub root: PathBuf,
     /// What the run takes.
     pub selection: Selection,
+    /// Every feature the run reads, parsed.
+    pub features: Vec<gherkin::Feature>,
     /// Filled with the scenario copies per engine ([`count`]), for the
     /// progress output.
     pub totals: Totals,
@@ -271,22 +274,17 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
     type Cli = cucumber::cli::Empty;
     type Output = LocalBoxStream<'static, parser::Result<gherkin::Feature>>;
 
-    fn parse(self, input: I, _cli: Self::Cli) -> Self::Output {
+    fn parse(self, _input: I, _cli: Self::Cli) -> Self::Output {
         let PerEngine {
             root,
             selection,
+            features,
             totals,
         } = self;
-        // A rerun reads the feature files it names.
-        let inputs = selection
-            .rerun_files(&root)
-            .unwrap_or_else(|| vec![input.as_ref().to_path_buf()]);
-        let features = match strict_features(&root, &inputs) {
-            Ok(features) => features,
-            Err(errors) => return stream::iter(errors.into_iter().map(Err)).boxed_local(),
-        };
         let (copies, problems) = selection.copies(&root, features);
         if !problems.is_empty() {
+            // Checked before the run started: only a change of the features
+            // while it starts gets here.
             eprintln!(
                 "kensho: the rerun list does not match the features (nothing ran):\n  {}",
                 problems.join("\n  ")
@@ -300,13 +298,12 @@ impl<I: AsRef<Path>> Parser<I> for PerEngine {
 
 /// Every feature file under `inputs` (folders or files), read by the strict
 /// parser the dry run uses too ([`crate::gherkin`]) and expanded. If any file has
-/// a problem nothing runs: every problem is printed to stderr as `file:line:
-/// reason`, and each such file becomes one parse error of the run (its text: the
-/// file's problems).
-fn strict_features(
+/// a problem, the problems: one entry per file (or input that cannot be read),
+/// its problems as `file:line: reason` lines.
+pub fn strict_features(
     root: &Path,
     inputs: &[PathBuf],
-) -> Result<Vec<gherkin::Feature>, Vec<parser::Error>> {
+) -> Result<Vec<gherkin::Feature>, Vec<Vec<String>>> {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let shown = |path: &Path| {
         path.strip_prefix(root)
@@ -322,8 +319,8 @@ fn strict_features(
             .and_then(|dir| crate::gherkin::feature_files(&dir))
             .map_err(|e| {
                 vec![format!(
-                    "{}: the features cannot be read: {e}",
-                    input.display()
+                    "{}: the features cannot be read: {e}; give --features a folder or a feature file that exists",
+                    shown(input)
                 )]
             });
         match (&mut files, found) {
@@ -349,14 +346,7 @@ fn strict_features(
     if failed.is_empty() {
         return Ok(features);
     }
-    eprintln!(
-        "kensho: the feature files do not parse (nothing ran):\n  {}",
-        failed.concat().join("\n  ")
-    );
-    Err(failed
-        .into_iter()
-        .map(|problems| parse_error(problems.join("\n  ")))
-        .collect())
+    Err(failed)
 }
 
 /// A parse error of the run whose text is `problems`. (The `gherkin` crate's

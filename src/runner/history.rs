@@ -1,7 +1,9 @@
-//! What a run leaves for the next one, beside its reports folder (by default
-//! `target/kensho/`): the scenarios that failed (`rerun.txt`, read back by
-//! `--rerun`) and every scenario's time (`timings.json`, by which `--shard`
-//! balances).
+//! What a run leaves for the next one, in its own reports folder (by default
+//! `target/kensho/reports/`), written with its reports as one set (see
+//! [`crate::report::folder`]): the scenarios that failed (`rerun.txt`, read back
+//! by `--rerun`) and every scenario's time (`timings.json`, by which `--shard`
+//! balances). Runs with reports folders of their own (side by side included)
+//! keep lists of their own.
 
 use std::path::{Path, PathBuf};
 
@@ -11,21 +13,21 @@ use crate::authoring::{Rerun, Timings};
 use crate::db::Engine;
 use crate::report::ScenarioTime;
 
-/// The rerun file's name, beside the reports folder.
-pub const RERUN_FILE: &str = "rerun.txt";
+/// The rerun file's name, in the reports folder.
+pub const RERUN_FILE: &str = crate::report::RERUN_TXT;
 
-/// The timings file's name, beside the reports folder.
-pub const TIMINGS_FILE: &str = "timings.json";
+/// The timings file's name, in the reports folder.
+pub const TIMINGS_FILE: &str = crate::report::TIMINGS_JSON;
 
-/// The folder the history files go in: the reports folder's parent (so the
-/// default `target/kensho/reports` puts them in `target/kensho/`, and a run
-/// given `--reports` elsewhere keeps its history apart from the main run's).
-pub fn folder(reports_dir: &Path) -> PathBuf {
-    reports_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
+/// The rerun file of the run whose reports go to `reports_dir`: what `--rerun`
+/// without a file reads.
+pub fn rerun_file(reports_dir: &Path) -> PathBuf {
+    reports_dir.join(RERUN_FILE)
+}
+
+/// The timings file of the run whose reports go to `reports_dir`.
+pub fn timings_file(reports_dir: &Path) -> PathBuf {
+    reports_dir.join(TIMINGS_FILE)
 }
 
 /// Reads a rerun file; its engines must be engines Kensho knows.
@@ -33,7 +35,7 @@ pub fn read_rerun(path: &Path) -> Result<Rerun> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
-            "the rerun file {shown} cannot be read (each run writes {RERUN_FILE} beside its reports folder; run the suite first, or give --rerun the file to read)"
+            "the rerun file {shown} cannot be read (each run writes {RERUN_FILE} into its reports folder; run the suite first (with the same --reports), or give --rerun the file to read)"
         )
     })?;
     let rerun = Rerun::parse(&shown, &text).map_err(anyhow::Error::msg)?;
@@ -89,93 +91,99 @@ pub fn read_timings(path: &Path) -> Timings {
     })
 }
 
-/// Writes `text` to `path` whole or not at all (a temporary file beside it, then
-/// renamed over it).
-fn write_whole(path: &Path, text: &str) -> Result<()> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder)
-        .with_context(|| format!("cannot create the folder {}", folder.display()))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let temporary = folder.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| {
-        let _ = std::fs::remove_file(&temporary);
-        format!("cannot replace {}", path.display())
-    })
-}
-
-/// Writes what the run leaves for the next: the rerun list of `failed` (copies as
-/// `(path, line, engine)`; an empty file when nothing failed) and the timings of
-/// `times` merged into those already in the folder.
-pub fn write(
-    folder: &Path,
+/// The lists the run leaves for the next, to write with its reports (see
+/// [`crate::report::write_all_with_lists`]): the rerun list of `failed` (copies
+/// as `(path, line, engine)`; empty when nothing failed) and the timings of
+/// `times` merged into `earlier` (those the reports folder held as the run
+/// started).
+pub fn lists(
     failed: &[(String, usize, Engine)],
     times: &[ScenarioTime],
-) -> Result<()> {
+    mut earlier: Timings,
+) -> Result<Vec<(&'static str, String)>> {
     let failed: Vec<(String, usize, String)> = failed
         .iter()
         .map(|(path, line, engine)| (path.clone(), *line, engine.name().to_string()))
         .collect();
-    write_whole(
-        &folder.join(RERUN_FILE),
-        &Rerun::of_failures(&failed).text(),
-    )?;
-    let path = folder.join(TIMINGS_FILE);
-    let mut timings = read_timings(&path);
     for t in times {
-        timings.record(format!("{}:{}", t.file, t.line), &t.engine, t.ms);
+        earlier.record(format!("{}:{}", t.file, t.line), &t.engine, t.ms);
     }
-    let json = serde_json::to_string_pretty(&timings).context("the timings do not serialise")?;
-    write_whole(&path, &(json + "\n"))
+    let json = serde_json::to_string_pretty(&earlier).context("the timings do not serialise")?;
+    Ok(vec![
+        (RERUN_FILE, Rerun::of_failures(&failed).text()),
+        (TIMINGS_FILE, json + "\n"),
+    ])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn time(file: &str, line: usize, engine: &str, ms: u64) -> ScenarioTime {
+        ScenarioTime {
+            engine: engine.into(),
+            name: "s".into(),
+            file: file.into(),
+            line,
+            ms,
+        }
+    }
+
+    /// Writes `lists` into the reports folder `dir` as a run's set does.
+    fn write_set(dir: &Path, lists: &[(&'static str, String)]) {
+        crate::report::write_all_with_lists(dir, &crate::report::RunReport::default(), lists)
+            .unwrap();
+    }
+
     #[test]
-    fn the_history_goes_beside_the_reports_folder() {
+    fn runs_with_reports_folders_side_by_side_keep_their_own_lists() {
+        let dir = std::env::temp_dir().join(format!("kensho-lists-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        let failed = [("features/a.feature".to_string(), 7, Engine::Postgres)];
+        let timed = [time("features/a.feature", 7, "postgres", 900)];
+        write_set(&a, &lists(&failed, &timed, Timings::default()).unwrap());
+        write_set(&b, &lists(&[], &[], Timings::default()).unwrap());
         assert_eq!(
-            folder(Path::new("/p/target/kensho/reports")),
-            Path::new("/p/target/kensho")
+            std::fs::read_to_string(rerun_file(&a)).unwrap(),
+            "features/a.feature:7 @postgres\n"
         );
-        assert_eq!(folder(Path::new("reports")), Path::new("."));
+        assert_eq!(read_rerun(&rerun_file(&a)).unwrap().entries.len(), 1);
+        assert_eq!(std::fs::read_to_string(rerun_file(&b)).unwrap(), "");
+        assert_eq!(
+            read_timings(&timings_file(&a)).time_of("features/a.feature:7"),
+            Some(900)
+        );
+        assert_eq!(read_timings(&timings_file(&b)), Timings::default());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn timings_merge_and_the_rerun_list_is_replaced() {
         let dir = std::env::temp_dir().join(format!("kensho-history-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let time = |file: &str, line, engine: &str, ms| ScenarioTime {
-            engine: engine.into(),
-            name: "s".into(),
-            file: file.into(),
-            line,
-            ms,
-        };
-        write(
-            &dir,
+        let reports = dir.join("reports");
+        let first = lists(
             &[("features/a.feature".into(), 7, Engine::Postgres)],
             &[
                 time("features/a.feature", 7, "postgres", 900),
                 time("features/b.feature", 3, "sqlite", 40),
             ],
+            Timings::default(),
         )
         .unwrap();
-        assert_eq!(
-            std::fs::read_to_string(dir.join(RERUN_FILE)).unwrap(),
-            "features/a.feature:7 @postgres\n"
-        );
-        write(&dir, &[], &[time("features/b.feature", 3, "sqlite", 60)]).unwrap();
-        assert_eq!(std::fs::read_to_string(dir.join(RERUN_FILE)).unwrap(), "");
-        let timings = read_timings(&dir.join(TIMINGS_FILE));
+        write_set(&reports, &first);
+        let earlier = read_timings(&timings_file(&reports));
+        let second = lists(&[], &[time("features/b.feature", 3, "sqlite", 60)], earlier).unwrap();
+        write_set(&reports, &second);
+        assert_eq!(std::fs::read_to_string(rerun_file(&reports)).unwrap(), "");
+        let timings = read_timings(&timings_file(&reports));
         assert_eq!(timings.time_of("features/a.feature:7"), Some(900));
         assert_eq!(timings.time_of("features/b.feature:3"), Some(60));
-        std::fs::write(dir.join(TIMINGS_FILE), "{not json").unwrap();
-        assert_eq!(read_timings(&dir.join(TIMINGS_FILE)), Timings::default());
-        std::fs::write(dir.join(RERUN_FILE), "features/a.feature:7 @oracle\n").unwrap();
-        let e = read_rerun(&dir.join(RERUN_FILE)).unwrap_err().to_string();
+        std::fs::write(timings_file(&reports), "{not json").unwrap();
+        assert_eq!(read_timings(&timings_file(&reports)), Timings::default());
+        std::fs::write(rerun_file(&reports), "features/a.feature:7 @oracle\n").unwrap();
+        let e = read_rerun(&rerun_file(&reports)).unwrap_err().to_string();
         assert!(e.contains("features/a.feature:7 @oracle"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -6,6 +6,7 @@
 //! - [`options`]: the command line and what only test code sets;
 //! - [`features`]: which scenarios run ([`features::Selection`]), the per-engine
 //!   copies of every feature, and the engine of a copy;
+//! - [`inputs`]: every input checked before anything starts;
 //! - [`history`]: what a run leaves for the next (failed scenarios, timings);
 //! - [`engines`]: which engines run, and bringing up their servers;
 //! - `hooks`: before each scenario its databases (one per differential setting),
@@ -23,6 +24,7 @@ pub mod engines;
 pub mod features;
 pub mod history;
 mod hooks;
+pub mod inputs;
 pub mod interrupt;
 pub mod leftovers;
 pub mod limits;
@@ -107,9 +109,11 @@ pub async fn run(
         shard: args.shard,
         ..features::Selection::default()
     };
-    let history_dir = history::folder(&reports_dir);
+    // The timings the reports folder holds: the shards balance by them, and this
+    // run's times are merged into them.
+    let earlier_timings = history::read_timings(&history::timings_file(&reports_dir));
     if args.shard.is_some() {
-        selection.timings = history::read_timings(&history_dir.join(history::TIMINGS_FILE));
+        selection.timings = earlier_timings.clone();
     }
     // A test harness's selection by name: the engines it names, not every one.
     let named: Option<std::collections::BTreeSet<Engine>> = only.as_ref().map(|only| {
@@ -124,7 +128,7 @@ pub async fn run(
     } else if let Some(file) = &args.rerun {
         let file = file
             .clone()
-            .unwrap_or_else(|| history_dir.join(history::RERUN_FILE));
+            .unwrap_or_else(|| history::rerun_file(&reports_dir));
         let rerun = history::read_rerun(&file)?;
         if rerun.entries.is_empty() {
             println!(
@@ -164,32 +168,37 @@ pub async fn run(
         });
     }
 
-    // Unknown or malformed tags would silently select or drop scenarios.
-    let tags = crate::steps::authoring::tag_problems(&suite, &features_dir)?;
-    if !tags.is_empty() {
-        bail!(
-            "the feature files carry tags that look like Kensho's own written wrongly (nothing ran):\n  {}",
-            tags.join("\n  ")
-        );
-    }
-    // `--service` narrows to the features of named services; a mutant run to its
-    // own selection.
-    selection.only = match &args.service {
-        Some(list) => {
-            let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
-            for name in &names {
-                if suite.find(name).is_none() {
-                    let known: Vec<&str> = suite.services().iter().map(|s| s.name).collect();
-                    bail!(
-                        "--service {name:?}: no such service; registered: {}",
-                        known.join(", ")
-                    );
-                }
-            }
-            Some(suite.features_of(&names))
+    let id = run_id();
+    // Every input is checked before any engine starts or report is touched.
+    let checked = match inputs::check(
+        &suite,
+        &args,
+        mode,
+        named.as_ref(),
+        &features_dir,
+        &selection,
+    ) {
+        Ok(checked) => checked,
+        Err(refused) => {
+            return Err(refused.into_error(
+                reports.then_some(inputs::ReportsOf {
+                    dir: &reports_dir,
+                    suite: &suite,
+                    root: &root,
+                    features_dir: &features_dir,
+                    title: args
+                        .title
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty()),
+                    id: &id,
+                    started: run_started,
+                }),
+            ));
         }
-        None => features::mutant_run_features(),
     };
+    selection.only = checked.only;
+    let wanted = checked.engines;
 
     // From here on the previous reports are stale, and say so until this run's
     // replace them; reports that cannot be written stop the run before it starts.
@@ -197,7 +206,6 @@ pub async fn run(
         reporting::begin(&reports_dir, run_started)
             .map_err(|e| anyhow::anyhow!("{e} (nothing ran)"))?;
     }
-    let wanted = engines::select(&args, mode, named.as_ref())?;
     // Say at once what starts: the servers and templates take seconds.
     let names: Vec<&str> = wanted.selected.iter().map(|e| e.name()).collect();
     eprintln!(
@@ -207,7 +215,6 @@ pub async fn run(
     let preparing = std::time::Instant::now();
     // SIGINT and SIGTERM end the run from here on (see `interrupt`).
     let control = RunControl::begin();
-    let id = run_id();
     let sqlite_dir = args
         .sqlite_dir
         .clone()
@@ -225,11 +232,17 @@ pub async fn run(
         build,
         engines::start(&suite, &wanted, mode, &id, &sqlite_dir)
     );
+    // A run that cannot start says so in its reports, and why.
+    let could_not_start = |e: &anyhow::Error| {
+        if reports {
+            reporting::could_not_start(&reports_dir, run_started, e);
+        }
+    };
     let engines::Started {
         servers,
         not_run,
         sqlite_lock,
-    } = started?;
+    } = started.inspect_err(could_not_start)?;
     control.set_cleanup(servers.values().map(EngineServer::cleanup_plan).collect());
     if let Some(Err(e)) = built {
         for server in servers.into_values() {
@@ -238,6 +251,7 @@ pub async fn run(
         if let Some(lock) = sqlite_lock {
             lock.release();
         }
+        could_not_start(&e);
         return Err(e);
     }
     if control.stopping() {
@@ -323,6 +337,7 @@ pub async fn run(
         .with_parser(PerEngine {
             root: root.clone(),
             selection: selection.clone(),
+            features: checked.features,
             totals: totals.clone(),
         })
         .with_runner(Interruptible {
@@ -385,11 +400,14 @@ pub async fn run(
         written.interrupted = interrupted;
         written.lost_servers = lost.clone();
         written.timing = Some(report.timing());
-        reports_written = reporting::write(&reports_dir, &written);
-        // The failed scenarios to run again, and the times to balance shards by.
-        if let Err(e) = history::write(&history_dir, &hooks.failed.borrow(), &report.scenarios) {
-            eprintln!("kensho: {e:#}");
-            reports_written = false;
+        // With them, the failed scenarios to run again and the times to
+        // balance shards by.
+        match history::lists(&hooks.failed.borrow(), &report.scenarios, earlier_timings) {
+            Ok(lists) => reports_written = reporting::write(&reports_dir, &written, &lists),
+            Err(e) => {
+                eprintln!("kensho: {e:#}");
+                reports_written = false;
+            }
         }
     }
     let servers = hooks.servers;
@@ -545,7 +563,7 @@ What it runs: every feature file under features/ (or --features DIR), each scena
 
 Engines: sqlite (embedded, the default), postgres and mariadb (a container per engine started through Docker, or a server given by KENSHO_POSTGRES_URL / KENSHO_MARIADB_URL): --engines sqlite,postgres,mariadb or all.
 
-Results: a line per scenario as it ends (on a terminal, a progress line and each failure in full; every step with --verbose) and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); beside them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
+Results: a line per scenario as it ends (on a terminal, a progress line and each failure in full; every step with --verbose) and a summary per engine; reports in target/kensho/reports/ (junit.xml, cucumber.json, report.html; --reports DIR); with them rerun.txt (the failed scenarios, for --rerun) and timings.json (each scenario's time, for --shard). Exit code 0 all passed, 1 a scenario failed, 2 the run could not start, 130 interrupted.
 
 Main options: --name REGEX or --tags EXPR selects scenarios, --rerun runs the last run's failures again, --retry N runs a failed scenario again in the run (one that then passes is flaky and passes, unless --fail-on-flaky), --shard I/N runs one of N parts of about equal time, --dry-run checks the features without a database, --catalogue prints the step catalogue. Logs: KENSHO_LOG (e.g. kensho=debug; sqlx's statement logs only when named, e.g. sqlx=warn).";
 
@@ -558,11 +576,13 @@ fn parse_command_line<T: clap::Parser>(argv: Vec<String>) -> T {
 
 /// The command line of options `T`, as the `kensho` command.
 fn kensho_command<T: clap::CommandFactory>() -> clap::Command {
-    T::command()
-        .name("kensho")
-        .about(ABOUT)
-        .long_about(LONG_ABOUT)
-        .version(env!("CARGO_PKG_VERSION"))
+    inputs::checked_command(
+        T::command()
+            .name("kensho")
+            .about(ABOUT)
+            .long_about(LONG_ABOUT)
+            .version(env!("CARGO_PKG_VERSION")),
+    )
 }
 
 /// The log filter for a `KENSHO_LOG` value (`None`: not set): warnings by

@@ -35,13 +35,14 @@ pub struct KenshoArgs {
     pub slow: bool,
     /// Run only this part of the suite: INDEX/TOTAL (e.g. 2/4); the TOTAL shards
     /// of a suite are disjoint and together are the whole suite, of about equal
-    /// time by the last run's `timings.json` (beside the reports folder), else of
+    /// time by the last run's `timings.json` (in the reports folder), else of
     /// equal count.
     #[arg(long, env = "KENSHO_SHARD", value_name = "INDEX/TOTAL")]
     pub shard: Option<crate::authoring::Shard>,
     /// Run again exactly the scenarios, on exactly the engines, that a rerun file
-    /// lists (default: `rerun.txt` beside the reports folder, which every run
-    /// writes: one failed scenario a line, `path:line @engine...`).
+    /// lists (default: `rerun.txt` in the reports folder, `--reports` or the
+    /// default, which every run writes: one failed scenario a line,
+    /// `path:line @engine...`).
     #[arg(long, value_name = "FILE", num_args = 0..=1)]
     pub rerun: Option<Option<PathBuf>>,
     /// Parse every feature and match every step without touching a database; list
