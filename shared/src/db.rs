@@ -524,11 +524,21 @@ fn user_info(rest: &str) -> Option<(usize, UserInfo<'_>)> {
 
 /// Whether a parameter named `name` (percent-encoded or not) holds a password.
 fn is_password_parameter(name: &str) -> bool {
-    let bytes = name.as_bytes();
+    let name = percent_decoded_bytes(name);
+    let name = String::from_utf8_lossy(&name).to_ascii_lowercase();
+    ["password", "passwd", "pwd"]
+        .iter()
+        .any(|secret| name.contains(secret))
+}
+
+/// The bytes of `text` with its `%XX` escapes decoded (other bytes, and a `%`
+/// not followed by two hexadecimal digits, as they are).
+pub(crate) fn percent_decoded_bytes(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
         match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
             (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
                 decoded.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
@@ -540,10 +550,7 @@ fn is_password_parameter(name: &str) -> bool {
             }
         }
     }
-    let name = String::from_utf8_lossy(&decoded).to_ascii_lowercase();
-    ["password", "passwd", "pwd"]
-        .iter()
-        .any(|secret| name.contains(secret))
+    decoded
 }
 
 /// `text` with the value of every `name=value` parameter whose name is a

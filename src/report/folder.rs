@@ -231,25 +231,15 @@ pub fn begin_run(
     title: &str,
     started_at_utc: &str,
 ) -> Result<ReportPaths, ReportError> {
-    let previous = previous_dir(dir)
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let reason = format!(
-        "STALE: these are not test results. {title} started at {started_at_utc} (process {}) \
-         and has not written its reports yet; it replaces this folder with them when it ends. \
-         If no run is going on, it was stopped before it could (killed, or out of time): its \
-         results are unknown. The reports of the last finished run before it are in {previous} \
-         (if there was one).",
-        std::process::id()
-    );
-    let stand_in = stand_in(
+    write_stand_in(
         dir,
         title,
         started_at_utc,
         "The run has not finished",
-        reason,
-    );
-    write_all_with_lists(dir, &stand_in, &lists_in(dir))
+        "and has not written its reports yet; it replaces this folder with them when it ends. \
+         If no run is going on, it was stopped before it could (killed, or out of time): its \
+         results are unknown.",
+    )
 }
 
 /// Replaces the stand-in set of a run that could not start (an engine that
@@ -262,22 +252,36 @@ pub fn could_not_start(
     started_at_utc: &str,
     error: &str,
 ) -> Result<ReportPaths, ReportError> {
+    write_stand_in(
+        dir,
+        title,
+        started_at_utc,
+        "The run could not start",
+        &format!("could not start, and no scenario ran: {error}."),
+    )
+}
+
+/// Writes in `dir` a stand-in set whose one failing case, `case`, says the
+/// run (`title`, started at `started_at_utc`, by this process) `what`, and
+/// where the last finished run's reports are; the lists of the set in place
+/// are kept.
+fn write_stand_in(
+    dir: &Path,
+    title: &str,
+    started_at_utc: &str,
+    case: &str,
+    what: &str,
+) -> Result<ReportPaths, ReportError> {
     let previous = previous_dir(dir)
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let reason = format!(
         "STALE: these are not test results. {title} started at {started_at_utc} (process {}) \
-         could not start, and no scenario ran: {error}. The reports of the last finished run \
-         before it are in {previous} (if there was one).",
+         {what} The reports of the last finished run before it are in {previous} \
+         (if there was one).",
         std::process::id()
     );
-    let stand_in = stand_in(
-        dir,
-        title,
-        started_at_utc,
-        "The run could not start",
-        reason,
-    );
+    let stand_in = stand_in(dir, title, started_at_utc, case, reason);
     write_all_with_lists(dir, &stand_in, &lists_in(dir))
 }
 
