@@ -133,6 +133,7 @@ pub fn scenario_line(
     name: &str,
     retries: Option<Retries>,
 ) -> String {
+    let name = crate::gherkin::limits::cut_for_console(name);
     format!(
         "{:<5} {:<10} {:>6} s  {location}  {name}{}",
         outcome.word(),
@@ -146,7 +147,10 @@ pub fn scenario_line(
 pub fn failure_block(failed: &[FailedStep]) -> String {
     let mut out = String::new();
     for f in failed {
-        out.push_str(&format!("      step:  {}\n", f.step));
+        out.push_str(&format!(
+            "      step:  {}\n",
+            crate::gherkin::limits::cut_for_console(&f.step)
+        ));
         match &f.definition {
             Some(definition) => out.push_str(&format!(
                 "      at:    {} (step definition {definition})\n",
