@@ -326,16 +326,19 @@ fn fresh_sibling(dir: &Path, kind: &str) -> PathBuf {
 fn stage(dir: &Path, run: &RunReport) -> Result<PathBuf, ReportError> {
     let staged = fresh_sibling(dir, "tmp");
     fs::create_dir(&staged).map_err(io_error("create the folder", &staged))?;
-    let mut files = vec![
-        (JUNIT_XML, junit_xml(run)),
-        (CUCUMBER_JSON, cucumber_json(run)),
-        (REPORT_HTML, html(run)),
-        (MESSAGES_NDJSON, messages_ndjson(run)),
+    // Each report is made and written in turn: one is in memory at a time.
+    type Make<'r> = Box<dyn Fn() -> String + 'r>;
+    let mut files: Vec<(&str, Make)> = vec![
+        (JUNIT_XML, Box::new(|| junit_xml(run))),
+        (CUCUMBER_JSON, Box::new(|| cucumber_json(run))),
+        (REPORT_HTML, Box::new(|| html(run))),
+        (MESSAGES_NDJSON, Box::new(|| messages_ndjson(run))),
     ];
     if let Some(reason) = &run.pending {
-        files.push((STALE, format!("{reason}\n")));
+        files.push((STALE, Box::new(move || format!("{reason}\n"))));
     }
-    for (name, contents) in files {
+    for (name, make) in files {
+        let contents = make();
         let path = staged.join(name);
         let written = fs::File::create(&path).and_then(|mut file| {
             file.write_all(contents.as_bytes())?;

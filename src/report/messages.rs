@@ -60,18 +60,14 @@ pub fn messages_ndjson(run: &RunReport) -> String {
     let run = &*run.as_written();
     let mut stream = Stream::default();
     stream.write(run);
-    let mut text = String::new();
-    for envelope in &stream.lines {
-        text.push_str(&envelope.to_string());
-        text.push('\n');
-    }
-    text
+    stream.text
 }
 
-/// The envelopes written so far and the next id.
+/// The envelopes written so far, as text (each is written as it is made:
+/// the stream holds no tree of JSON values), and the next id.
 #[derive(Default)]
 struct Stream {
-    lines: Vec<Value>,
+    text: String,
     next: u64,
 }
 
@@ -121,7 +117,9 @@ impl Stream {
     }
 
     fn push(&mut self, kind: &str, message: Value) {
-        self.lines.push(json!({ kind: message }));
+        let envelope = json!({ kind: message });
+        self.text.push_str(&envelope.to_string());
+        self.text.push('\n');
     }
 
     fn write(&mut self, run: &RunReport) {
