@@ -302,3 +302,176 @@ pub fn check_tag_arguments(argv: &[String]) -> Result<(), String> {
 fn lookalike_quote(text: &str) -> String {
     format!("\"{}\"", cut_for_console(text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A feature whose one step has `rows` rows of `columns` cells.
+    fn table_feature(rows: usize, columns: usize) -> String {
+        let row = format!("      |{}\n", " x |".repeat(columns));
+        format!(
+            "Feature: f\n  Scenario: s\n    Given the table t contains:\n{}",
+            row.repeat(rows)
+        )
+    }
+
+    /// The line and message of `text`'s first problem.
+    fn refused(text: &str) -> (usize, String) {
+        let problem = check_text(text).expect_err("refused");
+        (problem.line, problem.message)
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused_naming_the_line_it_passes_it_on() {
+        let dir = std::env::temp_dir().join(format!("kensho-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.feature");
+        // Lines of 1 KiB (with their line break): the limit falls on line 8,193.
+        let line = format!("# {}\n", "x".repeat(1021));
+        let under = line.repeat((MAX_FEATURE_BYTES / 1024) as usize);
+        std::fs::write(&path, &under).unwrap();
+        assert!(read_limited(&path, "big.feature").is_ok());
+        std::fs::write(&path, format!("{under}#\n")).unwrap();
+        let error = read_limited(&path, "big.feature").unwrap_err();
+        assert!(
+            error.starts_with(&format!(
+                "big.feature:8193: the file is {} bytes, over the limit of 8 MiB for a feature file",
+                MAX_FEATURE_BYTES + 2
+            )),
+            "{error}"
+        );
+        assert!(
+            error.contains("split it into several feature files"),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_line_over_the_length_limit_is_refused_with_its_number() {
+        let ok = format!("Feature: f\n# {}\n", "x".repeat(MAX_LINE_BYTES - 2));
+        assert_eq!(check_text(&ok), Ok(()));
+        let long = format!("Feature: f\n# {}\n", "x".repeat(MAX_LINE_BYTES - 1));
+        let (line, message) = refused(&long);
+        assert_eq!(line, 2);
+        assert!(
+            message.starts_with("the line is 32769 bytes long, over the limit of 32 KiB"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_table_over_the_row_limit_is_refused_on_its_first_row_too_many() {
+        assert_eq!(check_text(&table_feature(MAX_TABLE_ROWS, 1)), Ok(()));
+        let (line, message) = refused(&table_feature(MAX_TABLE_ROWS + 1, 1));
+        assert_eq!(line, 4 + MAX_TABLE_ROWS);
+        assert!(
+            message.starts_with("the table that starts on line 4 has more than 10000 rows"),
+            "{message}"
+        );
+        // Blank and comment lines between rows do not start a new table.
+        let gap = table_feature(MAX_TABLE_ROWS + 1, 1).replacen(
+            "      | x |\n",
+            "      | x |\n\n      # c\n",
+            1,
+        );
+        assert_eq!(refused(&gap).0, 4 + MAX_TABLE_ROWS + 2);
+        // A step between two tables ends the first.
+        let two = format!(
+            "{}    And the table u contains:\n{}",
+            table_feature(MAX_TABLE_ROWS, 1),
+            "      | x |\n".repeat(2)
+        );
+        assert_eq!(check_text(&two), Ok(()));
+    }
+
+    #[test]
+    fn a_table_over_the_cell_limit_is_refused() {
+        // 20 columns: 10,000 rows are the limit; 40 columns: half as many.
+        assert_eq!(check_text(&table_feature(MAX_TABLE_ROWS, 20)), Ok(()));
+        let rows = MAX_TABLE_CELLS / 40;
+        assert_eq!(check_text(&table_feature(rows, 40)), Ok(()));
+        let (line, message) = refused(&table_feature(rows + 1, 40));
+        assert_eq!(line, 4 + rows);
+        assert!(message.contains("more than 200000 cells"), "{message}");
+        // An escaped bar is no cell.
+        assert_eq!(cells_of(r"| a \| b | c |"), 2);
+    }
+
+    #[test]
+    fn a_doc_string_over_the_limit_is_refused_naming_where_it_opens() {
+        let doc = |lines: usize| {
+            format!(
+                "Feature: f\n  Scenario: s\n    Given the file x contains:\n      \"\"\"\n{}      \"\"\"\n",
+                format!("{}\n", "y".repeat(1023)).repeat(lines)
+            )
+        };
+        let lines = MAX_DOCSTRING_BYTES / 1024;
+        assert_eq!(check_text(&doc(lines)), Ok(()));
+        let (line, message) = refused(&doc(lines + 1));
+        assert_eq!(line, 5 + lines);
+        assert!(
+            message.starts_with("the doc string opened on line 4 passes the limit of 1 MiB"),
+            "{message}"
+        );
+        // Its lines are no table rows.
+        let rows = format!(
+            "Feature: f\n  Scenario: s\n    Given x:\n      \"\"\"\n{}      \"\"\"\n",
+            "| x |\n".repeat(MAX_TABLE_ROWS + 1)
+        );
+        assert_eq!(check_text(&rows), Ok(()));
+    }
+
+    #[test]
+    fn a_deep_tag_expression_is_refused_before_it_is_parsed() {
+        let args = |expression: String| vec!["kensho".to_string(), "--tags".into(), expression];
+        assert_eq!(
+            check_tag_arguments(&args("@a and not (@b or @c)".into())),
+            Ok(())
+        );
+        assert_eq!(tag_expression_depth("@a and not (@b or @c)"), 4);
+        // Escaped parentheses are part of a tag.
+        assert_eq!(tag_expression_depth(r"@a\(\(\( or @b"), 1);
+        let parens = format!("{}@a{}", "(".repeat(60_000), ")".repeat(60_000));
+        let nots = format!("{}@a", "not ".repeat(30_000));
+        let ands = vec!["@a"; 30_000].join(" and ");
+        for expression in [parens, nots, ands] {
+            for argv in [
+                args(expression.clone()),
+                vec!["kensho".into(), format!("--tags={expression}")],
+                vec!["kensho".into(), "-t".into(), expression.clone()],
+                vec!["kensho".into(), format!("-t{expression}")],
+            ] {
+                let error = check_tag_arguments(&argv).unwrap_err();
+                assert!(
+                    error.starts_with("--tags: the tag expression \""),
+                    "{error}"
+                );
+                assert!(error.contains("over the limit of 64"), "{error}");
+                assert!(error.len() < 600, "the expression is cut: {}", error.len());
+            }
+        }
+        // Just at the limit, the expression parses (no overflow).
+        let deepest = format!("{}@a{}", "(".repeat(32), ")".repeat(32));
+        let deepest = format!("{}{deepest}", "not ".repeat(32));
+        assert_eq!(tag_expression_depth(&deepest), MAX_TAG_EXPRESSION_DEPTH);
+        assert_eq!(check_tag_arguments(&args(deepest.clone())), Ok(()));
+        assert!(
+            deepest
+                .parse::<cucumber::gherkin::tagexpr::TagOperation>()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_console_cuts_long_names_with_a_marker() {
+        let short = "x".repeat(MAX_SHOWN_CHARS);
+        assert_eq!(cut_for_console(&short), short);
+        let long = format!("{}ééé", "名".repeat(MAX_SHOWN_CHARS));
+        assert_eq!(
+            cut_for_console(&long),
+            format!("{}… (3 more characters)", "名".repeat(MAX_SHOWN_CHARS))
+        );
+    }
+}

@@ -118,7 +118,12 @@ impl Stream {
 
     fn push(&mut self, kind: &str, message: Value) {
         let envelope = json!({ kind: message });
-        self.text.push_str(&envelope.to_string());
+        self.push_text(&envelope.to_string());
+    }
+
+    /// Writes an envelope already made into text.
+    fn push_text(&mut self, envelope: &str) {
+        self.text.push_str(envelope);
         self.text.push('\n');
     }
 
@@ -322,13 +327,15 @@ impl Stream {
             ..Document::default()
         };
         let feature_tags = self.tags(&lines, parsed.position.line, &parsed.tags);
-        let mut children: Vec<(usize, Value)> = Vec::new();
+        // Each child is made into text as soon as it is made: a file's whole
+        // document as JSON values takes hundreds of bytes per table cell.
+        let mut children: Vec<(usize, String)> = Vec::new();
         let feature_background = parsed
             .background
             .as_ref()
             .map(|b| self.background(&lines, b));
         if let Some((value, _)) = &feature_background {
-            children.push((0, json!({ "background": value })));
+            children.push((0, json!({ "background": value }).to_string()));
         }
         let background_steps = feature_background
             .map(|(_, steps)| steps)
@@ -341,7 +348,10 @@ impl Stream {
                 &tag_pairs(&feature_tags),
                 &mut document,
             );
-            children.push((scenario.position.line, json!({ "scenario": value })));
+            children.push((
+                scenario.position.line,
+                json!({ "scenario": value }).to_string(),
+            ));
         }
         for rule in &parsed.rules {
             let rule_tags = self.tags(&lines, rule.position.line, &rule.tags);
@@ -369,27 +379,38 @@ impl Stream {
                     "name": rule.name,
                     "description": rule.description.clone().unwrap_or_default(),
                     "children": rule_children,
-                }}),
+                }})
+                .to_string(),
             ));
         }
         children.sort_by_key(|(line, _)| *line);
-        let children: Vec<Value> = children.into_iter().map(|(_, child)| child).collect();
-        self.push(
-            "gherkinDocument",
-            json!({
-                "uri": feature.path,
-                "feature": {
-                    "location": location(&lines, parsed.position),
-                    "tags": feature_tags,
-                    "language": language,
-                    "keyword": parsed.keyword.trim(),
-                    "name": parsed.name,
-                    "description": parsed.description.clone().unwrap_or_default(),
-                    "children": children,
-                },
-                "comments": comments(&lines),
-            }),
-        );
+        // The envelope as `json!` would write it (keys in alphabetical order),
+        // around the children's text.
+        let rest = json!({
+            "location": location(&lines, parsed.position),
+            "tags": feature_tags,
+            "language": language,
+            "keyword": parsed.keyword.trim(),
+            "name": parsed.name,
+            "description": parsed.description.clone().unwrap_or_default(),
+        })
+        .to_string();
+        let mut envelope = String::from("{\"gherkinDocument\":{\"comments\":");
+        envelope.push_str(&Value::Array(comments(&lines)).to_string());
+        envelope.push_str(",\"feature\":{\"children\":[");
+        for (i, (_, child)) in children.iter().enumerate() {
+            if i > 0 {
+                envelope.push(',');
+            }
+            envelope.push_str(child);
+        }
+        envelope.push_str("],");
+        // `rest` without its opening brace: its keys follow "children".
+        envelope.push_str(&rest[1..]);
+        envelope.push_str(",\"uri\":");
+        envelope.push_str(&Value::from(feature.path.as_str()).to_string());
+        envelope.push_str("}}");
+        self.push_text(&envelope);
         document
     }
 
