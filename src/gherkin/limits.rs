@@ -63,9 +63,9 @@ pub fn cut_for_console(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// A size in bytes as messages write it: `8 MiB`, `32 KiB`, or bytes.
 fn bytes(n: u64) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MiB", n / (1024 * 1024))
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.is_multiple_of(1024) {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
