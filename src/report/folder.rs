@@ -24,13 +24,13 @@
 //! file.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, cucumber_json, html,
-    junit_xml, messages_ndjson,
+    FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, cucumber_json, junit_xml,
+    write_html, write_messages,
 };
 
 /// File name of the JUnit XML report.
@@ -326,23 +326,25 @@ fn fresh_sibling(dir: &Path, kind: &str) -> PathBuf {
 fn stage(dir: &Path, run: &RunReport) -> Result<PathBuf, ReportError> {
     let staged = fresh_sibling(dir, "tmp");
     fs::create_dir(&staged).map_err(io_error("create the folder", &staged))?;
-    // Each report is made and written in turn: one is in memory at a time.
-    type Make<'r> = Box<dyn Fn() -> String + 'r>;
-    let mut files: Vec<(&str, Make)> = vec![
-        (JUNIT_XML, Box::new(|| junit_xml(run))),
-        (CUCUMBER_JSON, Box::new(|| cucumber_json(run))),
-        (REPORT_HTML, Box::new(|| html(run))),
-        (MESSAGES_NDJSON, Box::new(|| messages_ndjson(run))),
+    // Each report is made and written in turn, the HTML page and the messages
+    // a piece at a time: a big run's reports are not in memory whole.
+    type Write<'r> = Box<dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + 'r>;
+    let whole = |text: String| move |to: &mut dyn std::io::Write| to.write_all(text.as_bytes());
+    let mut files: Vec<(&str, Write)> = vec![
+        (JUNIT_XML, Box::new(|to| whole(junit_xml(run))(to))),
+        (CUCUMBER_JSON, Box::new(|to| whole(cucumber_json(run))(to))),
+        (REPORT_HTML, Box::new(|to| write_html(run, to))),
+        (MESSAGES_NDJSON, Box::new(|to| write_messages(run, to))),
     ];
     if let Some(reason) = &run.pending {
-        files.push((STALE, Box::new(move || format!("{reason}\n"))));
+        files.push((STALE, Box::new(move |to| writeln!(to, "{reason}"))));
     }
-    for (name, make) in files {
-        let contents = make();
+    for (name, write) in files {
         let path = staged.join(name);
-        let written = fs::File::create(&path).and_then(|mut file| {
-            file.write_all(contents.as_bytes())?;
-            file.sync_all()
+        let written = fs::File::create(&path).and_then(|file| {
+            let mut to = std::io::BufWriter::new(file);
+            write(&mut to)?;
+            to.into_inner().map_err(|e| e.into_error())?.sync_all()
         });
         if let Err(e) = written {
             let _ = fs::remove_dir_all(&staged);
@@ -470,6 +472,7 @@ fn sync_folder(dir: &Path) {
 mod tests {
     use super::super::testing::{sample, test_dir};
     use super::*;
+    use crate::report::{html, messages_ndjson};
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<_> = fs::read_dir(dir)

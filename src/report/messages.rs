@@ -62,14 +62,25 @@ pub fn messages_ndjson(run: &RunReport) -> String {
     let run = &*run.as_written();
     let mut stream = Stream::default();
     stream.write(run);
-    stream.text
+    stream.sink.text
+}
+
+/// [`messages_ndjson`], written to `to` an envelope at a time.
+pub fn write_messages(run: &RunReport, to: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let run = &*run.as_written();
+    let mut stream = Stream {
+        sink: super::Sink::to(to),
+        next: 0,
+    };
+    stream.write(run);
+    stream.sink.finish().map(drop)
 }
 
 /// The envelopes written so far, as text (each is written as it is made:
 /// the stream holds no tree of JSON values), and the next id.
 #[derive(Default)]
-struct Stream {
-    text: String,
+struct Stream<'w> {
+    sink: super::Sink<'w>,
     next: u64,
 }
 
@@ -112,7 +123,7 @@ struct Case<'r> {
 /// name, kind and step definition; the same name and definition are one hook.
 type HookKey = (String, &'static str, Option<String>);
 
-impl Stream {
+impl Stream<'_> {
     fn id(&mut self) -> String {
         self.next += 1;
         self.next.to_string()
@@ -125,8 +136,9 @@ impl Stream {
 
     /// Writes an envelope already made into text.
     fn push_text(&mut self, envelope: &str) {
-        self.text.push_str(envelope);
-        self.text.push('\n');
+        self.sink.text.push_str(envelope);
+        self.sink.text.push('\n');
+        self.sink.flush();
     }
 
     fn write(&mut self, run: &RunReport) {
