@@ -601,6 +601,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_tag_is_cut_in_its_message() {
+        let tag = format!("@serial({})", "X".repeat(30_000));
+        let problem = tag_problem(&tag, &[]).expect("refused");
+        assert!(
+            problem.contains("… (29809 more characters)\": a serial group is named"),
+            "{}",
+            &problem[..300]
+        );
+        assert!(problem.len() < 400, "{}", problem.len());
+    }
+
+    #[test]
     fn shards_parse_and_refuse_with_the_reason() {
         assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, total: 4 }));
         for (text, reason) in [

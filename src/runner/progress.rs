@@ -511,6 +511,31 @@ mod tests {
     }
 
     #[test]
+    fn a_long_name_and_step_are_cut_in_the_console() {
+        let name = "n".repeat(300);
+        let line = scenario_line(
+            Outcome::Pass,
+            "sqlite",
+            Duration::from_millis(10),
+            "f.feature:3",
+            &name,
+            None,
+        );
+        assert!(
+            line.ends_with(&format!("{}… (100 more characters)", "n".repeat(200))),
+            "{line}"
+        );
+        let block = failure_block(&[FailedStep {
+            step: format!("Given {}", "s".repeat(10_000)),
+            location: "f.feature:4".into(),
+            definition: None,
+            error: "wrong".into(),
+        }]);
+        assert!(block.contains("… (9806 more characters)\n"), "{block}");
+        assert!(block.len() < 400, "{block}");
+    }
+
+    #[test]
     fn a_scenario_line_has_result_engine_time_place_and_name() {
         assert_eq!(
             scenario_line(
