@@ -129,6 +129,8 @@ fn near_miss(name: &str) -> Option<&'static str> {
 /// team's `@smoke`, `@JIRA-123`, `@wip` — passes: it selects scenarios with
 /// `--tags` and means nothing else to Kensho.
 pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
+    // As the console shows it: a tag of thousands of characters is cut.
+    let quoted = format!("{:?}", crate::gherkin::limits::cut_for_console(tag));
     let known = || {
         let mut all: Vec<String> = KNOWN_TAGS.iter().map(|t| format!("@{t}")).collect();
         all.insert(2, "@serial(group)".into());
@@ -142,7 +144,7 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
             "tags are written in ASCII; "
         };
         Some(format!(
-            "unknown tag {tag:?}; {ascii}closest known tag: {near}; a tag this close to one of Kensho's own ({}) is taken for a misspelling of it (tags of your own, such as @smoke or @JIRA-123, pass)",
+            "unknown tag {quoted}; {ascii}closest known tag: {near}; a tag this close to one of Kensho's own ({}) is taken for a misspelling of it (tags of your own, such as @smoke or @JIRA-123, pass)",
             known()
         ))
     };
@@ -151,7 +153,7 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
             .map(|near| format!("; closest known tag: {near}"))
             .unwrap_or_default();
         return Some(format!(
-            "{tag:?} is not a tag (a tag starts with '@'){near}"
+            "{quoted} is not a tag (a tag starts with '@'){near}"
         ));
     };
     if KNOWN_TAGS.contains(&name) {
@@ -172,7 +174,7 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
             return None;
         }
         return Some(format!(
-            "{tag:?}: a serial group is named in lowercase ASCII letters, digits, '_' and '-', e.g. @serial(runner)"
+            "{quoted}: a serial group is named in lowercase ASCII letters, digits, '_' and '-', e.g. @serial(runner)"
         ));
     }
     if let Some(flag) = name
@@ -182,8 +184,9 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
         if flags.contains(&flag) {
             return None;
         }
+        let quoted_flag = format!("{:?}", crate::gherkin::limits::cut_for_console(flag));
         return Some(format!(
-            "unknown flag {flag:?} in {tag:?}; known flags: {}",
+            "unknown flag {quoted_flag} in {quoted}; known flags: {}",
             if flags.is_empty() {
                 "none (no registered service declares a flag)".to_string()
             } else {
@@ -193,7 +196,7 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
     }
     if ["sqlite", "postgres", "mariadb"].contains(&name) {
         return Some(format!(
-            "{tag:?} names an engine, which is chosen with --engines, not by a tag in the file (the runner tags each engine's copy of a scenario, for --tags on the command line); the known tags are {}",
+            "{quoted} names an engine, which is chosen with --engines, not by a tag in the file (the runner tags each engine's copy of a scenario, for --tags on the command line); the known tags are {}",
             known()
         ));
     }
@@ -227,7 +230,7 @@ pub fn tag_problem(tag: &str, flags: &[&str]) -> Option<String> {
         };
         return near.map(|near| {
             format!(
-                "{tag:?} is not a tag: tags are separated by spaces, not punctuation, and a comment starts with \" #\"; closest known tag: {near}"
+                "{quoted} is not a tag: tags are separated by spaces, not punctuation, and a comment starts with \" #\"; closest known tag: {near}"
             )
         });
     }
@@ -596,6 +599,18 @@ pub fn snippet(kind: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_tag_is_cut_in_its_message() {
+        let tag = format!("@serial({})", "X".repeat(30_000));
+        let problem = tag_problem(&tag, &[]).expect("refused");
+        assert!(
+            problem.contains("… (29809 more characters)\": a serial group is named"),
+            "{}",
+            &problem[..300]
+        );
+        assert!(problem.len() < 400, "{}", problem.len());
+    }
 
     #[test]
     fn shards_parse_and_refuse_with_the_reason() {

@@ -74,8 +74,24 @@ pub struct Collected {
     /// Notes and result tables per scenario copy, from the after hook: one
     /// entry per attempt (several for a retried scenario), in order.
     extras: HashMap<Key, Vec<Extras>>,
-    /// The text of each feature file read for its comments, by path.
-    sources: HashMap<std::path::PathBuf, String>,
+    /// Each feature file read for its comments, by path: read once, however
+    /// many scenarios and engines it has.
+    sources: HashMap<std::path::PathBuf, Source>,
+    /// The lines where each feature copy's blocks end (see [`block_ends`]), by
+    /// the copy's name: computed once per copy, not once per scenario.
+    ends: HashMap<String, Vec<usize>>,
+}
+
+/// A feature file as the report needs it: its text (kept by its feature's
+/// report) and its comments by line.
+#[derive(Default)]
+struct Source {
+    /// The file's text, until its feature's report takes it.
+    text: Option<String>,
+    /// The file's language (`# language:`, `en` without one).
+    language: String,
+    /// Its comments, by line.
+    comments: Vec<Comment>,
 }
 
 /// Shared between the writer and the after hook.
@@ -283,13 +299,18 @@ impl Collected {
                             .to_string()
                     })
                     .unwrap_or_default();
-                let source = feature.path.as_ref().map(|p| {
-                    self.sources
-                        .entry(p.clone())
-                        .or_insert_with(|| std::fs::read_to_string(p).unwrap_or_default())
-                        .clone()
-                });
-                let source = source.unwrap_or_default();
+                let mut no_file = Source::default();
+                let source = match &feature.path {
+                    Some(p) => self.sources.entry(p.clone()).or_insert_with(|| {
+                        let text = std::fs::read_to_string(p).unwrap_or_default();
+                        Source {
+                            language: file_language(&text).to_string(),
+                            comments: file_comments(&text),
+                            text: Some(text),
+                        }
+                    }),
+                    None => &mut no_file,
+                };
                 let index_key = format!("{path}\u{0}{base}");
                 let f = match self.feature_index.get(&index_key) {
                     Some(&f) => f,
@@ -306,10 +327,10 @@ impl Collected {
                                 .filter(|t| t.as_str() != engine)
                                 .cloned()
                                 .collect(),
-                            language: file_language(&source).to_string(),
-                            working: comments(&source, 0, feature.position.line),
+                            language: source.language.clone(),
+                            working: comments_between(&source.comments, 0, feature.position.line),
                             scenarios: Vec::new(),
-                            source: source.clone(),
+                            source: source.text.take().unwrap_or_default(),
                         });
                         self.feature_index
                             .insert(index_key, self.features.len() - 1);
@@ -330,7 +351,11 @@ impl Collected {
                     .chain(&scenario.steps)
                     .map(listed_step)
                     .collect();
-                let working = scenario_working(&source, feature, rule, scenario);
+                let ends = self
+                    .ends
+                    .entry(feature.name.clone())
+                    .or_insert_with(|| block_ends(feature));
+                let working = scenario_working(&source.comments, ends, rule, scenario);
                 let mut report = ScenarioReport {
                     working,
                     keyword: scenario.keyword.trim().to_string(),
@@ -643,14 +668,20 @@ pub fn default_title(root: &Path, features_dir: &Path, collected: &Collected, id
     }
 }
 
-/// The comment lines of `source` after line `after` and before line `before`
-/// (1-based, both left out), without `# language:`.
-fn comments(source: &str, after: usize, before: usize) -> Vec<Comment> {
+/// The comments of `comments` (in the order of their lines) after line
+/// `after` and before line `before` (1-based, both left out).
+fn comments_between(comments: &[Comment], after: usize, before: usize) -> Vec<Comment> {
+    let from = comments.partition_point(|c| c.line <= after);
+    let to = comments.partition_point(|c| c.line < before).max(from);
+    comments[from..to].to_vec()
+}
+
+/// The comment lines of `source`, without `# language:`.
+fn file_comments(source: &str) -> Vec<Comment> {
     source
         .lines()
         .enumerate()
         .map(|(i, line)| (i + 1, line.trim_start()))
-        .filter(|(line, _)| *line > after && *line < before)
         .filter_map(|(line, text)| {
             let text = text.strip_prefix('#')?;
             if text.trim_start().starts_with("language:") {
@@ -668,12 +699,34 @@ fn comments(source: &str, after: usize, before: usize) -> Vec<Comment> {
         .collect()
 }
 
-/// The working of a scenario: the comments after the block before it (the
-/// background's or the previous scenario's last step, or the feature line)
-/// up to its last step.
+/// The lines where the blocks of a feature copy end, sorted: the feature
+/// line, its background's last step and every scenario's last step.
+fn block_ends(feature: &gherkin::Feature) -> Vec<usize> {
+    let last_step = |steps: &[gherkin::Step]| steps.iter().map(|s| s.position.line).max();
+    let mut ends: Vec<usize> = feature
+        .background
+        .iter()
+        .filter_map(|b| last_step(&b.steps))
+        .chain(
+            feature
+                .scenarios
+                .iter()
+                .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()))
+                .filter_map(|s| last_step(&s.steps)),
+        )
+        .chain([feature.position.line])
+        .collect();
+    ends.sort_unstable();
+    ends
+}
+
+/// The working of a scenario: the comments (`comments`, its file's) after the
+/// block before it (the background's or the previous scenario's last step, or
+/// the feature line: the greatest of the feature's `ends` ([`block_ends`]) and
+/// the rule's background before it) up to its last step.
 fn scenario_working(
-    source: &str,
-    feature: &gherkin::Feature,
+    comments: &[Comment],
+    ends: &[usize],
     rule: Option<&gherkin::Rule>,
     scenario: &gherkin::Scenario,
 ) -> Vec<Comment> {
@@ -686,22 +739,19 @@ fn scenario_working(
         .map(|s| s.position.line)
         .max()
         .unwrap_or(first);
-    let last_step = |steps: &[gherkin::Step]| steps.iter().map(|s| s.position.line).max();
-    let ends = feature
-        .background
-        .iter()
-        .chain(rule.and_then(|r| r.background.as_ref()))
-        .filter_map(|b| last_step(&b.steps))
-        .chain(
-            feature
-                .scenarios
-                .iter()
-                .chain(feature.rules.iter().flat_map(|r| r.scenarios.iter()))
-                .filter_map(|s| last_step(&s.steps)),
-        )
-        .chain([feature.position.line]);
-    let after = ends.filter(|&end| end < first).max().unwrap_or(0);
-    comments(source, after, last + 1)
+    let before = ends.partition_point(|&end| end < first);
+    let rule_background = rule
+        .and_then(|r| r.background.as_ref())
+        .and_then(|b| b.steps.iter().map(|s| s.position.line).max())
+        .filter(|&end| end < first);
+    let after = before
+        .checked_sub(1)
+        .map(|i| ends[i])
+        .into_iter()
+        .chain(rule_background)
+        .max()
+        .unwrap_or(0);
+    comments_between(comments, after, last + 1)
 }
 
 /// `2026-11-23T03:00:00Z`.
@@ -921,8 +971,8 @@ mod tests {
         };
         assert_eq!(
             lines(scenario_working(
-                WORKED,
-                &feature,
+                &file_comments(WORKED),
+                &block_ends(&feature),
                 None,
                 &feature.scenarios[0]
             )),
@@ -934,15 +984,18 @@ mod tests {
         );
         assert_eq!(
             lines(scenario_working(
-                WORKED,
-                &feature,
+                &file_comments(WORKED),
+                &block_ends(&feature),
                 None,
                 &feature.scenarios[1]
             )),
             [(13, "above the second".to_string())]
         );
         // The file's own comments, without its language line.
-        assert_eq!(lines(comments(WORKED, 0, 3)), [(2, "種 002".to_string())]);
+        assert_eq!(
+            lines(comments_between(&file_comments(WORKED), 0, 3)),
+            [(2, "種 002".to_string())]
+        );
         assert_eq!(file_language(WORKED), "ja");
         assert_eq!(file_language("Feature: x\n# language: ja\n"), "en");
     }

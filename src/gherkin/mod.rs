@@ -20,9 +20,12 @@
 //!   string is an error ([`lookalike`]), with the closest keyword;
 //! - unknown escapes in table cells (`\x`), rows with more or fewer cells than
 //!   the first, empty steps and unclosed doc strings are errors;
-//! - one pass over the lines: time linear in the file's size.
+//! - one pass over the lines: time linear in the file's size;
+//! - a file, line, table or doc string past its limit ([`limits`]) is refused
+//!   before it is parsed.
 
 pub mod languages;
+pub mod limits;
 pub mod lookalike;
 mod parser;
 
@@ -42,8 +45,7 @@ pub fn read_feature(
     shown: &str,
     steps: StepMatcher<'_>,
 ) -> Result<Feature, Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| vec![format!("{shown}: the file cannot be read: {e}")])?;
+    let text = limits::read_limited(path, shown).map_err(|e| vec![e])?;
     let mut feature = parse(&text, steps).map_err(|problems| {
         problems
             .into_iter()

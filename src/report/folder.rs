@@ -30,13 +30,13 @@
 //! file.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, cucumber_json, html,
-    junit_xml, messages_ndjson,
+    FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus, cucumber_json, junit_xml,
+    write_html, write_messages,
 };
 
 /// File name of the JUnit XML report.
@@ -408,24 +408,29 @@ fn fresh_sibling(dir: &Path, kind: &str) -> PathBuf {
 fn stage(dir: &Path, run: &RunReport, lists: &[(&str, String)]) -> Result<PathBuf, ReportError> {
     let staged = fresh_sibling(dir, "tmp");
     fs::create_dir(&staged).map_err(io_error("create the folder", &staged))?;
-    let mut files = vec![
-        (JUNIT_XML, junit_xml(run)),
-        (CUCUMBER_JSON, cucumber_json(run)),
-        (REPORT_HTML, html(run)),
-        (MESSAGES_NDJSON, messages_ndjson(run)),
+    // Each report is made and written in turn, the HTML page and the messages
+    // a piece at a time: a big run's reports are not in memory whole.
+    type Write<'r> = Box<dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()> + 'r>;
+    let whole = |text: String| move |to: &mut dyn std::io::Write| to.write_all(text.as_bytes());
+    let mut files: Vec<(&str, Write)> = vec![
+        (JUNIT_XML, Box::new(|to| whole(junit_xml(run))(to))),
+        (CUCUMBER_JSON, Box::new(|to| whole(cucumber_json(run))(to))),
+        (REPORT_HTML, Box::new(|to| write_html(run, to))),
+        (MESSAGES_NDJSON, Box::new(|to| write_messages(run, to))),
     ];
     if let Some(reason) = &run.pending {
-        files.push((STALE, format!("{reason}\n")));
+        files.push((STALE, Box::new(move |to| writeln!(to, "{reason}"))));
     }
     for (name, text) in lists {
         debug_assert!(LIST_FILES.contains(name), "{name} is not a list of a set");
-        files.push((*name, text.clone()));
+        files.push((*name, Box::new(move |to| to.write_all(text.as_bytes()))));
     }
-    for (name, contents) in files {
+    for (name, write) in files {
         let path = staged.join(name);
-        let written = fs::File::create(&path).and_then(|mut file| {
-            file.write_all(contents.as_bytes())?;
-            file.sync_all()
+        let written = fs::File::create(&path).and_then(|file| {
+            let mut to = std::io::BufWriter::new(file);
+            write(&mut to)?;
+            to.into_inner().map_err(|e| e.into_error())?.sync_all()
         });
         if let Err(e) = written {
             let _ = fs::remove_dir_all(&staged);
@@ -553,6 +558,7 @@ fn sync_folder(dir: &Path) {
 mod tests {
     use super::super::testing::{sample, test_dir};
     use super::*;
+    use crate::report::{html, messages_ndjson};
 
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<_> = fs::read_dir(dir)

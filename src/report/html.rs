@@ -210,8 +210,22 @@ fn money(grouped: &str, currency: &str) -> String {
 /// The run as one self-contained HTML5 page, every piece of report text
 /// escaped.
 pub fn html(run: &RunReport) -> String {
+    let mut sink = super::Sink::default();
+    html_into(run, &mut sink);
+    sink.text
+}
+
+/// [`html`], written to `to` a scenario at a time.
+pub fn write_html(run: &RunReport, to: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut sink = super::Sink::to(to);
+    html_into(run, &mut sink);
+    sink.finish().map(drop)
+}
+
+/// Makes [`html`] into `sink`, flushing it after every scenario.
+fn html_into(run: &RunReport, sink: &mut super::Sink) {
     let run = &*run.as_written();
-    let mut out = String::new();
+    let out = &mut sink.text;
     let counts = run.counts();
     let verdict = if run.all_passed() {
         ScenarioStatus::Passed
@@ -248,20 +262,20 @@ pub fn html(run: &RunReport) -> String {
             esc(reason)
         );
     }
-    write_summary(&mut out, run);
+    write_summary(out, run);
     if let Some(timing) = &run.timing {
-        write_timing(&mut out, timing);
+        write_timing(out, timing);
     }
     out.push_str("<main>\n");
+    sink.flush();
     for (f, feature) in run.features.iter().enumerate() {
         let cells = Cells {
             terms: &run.vocabulary,
             language: &feature.language,
         };
-        write_feature(&mut out, f, feature, cells);
+        write_feature(sink, f, feature, cells);
     }
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
+    sink.text.push_str("</main>\n</body>\n</html>\n");
 }
 
 fn status_label(status: ScenarioStatus) -> &'static str {
@@ -500,7 +514,8 @@ fn write_matrix(out: &mut String, run: &RunReport) {
     out.push_str("</div>\n");
 }
 
-fn write_feature(out: &mut String, f: usize, feature: &FeatureReport, cells: Cells) {
+fn write_feature(sink: &mut super::Sink, f: usize, feature: &FeatureReport, cells: Cells) {
+    let out = &mut sink.text;
     let counts = feature.counts();
     let all_passed = counts.passed == counts.total();
     let _ = writeln!(
@@ -530,9 +545,10 @@ fn write_feature(out: &mut String, f: usize, feature: &FeatureReport, cells: Cel
         out.push_str("</ol>\n");
     }
     for (s, scenario) in feature.scenarios.iter().enumerate() {
-        write_scenario(out, f, s, scenario, cells);
+        write_scenario(&mut sink.text, f, s, scenario, cells);
+        sink.flush();
     }
-    out.push_str("</section>\n");
+    sink.text.push_str("</section>\n");
 }
 
 fn write_tags(out: &mut String, tags: &[String]) {

@@ -37,6 +37,8 @@
 use std::collections::HashMap;
 
 use cucumber::gherkin;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::{FeatureReport, RunReport, ScenarioReport, StepReport, StepStatus};
@@ -60,18 +62,25 @@ pub fn messages_ndjson(run: &RunReport) -> String {
     let run = &*run.as_written();
     let mut stream = Stream::default();
     stream.write(run);
-    let mut text = String::new();
-    for envelope in &stream.lines {
-        text.push_str(&envelope.to_string());
-        text.push('\n');
-    }
-    text
+    stream.sink.text
 }
 
-/// The envelopes written so far and the next id.
+/// [`messages_ndjson`], written to `to` an envelope at a time.
+pub fn write_messages(run: &RunReport, to: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let run = &*run.as_written();
+    let mut stream = Stream {
+        sink: super::Sink::to(to),
+        next: 0,
+    };
+    stream.write(run);
+    stream.sink.finish().map(drop)
+}
+
+/// The envelopes written so far, as text (each is written as it is made:
+/// the stream holds no tree of JSON values), and the next id.
 #[derive(Default)]
-struct Stream {
-    lines: Vec<Value>,
+struct Stream<'w> {
+    sink: super::Sink<'w>,
     next: u64,
 }
 
@@ -114,14 +123,22 @@ struct Case<'r> {
 /// name, kind and step definition; the same name and definition are one hook.
 type HookKey = (String, &'static str, Option<String>);
 
-impl Stream {
+impl Stream<'_> {
     fn id(&mut self) -> String {
         self.next += 1;
         self.next.to_string()
     }
 
     fn push(&mut self, kind: &str, message: Value) {
-        self.lines.push(json!({ kind: message }));
+        let envelope = json!({ kind: message });
+        self.push_text(&envelope.to_string());
+    }
+
+    /// Writes an envelope already made into text.
+    fn push_text(&mut self, envelope: &str) {
+        self.sink.text.push_str(envelope);
+        self.sink.text.push('\n');
+        self.sink.flush();
     }
 
     fn write(&mut self, run: &RunReport) {
@@ -324,13 +341,15 @@ impl Stream {
             ..Document::default()
         };
         let feature_tags = self.tags(&lines, parsed.position.line, &parsed.tags);
-        let mut children: Vec<(usize, Value)> = Vec::new();
+        // Each child is made into text as soon as it is made: a file's whole
+        // document as JSON values takes hundreds of bytes per table cell.
+        let mut children: Vec<(usize, String)> = Vec::new();
         let feature_background = parsed
             .background
             .as_ref()
             .map(|b| self.background(&lines, b));
         if let Some((value, _)) = &feature_background {
-            children.push((0, json!({ "background": value })));
+            children.push((0, format!("{{\"background\":{}}}", value.get())));
         }
         let background_steps = feature_background
             .map(|(_, steps)| steps)
@@ -343,7 +362,7 @@ impl Stream {
                 &tag_pairs(&feature_tags),
                 &mut document,
             );
-            children.push((scenario.position.line, json!({ "scenario": value })));
+            children.push((scenario.position.line, format!("{{\"scenario\":{value}}}")));
         }
         for rule in &parsed.rules {
             let rule_tags = self.tags(&lines, rule.position.line, &rule.tags);
@@ -353,45 +372,55 @@ impl Stream {
             let mut steps = background_steps.clone();
             if let Some(background) = &rule.background {
                 let (value, rule_steps) = self.background(&lines, background);
-                rule_children.push(json!({ "background": value }));
+                rule_children.push(raw(format!("{{\"background\":{}}}", value.get())));
                 steps.extend(rule_steps);
             }
             for scenario in &rule.scenarios {
                 let value = self.scenario(&lines, scenario, &steps, &inherited, &mut document);
-                rule_children.push(json!({ "scenario": value }));
+                rule_children.push(raw(format!("{{\"scenario\":{value}}}")));
             }
-            let id = self.id();
+            let node = RuleNode {
+                children: rule_children,
+                description: rule.description.as_deref().unwrap_or_default(),
+                id: self.id(),
+                keyword: rule.keyword.trim(),
+                location: location(&lines, rule.position),
+                name: &rule.name,
+                tags: rule_tags,
+            };
             children.push((
                 rule.position.line,
-                json!({"rule": {
-                    "id": id,
-                    "location": location(&lines, rule.position),
-                    "tags": rule_tags,
-                    "keyword": rule.keyword.trim(),
-                    "name": rule.name,
-                    "description": rule.description.clone().unwrap_or_default(),
-                    "children": rule_children,
-                }}),
+                format!("{{\"rule\":{}}}", json_text(&node)),
             ));
         }
         children.sort_by_key(|(line, _)| *line);
-        let children: Vec<Value> = children.into_iter().map(|(_, child)| child).collect();
-        self.push(
-            "gherkinDocument",
-            json!({
-                "uri": feature.path,
-                "feature": {
-                    "location": location(&lines, parsed.position),
-                    "tags": feature_tags,
-                    "language": language,
-                    "keyword": parsed.keyword.trim(),
-                    "name": parsed.name,
-                    "description": parsed.description.clone().unwrap_or_default(),
-                    "children": children,
-                },
-                "comments": comments(&lines),
-            }),
-        );
+        // The envelope as `json!` would write it (keys in alphabetical order),
+        // around the children's text.
+        let rest = json!({
+            "location": location(&lines, parsed.position),
+            "tags": feature_tags,
+            "language": language,
+            "keyword": parsed.keyword.trim(),
+            "name": parsed.name,
+            "description": parsed.description.clone().unwrap_or_default(),
+        })
+        .to_string();
+        let mut envelope = String::from("{\"gherkinDocument\":{\"comments\":");
+        envelope.push_str(&Value::Array(comments(&lines)).to_string());
+        envelope.push_str(",\"feature\":{\"children\":[");
+        for (i, (_, child)) in children.iter().enumerate() {
+            if i > 0 {
+                envelope.push(',');
+            }
+            envelope.push_str(child);
+        }
+        envelope.push_str("],");
+        // `rest` without its opening brace: its keys follow "children".
+        envelope.push_str(&rest[1..]);
+        envelope.push_str(",\"uri\":");
+        envelope.push_str(&Value::from(feature.path.as_str()).to_string());
+        envelope.push_str("}}");
+        self.push_text(&envelope);
         document
     }
 
@@ -400,25 +429,22 @@ impl Stream {
         &mut self,
         lines: &[&str],
         background: &gherkin::Background,
-    ) -> (Value, Vec<(String, gherkin::StepType)>) {
-        let steps: Vec<(Value, String, gherkin::StepType)> = background
+    ) -> (Box<RawValue>, Vec<(String, gherkin::StepType)>) {
+        let steps: Vec<(Box<RawValue>, String, gherkin::StepType)> = background
             .steps
             .iter()
             .map(|s| self.step(lines, s))
             .collect();
-        let id = self.id();
-        let value = json!({
-            "id": id,
-            "location": location(lines, background.position),
-            "keyword": background.keyword.trim(),
-            "name": background.name,
-            "description": background.description.clone().unwrap_or_default(),
-            "steps": steps.iter().map(|(v, _, _)| v.clone()).collect::<Vec<_>>(),
-        });
-        (
-            value,
-            steps.into_iter().map(|(_, id, ty)| (id, ty)).collect(),
-        )
+        let ids = steps.iter().map(|(_, id, ty)| (id.clone(), *ty)).collect();
+        let node = BackgroundNode {
+            description: background.description.as_deref().unwrap_or_default(),
+            id: self.id(),
+            keyword: background.keyword.trim(),
+            location: location(lines, background.position),
+            name: &background.name,
+            steps: steps.into_iter().map(|(v, _, _)| v).collect(),
+        };
+        (raw(json_text(&node)), ids)
     }
 
     /// A scenario node (with its examples), filed in `document` by its line
@@ -430,9 +456,9 @@ impl Stream {
         background_steps: &[(String, gherkin::StepType)],
         inherited_tags: &[(String, String)],
         document: &mut Document,
-    ) -> Value {
+    ) -> String {
         let tags = self.tags(lines, scenario.position.line, &scenario.tags);
-        let steps: Vec<(Value, String, gherkin::StepType)> =
+        let steps: Vec<(Box<RawValue>, String, gherkin::StepType)> =
             scenario.steps.iter().map(|s| self.step(lines, s)).collect();
         let mut examples = Vec::new();
         let mut rows = Vec::new();
@@ -444,12 +470,10 @@ impl Stream {
                 .map(|t| self.table_rows(lines, t))
                 .unwrap_or_default();
             let mut table = table.into_iter();
-            let header = table.next();
-            let body: Vec<Value> = table.collect();
+            let header = table.next().map(|row| json!(row));
+            let body: Vec<Row> = table.collect();
             for row in &body {
-                let line = row["location"]["line"].as_u64().unwrap_or_default() as usize;
-                let id = row["id"].as_str().unwrap_or_default().to_string();
-                rows.push((line, id, tag_pairs(&example_tags)));
+                rows.push((row.location.line, row.id.clone(), tag_pairs(&example_tags)));
             }
             let id = self.id();
             let mut value = json!({
@@ -484,60 +508,73 @@ impl Stream {
                 tags: all_tags,
             },
         );
-        json!({
-            "id": id,
-            "location": location(lines, scenario.position),
-            "tags": tags,
-            "keyword": scenario.keyword.trim(),
-            "name": scenario.name,
-            "description": scenario.description.clone().unwrap_or_default(),
-            "steps": steps.into_iter().map(|(v, _, _)| v).collect::<Vec<_>>(),
-            "examples": examples,
+        json_text(&ScenarioNodeText {
+            description: scenario.description.as_deref().unwrap_or_default(),
+            examples,
+            id,
+            keyword: scenario.keyword.trim(),
+            location: location(lines, scenario.position),
+            name: &scenario.name,
+            steps: steps.into_iter().map(|(v, _, _)| v).collect(),
+            tags,
         })
     }
 
     /// A step node, its id and type.
-    fn step(&mut self, lines: &[&str], step: &gherkin::Step) -> (Value, String, gherkin::StepType) {
-        let mut value = json!({
-            "location": location(lines, step.position),
-            "keyword": step.keyword,
-            "text": step.value,
+    fn step(
+        &mut self,
+        lines: &[&str],
+        step: &gherkin::Step,
+    ) -> (Box<RawValue>, String, gherkin::StepType) {
+        let data_table = step.table.as_ref().map(|table| DataTable {
+            location: location(lines, table.position),
+            rows: self.table_rows(lines, table),
         });
-        if let Some(table) = &step.table {
-            value["dataTable"] = json!({
-                "location": location(lines, table.position),
-                "rows": self.table_rows(lines, table),
-            });
-        }
-        if let Some(content) = &step.docstring {
-            value["docString"] = doc_string(lines, step.position.line, content);
-        }
+        let doc_string = step
+            .docstring
+            .as_ref()
+            .map(|content| doc_string(lines, step.position.line, content));
         let id = self.id();
-        value["id"] = json!(id);
-        (value, id, step.ty)
+        let node = StepNode {
+            data_table,
+            doc_string,
+            id: &id,
+            keyword: &step.keyword,
+            location: location(lines, step.position),
+            text: &step.value,
+        };
+        (raw(json_text(&node)), id, step.ty)
     }
 
     /// A table's rows, each with an id and its cells' locations.
-    fn table_rows(&mut self, lines: &[&str], table: &gherkin::Table) -> Vec<Value> {
+    fn table_rows<'t>(&mut self, lines: &[&str], table: &'t gherkin::Table) -> Vec<Row<'t>> {
         let found = row_lines(lines, table.position.line, table.rows.len());
         table
             .rows
             .iter()
             .enumerate()
             .map(|(i, cells)| {
-                let (line, column, columns) = found
-                    .get(i)
-                    .cloned()
-                    .unwrap_or((table.position.line + i, 1, Vec::new()));
-                let cells: Vec<Value> = cells
+                let (line, column, columns) =
+                    found
+                        .get(i)
+                        .cloned()
+                        .unwrap_or((table.position.line + i, 1, Vec::new()));
+                let cells: Vec<Cell> = cells
                     .iter()
                     .enumerate()
-                    .map(|(c, value)| {
-                        let column = columns.get(c).copied().unwrap_or(1);
-                        json!({"location": {"line": line, "column": column}, "value": value})
+                    .map(|(c, value)| Cell {
+                        location: Place {
+                            column: columns.get(c).copied().unwrap_or(1),
+                            line,
+                        },
+                        value,
                     })
                     .collect();
-                json!({"id": self.id(), "location": {"line": line, "column": column}, "cells": cells})
+                Row {
+                    cells,
+                    id: self.id(),
+                    location: Place { column, line },
+                }
             })
             .collect()
     }
@@ -584,7 +621,7 @@ impl Stream {
                 json!({"name": format!("@engine-{}", scenario.engine), "astNodeId": node.id}),
             );
         }
-        let mut steps = Vec::new();
+        let mut steps: Vec<PickleStep> = Vec::new();
         let mut kinds = Vec::new();
         let mut ast_steps = node.steps.iter();
         for step in &scenario.steps {
@@ -611,32 +648,27 @@ impl Stream {
             if let Some((row_id, _)) = row {
                 node_ids.push(row_id.clone());
             }
-            let mut pickle_step = json!({
-                "id": id,
-                "astNodeIds": node_ids,
-                "type": step_type(*ty),
-                "text": step.text,
+            steps.push(PickleStep {
+                argument: argument(step),
+                ast_node_ids: node_ids,
+                id: id.clone(),
+                text: &step.text,
+                kind: step_type(*ty),
             });
-            if let Some(argument) = argument(step) {
-                pickle_step["argument"] = argument;
-            }
-            steps.push(pickle_step);
             kinds.push(StepKind::Pickle(id));
         }
         let id = self.id();
-        self.push(
-            "pickle",
-            json!({
-                "id": id,
-                "uri": document.uri,
-                "location": {"line": scenario.line.max(1)},
-                "name": name,
-                "language": document.language,
-                "steps": steps,
-                "tags": pickle_tags,
-                "astNodeIds": ast_ids,
-            }),
-        );
+        let pickle = Pickle {
+            ast_node_ids: ast_ids,
+            id: &id,
+            language: &document.language,
+            location: json!({"line": scenario.line.max(1)}),
+            name,
+            steps,
+            tags: pickle_tags,
+            uri: &document.uri,
+        };
+        self.push_text(&format!("{{\"pickle\":{}}}", json_text(&pickle)));
         Some((
             Case {
                 id,
@@ -697,17 +729,172 @@ fn step_type(ty: gherkin::StepType) -> &'static str {
 
 /// A pickle step's argument: its data table or doc string, as it ran (an
 /// outline's placeholders filled in).
-fn argument(step: &StepReport) -> Option<Value> {
+fn argument(step: &StepReport) -> Option<Argument<'_>> {
     if let Some(table) = &step.table {
-        let rows: Vec<Value> = table
+        let rows = table
             .iter()
-            .map(|cells| json!({"cells": cells.iter().map(|c| json!({"value": c})).collect::<Vec<_>>()}))
+            .map(|cells| PickleRow {
+                cells: cells.iter().map(|value| PickleCell { value }).collect(),
+            })
             .collect();
-        return Some(json!({"dataTable": {"rows": rows}}));
+        return Some(Argument {
+            data_table: Some(PickleTable { rows }),
+            doc_string: None,
+        });
     }
-    step.docstring
-        .as_ref()
-        .map(|content| json!({"docString": {"content": content}}))
+    step.docstring.as_ref().map(|content| Argument {
+        data_table: None,
+        doc_string: Some(json!({ "content": content })),
+    })
+}
+
+// The nodes that hold tables are written from these types, not from JSON
+// values: a table cell as a value takes hundreds of bytes. Their fields are in
+// alphabetical order, as `json!` writes an object's keys.
+
+/// A line and column (1-based) in a feature file.
+#[derive(Serialize)]
+struct Place {
+    column: usize,
+    line: usize,
+}
+
+/// A cell of a table row of a Gherkin document.
+#[derive(Serialize)]
+struct Cell<'t> {
+    location: Place,
+    value: &'t str,
+}
+
+/// A table row of a Gherkin document.
+#[derive(Serialize)]
+struct Row<'t> {
+    cells: Vec<Cell<'t>>,
+    id: String,
+    location: Place,
+}
+
+/// A step's data table in a Gherkin document.
+#[derive(Serialize)]
+struct DataTable<'t> {
+    location: Value,
+    rows: Vec<Row<'t>>,
+}
+
+/// A step node of a Gherkin document.
+#[derive(Serialize)]
+struct StepNode<'t> {
+    #[serde(rename = "dataTable", skip_serializing_if = "Option::is_none")]
+    data_table: Option<DataTable<'t>>,
+    #[serde(rename = "docString", skip_serializing_if = "Option::is_none")]
+    doc_string: Option<Value>,
+    id: &'t str,
+    keyword: &'t str,
+    location: Value,
+    text: &'t str,
+}
+
+/// A background node of a Gherkin document, its steps already text.
+#[derive(Serialize)]
+struct BackgroundNode<'t> {
+    description: &'t str,
+    id: String,
+    keyword: &'t str,
+    location: Value,
+    name: &'t str,
+    steps: Vec<Box<RawValue>>,
+}
+
+/// A scenario node of a Gherkin document, its steps already text.
+#[derive(Serialize)]
+struct ScenarioNodeText<'t> {
+    description: &'t str,
+    examples: Vec<Value>,
+    id: String,
+    keyword: &'t str,
+    location: Value,
+    name: &'t str,
+    steps: Vec<Box<RawValue>>,
+    tags: Vec<Value>,
+}
+
+/// A rule node of a Gherkin document, its children already text.
+#[derive(Serialize)]
+struct RuleNode<'t> {
+    children: Vec<Box<RawValue>>,
+    description: &'t str,
+    id: String,
+    keyword: &'t str,
+    location: Value,
+    name: &'t str,
+    tags: Vec<Value>,
+}
+
+/// A pickle.
+#[derive(Serialize)]
+struct Pickle<'t> {
+    #[serde(rename = "astNodeIds")]
+    ast_node_ids: Vec<String>,
+    id: &'t str,
+    language: &'t str,
+    location: Value,
+    name: String,
+    steps: Vec<PickleStep<'t>>,
+    tags: Vec<Value>,
+    uri: &'t str,
+}
+
+/// A pickle step.
+#[derive(Serialize)]
+struct PickleStep<'t> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    argument: Option<Argument<'t>>,
+    #[serde(rename = "astNodeIds")]
+    ast_node_ids: Vec<String>,
+    id: String,
+    text: &'t str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// A pickle step's argument: a data table or a doc string.
+#[derive(Serialize)]
+struct Argument<'t> {
+    #[serde(rename = "dataTable", skip_serializing_if = "Option::is_none")]
+    data_table: Option<PickleTable<'t>>,
+    #[serde(rename = "docString", skip_serializing_if = "Option::is_none")]
+    doc_string: Option<Value>,
+}
+
+/// A pickle step's data table.
+#[derive(Serialize)]
+struct PickleTable<'t> {
+    rows: Vec<PickleRow<'t>>,
+}
+
+/// A row of a pickle step's data table.
+#[derive(Serialize)]
+struct PickleRow<'t> {
+    cells: Vec<PickleCell<'t>>,
+}
+
+/// A cell of a pickle step's data table.
+#[derive(Serialize)]
+struct PickleCell<'t> {
+    value: &'t str,
+}
+
+/// `value` as JSON text (a value of these types always serializes).
+fn json_text(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        json!({ "error": format!("the message could not be written: {e}") }).to_string()
+    })
+}
+
+/// JSON text as a value that is written as it is.
+fn raw(text: String) -> Box<RawValue> {
+    RawValue::from_string(text)
+        .unwrap_or_else(|_| RawValue::from_string("null".to_string()).unwrap_or_default())
 }
 
 /// A step's result: status, duration and, for a problem, its message.

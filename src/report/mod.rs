@@ -41,10 +41,54 @@ pub use folder::{
     write_all, write_all_with_lists,
 };
 pub use html::html;
+pub use html::write_html;
 pub use junit::junit_xml;
 #[cfg(test)]
 pub(crate) use messages::check as messages_check;
-pub use messages::{PROTOCOL_VERSION, messages_ndjson};
+pub use messages::{PROTOCOL_VERSION, messages_ndjson, write_messages};
+
+/// Where a report's text goes as it is made: kept whole, or written out a
+/// piece at a time (a report of a big run is tens of MB of text).
+#[derive(Default)]
+pub(crate) struct Sink<'w> {
+    /// The text not written out yet.
+    pub text: String,
+    to: Option<&'w mut dyn std::io::Write>,
+    error: Option<std::io::Error>,
+}
+
+impl<'w> Sink<'w> {
+    /// A sink writing to `to` at every [`Sink::flush`].
+    pub fn to(to: &'w mut dyn std::io::Write) -> Sink<'w> {
+        Sink {
+            to: Some(to),
+            ..Sink::default()
+        }
+    }
+
+    /// Writes the text so far out, when the sink writes out (the first error
+    /// is kept for [`Sink::finish`]).
+    pub fn flush(&mut self) {
+        let Some(to) = self.to.as_mut() else {
+            return;
+        };
+        if self.error.is_none()
+            && let Err(e) = to.write_all(self.text.as_bytes())
+        {
+            self.error = Some(e);
+        }
+        self.text.clear();
+    }
+
+    /// Writes the rest out; the text, for a sink that keeps it whole.
+    pub fn finish(mut self) -> std::io::Result<String> {
+        self.flush();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(std::mem::take(&mut self.text)),
+        }
+    }
+}
 
 /// One run of the scenario suite.
 #[derive(Clone, Debug, Default, PartialEq)]

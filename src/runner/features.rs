@@ -192,19 +192,26 @@ impl Selection {
         }
         let plan = self.shard.map(|shard| ShardPlan::new(shard, &candidates));
         let mut copies = Vec::new();
+        let last = self.engines.len().saturating_sub(1);
         for (path, feature) in kept {
-            for &engine in &self.engines {
+            let (name, tags) = (feature.name.clone(), feature.tags.clone());
+            // The last engine takes the feature itself: one copy fewer.
+            let mut feature = Some(feature);
+            for (n, &engine) in self.engines.iter().enumerate() {
                 let keep = |rule_tags: &[String], s: &gherkin::Scenario| {
-                    self.picks(
-                        &path,
-                        [&feature.tags[..], rule_tags, &s.tags[..]],
-                        s,
-                        engine,
-                    ) && plan
-                        .as_ref()
-                        .is_none_or(|plan| plan.contains(&scenario_key(&path, s)))
+                    self.picks(&path, [&tags[..], rule_tags, &s.tags[..]], s, engine)
+                        && plan
+                            .as_ref()
+                            .is_none_or(|plan| plan.contains(&scenario_key(&path, s)))
                 };
-                let mut copy = feature.clone();
+                let copy = if n == last {
+                    feature.take()
+                } else {
+                    feature.clone()
+                };
+                let Some(mut copy) = copy else {
+                    break;
+                };
                 copy.scenarios.retain(|s| keep(&no_tags, s));
                 for rule in &mut copy.rules {
                     let rule_tags = rule.tags.clone();
@@ -214,7 +221,7 @@ impl Selection {
                 if copy.scenarios.is_empty() && copy.rules.is_empty() {
                     continue;
                 }
-                copy.name = format!("{} [{}]", feature.name, engine.name());
+                copy.name = format!("{name} [{}]", engine.name());
                 copy.tags.push(engine.name().to_string());
                 add_closing_steps(&mut copy);
                 copies.push(copy);

@@ -82,6 +82,8 @@ pub async fn run(
         only,
     } = options;
     let run_started = SystemTime::now();
+    // A deep tag expression would overflow the command line parser's stack.
+    crate::gherkin::limits::check_tag_arguments(&argv).map_err(anyhow::Error::msg)?;
     let mut opts: cli::Opts<_, cucumber::runner::basic::Cli, _, KenshoArgs> =
         parse_command_line(argv);
     let mut args = opts.custom.clone();
@@ -142,6 +144,10 @@ pub async fn run(
         }
         selection.rerun = Some((file.display().to_string(), rerun));
     }
+    // Feature files past the input limits are refused before anything reads
+    // them further or starts.
+    crate::gherkin::limits::check_features(&root, &features_dir)
+        .map_err(|e| anyhow::anyhow!("{e} (nothing ran)"))?;
     if args.catalogue {
         // Every scenario's examples unless told otherwise, `@slow` ones included.
         selection.slow = true;

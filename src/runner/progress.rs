@@ -133,6 +133,7 @@ pub fn scenario_line(
     name: &str,
     retries: Option<Retries>,
 ) -> String {
+    let name = crate::gherkin::limits::cut_for_console(name);
     format!(
         "{:<5} {:<10} {:>6} s  {location}  {name}{}",
         outcome.word(),
@@ -146,7 +147,10 @@ pub fn scenario_line(
 pub fn failure_block(failed: &[FailedStep]) -> String {
     let mut out = String::new();
     for f in failed {
-        out.push_str(&format!("      step:  {}\n", f.step));
+        out.push_str(&format!(
+            "      step:  {}\n",
+            crate::gherkin::limits::cut_for_console(&f.step)
+        ));
         match &f.definition {
             Some(definition) => out.push_str(&format!(
                 "      at:    {} (step definition {definition})\n",
@@ -504,6 +508,31 @@ mod tests {
 
     fn retries(current: usize, left: usize) -> Option<Retries> {
         Some(Retries { current, left })
+    }
+
+    #[test]
+    fn a_long_name_and_step_are_cut_in_the_console() {
+        let name = "n".repeat(300);
+        let line = scenario_line(
+            Outcome::Pass,
+            "sqlite",
+            Duration::from_millis(10),
+            "f.feature:3",
+            &name,
+            None,
+        );
+        assert!(
+            line.ends_with(&format!("{}… (100 more characters)", "n".repeat(200))),
+            "{line}"
+        );
+        let block = failure_block(&[FailedStep {
+            step: format!("Given {}", "s".repeat(10_000)),
+            location: "f.feature:4".into(),
+            definition: None,
+            error: "wrong".into(),
+        }]);
+        assert!(block.contains("… (9806 more characters)\n"), "{block}");
+        assert!(block.len() < 400, "{block}");
     }
 
     #[test]

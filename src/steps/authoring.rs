@@ -139,8 +139,8 @@ pub fn tag_problems(suite: &Suite, dir: &Path) -> Result<Vec<String>> {
     files.sort();
     let mut problems = Vec::new();
     for file in &files {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text = crate::gherkin::limits::read_limited(file, &shown(suite.root(), file))
+            .map_err(anyhow::Error::msg)?;
         problems.extend(crate::authoring::tag_problems(
             &shown(suite.root(), file),
             &text,
@@ -189,8 +189,8 @@ pub fn dry_run_selected(suite: &Suite, dir: &Path, selection: &Selection) -> Res
     let mut undefined: Vec<(String, String, &'static str, String)> = Vec::new();
     let mut features = Vec::new();
     for file in &files {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let text = crate::gherkin::limits::read_limited(file, &shown(root, file))
+            .map_err(anyhow::Error::msg)?;
         let tags = crate::authoring::tag_problems(&shown(root, file), &text, &flags);
         if !tags.is_empty() {
             // A malformed tag is the first thing to fix; Gherkin's own error for it
