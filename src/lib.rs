@@ -9,12 +9,16 @@
 //! - [`db`]: engines, providers (embedded SQLite, containers, given URLs) and the
 //!   isolated database of each scenario;
 //! - [`world`]: the World of one scenario, with each service's own state;
+//! - [`definitions`]: the step definitions as text (what kind of step a line is);
 //! - [`steps`]: the generic steps (tables, flags, invariants, commands, authoring);
 //! - [`check`]: tables, seeding and assertions, invariants, differential runs,
 //!   concurrency statistics;
 //! - [`command`]: running a program against the scenario's database;
-//! - [`report`] and [`reporting`]: JUnit, Cucumber JSON and HTML reports;
+//! - [`report`]: the run's events collected ([`report::collect`]) and written as
+//!   JUnit, Cucumber JSON, HTML and Cucumber Messages reports;
 //! - [`authoring`]: shards, tag checks, the dry run and the catalogue;
+//! - [`selection`]: which scenarios a run takes on which engines, the per-engine
+//!   copies of the features, and the scenarios as named tests;
 //! - [`runner`]: options, engines, hooks, summary;
 //! - [`turns`]: whose turn it is to run (`@serial` alone, `@serial(group)` one
 //!   at a time within its group, a measuring step alone).
@@ -27,12 +31,13 @@ pub mod authoring;
 pub mod check;
 pub mod command;
 pub mod db;
+pub mod definitions;
 #[cfg(test)]
 mod fuzz;
 pub mod gherkin;
 pub mod report;
-pub mod reporting;
 pub mod runner;
+pub mod selection;
 pub mod service;
 pub mod steps;
 pub mod turns;

@@ -51,7 +51,7 @@ pub const PROTOCOL_VERSION: &str = "34.2.1";
 /// The media type of a Gherkin feature file's `source`, as the protocol names it.
 const GHERKIN_MEDIA_TYPE: &str = "text/x.cucumber.gherkin+plain";
 
-/// The keyword the report gives a failed scenario hook (see `src/reporting.rs`).
+/// The keyword the report gives a failed scenario hook (see `src/report/collect.rs`).
 const HOOK_KEYWORD: &str = "Hook";
 
 /// The keyword the report gives the step of a feature file that did not parse.

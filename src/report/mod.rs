@@ -19,7 +19,11 @@
 //! previous set as stale when a run starts: it moves it aside and puts in its
 //! place a set that says the run has not finished (a failing test case, a
 //! banner, a `STALE` file), which the run's own set replaces at its end.
+//!
+//! [`collect`] makes the [`RunReport`] from a run's events (the runner tees
+//! them to it) and writes the set at the run's end.
 
+pub mod collect;
 mod cucumber;
 pub mod diff;
 mod escape;

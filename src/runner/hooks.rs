@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 use cucumber::event::ScenarioFinished;
 use cucumber::gherkin;
 
-use super::features::{differential_flag, engine_of, relative_path};
 use super::interrupt::Admission;
 use super::limits::{ScenarioClock, Watch};
 use super::options::Setup;
 use super::summary::{EngineStats, Flaky};
 use crate::db::{Engine, EngineServer};
 use crate::report::ScenarioTime;
-use crate::reporting;
+use crate::report::collect;
+use crate::selection::{differential_flag, engine_of, relative_path};
 use crate::service::Suite;
 use crate::turns::{Sharing, Turn, Turns};
 use crate::world::{ScenarioWorld, Variant};
@@ -34,7 +34,7 @@ pub(super) struct Hooks {
     pub stats: RefCell<BTreeMap<Engine, EngineStats>>,
     /// `[engine] "scenario" (line n): kept database ...` for the summary, by engine.
     pub kept: RefCell<Vec<(Engine, String)>>,
-    pub collected: reporting::Shared,
+    pub collected: collect::Shared,
     pub setup: Option<Setup>,
     pub keep_failed: bool,
     pub reports: bool,
@@ -316,7 +316,7 @@ impl Hooks {
                 let mut tables = Vec::new();
                 for variant in &world.databases {
                     tables.extend(
-                        reporting::amount_tables(
+                        collect::amount_tables(
                             &variant.database.db,
                             &variant.label,
                             &self.suite.amount_tables(),

@@ -18,7 +18,7 @@ use super::engines;
 use super::features::{self, Selection};
 use super::options::{KenshoArgs, Mode};
 use crate::db::Engine;
-use crate::reporting;
+use crate::report::collect;
 use crate::service::Suite;
 
 /// What the checks found good, for the run to go on with.
@@ -55,16 +55,14 @@ impl Refused {
             Refused::Input(e) => anyhow!("{e:#} (nothing ran)"),
             Refused::Features(files) => {
                 if let Some(of) = reports {
-                    let mut collected = reporting::Collected::default();
+                    let mut collected = collect::Collected::default();
                     collected.add_parse_problems(&files);
                     let title = match of.title {
                         Some(title) => title.to_string(),
-                        None => {
-                            reporting::default_title(of.root, of.features_dir, &collected, of.id)
-                        }
+                        None => collect::default_title(of.root, of.features_dir, &collected, of.id),
                     };
                     let written = collected.into_report(title, of.started, of.suite.terms());
-                    reporting::write(of.dir, &written, &[]);
+                    collect::write(of.dir, &written, &[]);
                 }
                 anyhow!(
                     "the feature files do not parse (nothing ran):\n  {}\n(write the lines above as the messages say; `kensho --dry-run` checks the features without a database)",

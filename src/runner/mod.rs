@@ -42,12 +42,12 @@ use anyhow::{Result, bail};
 use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, cli};
 
-pub use features::{DIFFERENTIAL_STEP, INVARIANTS_STEP};
+pub use crate::selection::{DIFFERENTIAL_STEP, INVARIANTS_STEP};
 pub use options::{KenshoArgs, Mode, RunOptions, Setup, in_ci};
 pub use summary::{EngineStats, Report};
 
 use crate::db::{Engine, EngineServer};
-use crate::reporting;
+use crate::report::collect;
 use crate::service::Suite;
 use crate::world::ScenarioWorld;
 use features::PerEngine;
@@ -209,7 +209,7 @@ pub async fn run(
     // From here on the previous reports are stale, and say so until this run's
     // replace them; reports that cannot be written stop the run before it starts.
     if reports {
-        reporting::begin(&reports_dir, run_started)
+        collect::begin(&reports_dir, run_started)
             .map_err(|e| anyhow::anyhow!("{e} (nothing ran)"))?;
     }
     // Say at once what starts: the servers and templates take seconds.
@@ -241,7 +241,7 @@ pub async fn run(
     // A run that cannot start says so in its reports, and why.
     let could_not_start = |e: &anyhow::Error| {
         if reports {
-            reporting::could_not_start(&reports_dir, run_started, e);
+            collect::could_not_start(&reports_dir, run_started, e);
         }
     };
     let engines::Started {
@@ -354,7 +354,7 @@ pub async fn run(
             progress::Progress::new(style, root.clone(), totals)
                 .summarized()
                 .tee::<ScenarioWorld, _>(
-                    reporting::Collector::new(hooks.collected.clone(), root.clone())
+                    collect::Collector::new(hooks.collected.clone(), root.clone())
                         .discard_stats_writes()
                         .discard_arbitrary_writes(),
                 ),
@@ -400,7 +400,7 @@ pub async fn run(
         let collected = std::mem::take(&mut *hooks.collected.borrow_mut());
         let title = match args.title.as_deref().map(str::trim) {
             Some(title) if !title.is_empty() => title.to_string(),
-            _ => reporting::default_title(&root, &features_dir, &collected, &id.to_string()),
+            _ => collect::default_title(&root, &features_dir, &collected, &id.to_string()),
         };
         let mut written = collected.into_report(title, run_started, suite.terms());
         written.interrupted = interrupted;
@@ -409,7 +409,7 @@ pub async fn run(
         // With them, the failed scenarios to run again and the times to
         // balance shards by.
         match history::lists(&hooks.failed.borrow(), &report.scenarios, earlier_timings) {
-            Ok(lists) => reports_written = reporting::write(&reports_dir, &written, &lists),
+            Ok(lists) => reports_written = collect::write(&reports_dir, &written, &lists),
             Err(e) => {
                 eprintln!("kensho: {e:#}");
                 reports_written = false;

@@ -22,9 +22,10 @@ use std::time::{Duration, Instant, SystemTime};
 use cucumber::event::{self, Cucumber, HookType, Retries, StepError};
 use cucumber::{Event, Writer, gherkin, parser, writer};
 
-use super::features::{Totals, engine_of, relative_path};
+use super::features::Totals;
 use super::options::in_ci;
 use crate::db::Engine;
+use crate::selection::{engine_of, relative_path};
 use crate::world::ScenarioWorld;
 
 /// How a run shows its progress.
@@ -224,7 +225,7 @@ fn error_text(error: &StepError) -> String {
     match error {
         StepError::NotFound => format!("undefined step: {}", crate::report::UNDEFINED_MESSAGE),
         StepError::AmbiguousMatch(e) => format!("ambiguous step: {e}"),
-        other => crate::reporting::failure_text(other),
+        other => crate::report::collect::failure_text(other),
     }
 }
 

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::authoring::{Shard, closest, snippet};
-use crate::runner::features::{Selection, relative_path};
+use crate::selection::{Selection, relative_path};
 use crate::service::Suite;
 use crate::world::ScenarioWorld;
 use anyhow::{Context, Result};
@@ -203,7 +203,7 @@ pub fn dry_run_selected(suite: &Suite, dir: &Path, selection: &Selection) -> Res
         match crate::gherkin::read_feature(
             file,
             &shown(root, file),
-            &super::definitions::defined_step,
+            &crate::definitions::defined_step,
         ) {
             Ok(feature) => features.push(feature),
             Err(problems) => dry.problems.extend(problems),
@@ -259,7 +259,7 @@ pub fn dry_run_selected(suite: &Suite, dir: &Path, selection: &Selection) -> Res
                     }
                     Err(e) => dry.problems.push(format!(
                         "{at}: ambiguous step {text:?}: it matches {}",
-                        super::definitions::ambiguous_matches(&e)
+                        crate::definitions::ambiguous_matches(&e)
                     )),
                 }
             }

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, ensure};
 use cucumber::{given, then};
 
 use crate::check::differential;
-use crate::runner::features::DIFFERENTIAL_STEP;
+use crate::selection::DIFFERENTIAL_STEP;
 use crate::world::ScenarioWorld;
 
 /// This file, as step locations name it.

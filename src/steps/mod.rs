@@ -9,7 +9,6 @@
 
 pub mod authoring;
 pub mod command;
-pub mod definitions;
 pub mod differential;
 pub mod files;
 pub mod flags;

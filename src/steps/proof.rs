@@ -88,7 +88,7 @@ fn not_one_then_step(collection: &Collection<ScenarioWorld>, inner: &Step) -> St
         }
         Err(e) => format!(
             "the step {text:?} is ambiguous: it matches {}",
-            super::definitions::ambiguous_matches(&e)
+            crate::definitions::ambiguous_matches(&e)
         ),
     }
 }

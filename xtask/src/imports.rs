@@ -61,9 +61,15 @@ pub fn workspace_crates(workspace: &Path) -> Vec<CrateRoot> {
     crates
 }
 
-/// Every circle of imports among the files of `krate`, each as the files in it
-/// (relative to the workspace), sorted.
-pub fn circles(workspace: &Path, krate: &CrateRoot) -> std::io::Result<Vec<Vec<String>>> {
+/// The files of `krate` that are part of its module tree, by module path, and
+/// which files each file imports (through `crate::` and `super::` paths).
+type Graph = (
+    BTreeMap<Vec<String>, PathBuf>,
+    BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+);
+
+/// The import graph of `krate`'s files.
+fn graph(workspace: &Path, krate: &CrateRoot) -> std::io::Result<Graph> {
     let dir = workspace.join(&krate.dir);
     let mut files = Vec::new();
     collect_rs(&dir, &mut files)?;
@@ -91,6 +97,13 @@ pub fn circles(workspace: &Path, krate: &CrateRoot) -> std::io::Result<Vec<Vec<S
             }
         }
     }
+    Ok((modules, edges))
+}
+
+/// Every circle of imports among the files of `krate`, each as the files in it
+/// (relative to the workspace), sorted.
+pub fn circles(workspace: &Path, krate: &CrateRoot) -> std::io::Result<Vec<Vec<String>>> {
+    let (_, edges) = graph(workspace, krate)?;
     let shown = |p: &Path| p.strip_prefix(workspace).unwrap_or(p).display().to_string();
     let mut found: Vec<Vec<String>> = strongly_connected(&edges)
         .into_iter()
@@ -102,6 +115,65 @@ pub fn circles(workspace: &Path, krate: &CrateRoot) -> std::io::Result<Vec<Vec<S
         })
         .collect();
     found.sort();
+    Ok(found)
+}
+
+/// The harness's layers, lowest first: a top-level module of `src/` may import
+/// its own files and those of lower layers, never those of its own layer's
+/// other modules or of a higher one. The runner is on top; the generic steps
+/// and the reports stand on what selects and names scenarios, never on the
+/// runner; the Gherkin reader, the databases and the programs' runs on
+/// nothing of the harness.
+pub const HARNESS_LAYERS: &[&[&str]] = &[
+    &["command", "db", "gherkin", "service"],
+    &["authoring", "check"],
+    &["turns"],
+    &["world"],
+    &["definitions"],
+    &["selection"],
+    &["steps", "report", "fuzz"],
+    &["runner"],
+];
+
+/// Every import among `krate`'s files that runs across or up `layers` (see
+/// [`HARNESS_LAYERS`]), as `file -> file (module -> module)`; a top-level
+/// module missing from `layers` is named too, so that none escapes the rule.
+pub fn upward_imports(
+    workspace: &Path,
+    krate: &CrateRoot,
+    layers: &[&[&str]],
+) -> std::io::Result<Vec<String>> {
+    let (modules, edges) = graph(workspace, krate)?;
+    let top_of: BTreeMap<&PathBuf, &str> = modules
+        .iter()
+        .filter_map(|(path, file)| Some((file, path.first()?.as_str())))
+        .collect();
+    let layer_of = |module: &str| layers.iter().position(|l| l.contains(&module));
+    let shown = |p: &Path| p.strip_prefix(workspace).unwrap_or(p).display().to_string();
+    let mut found = Vec::new();
+    for module in top_of.values().copied().collect::<BTreeSet<_>>() {
+        if layer_of(module).is_none() {
+            found.push(format!(
+                "{}: module {module} is in no layer; add it to HARNESS_LAYERS",
+                krate.dir.display()
+            ));
+        }
+    }
+    for (from, targets) in &edges {
+        for to in targets {
+            let (Some(&a), Some(&b)) = (top_of.get(from), top_of.get(to)) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            if let (Some(la), Some(lb)) = (layer_of(a), layer_of(b))
+                && lb >= la
+            {
+                found.push(format!("{} -> {} ({a} -> {b})", shown(from), shown(to)));
+            }
+        }
+    }
     Ok(found)
 }
 
@@ -381,6 +453,48 @@ mod tests {
         let found = circles(&dir, &lib()).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn an_import_across_or_up_the_layers_is_named() {
+        let dir = scratch(
+            "layers",
+            &[
+                ("lib.rs", "mod low;\nmod mid;\nmod top;\nmod stray;\n"),
+                ("low.rs", "fn f() { let _ = crate::top::T; }\n"),
+                ("mid/mod.rs", "mod part;\n"),
+                ("mid/part.rs", "fn f() { let _ = crate::low::L; }\n"),
+                (
+                    "top.rs",
+                    "pub struct T;\nfn f() { let _ = crate::mid::part::P; }\n",
+                ),
+                ("stray.rs", "fn f() {}\n"),
+            ],
+        );
+        let layers: &[&[&str]] = &[&["low"], &["mid"], &["top"]];
+        let found = upward_imports(&dir, &lib(), layers).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].ends_with("module stray is in no layer; add it to HARNESS_LAYERS"));
+        assert!(
+            found[1].ends_with("src/low.rs -> src/top.rs (low -> top)"),
+            "{found:#?}"
+        );
+    }
+
+    /// The harness itself: its imports point down its layers only.
+    #[test]
+    fn the_harness_imports_point_down_its_layers() {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let harness = workspace_crates(workspace)
+            .into_iter()
+            .find(|k| k.dir == Path::new("src"))
+            .unwrap();
+        let found = upward_imports(workspace, &harness, HARNESS_LAYERS).unwrap();
+        assert!(
+            found.is_empty(),
+            "imports across or up the harness's layers (xtask/src/imports.rs HARNESS_LAYERS): {found:#?}"
+        );
     }
 
     /// The workspace itself: no crate of it has an import circle.
