@@ -12,10 +12,11 @@
 //!     features: &["features/stock/"],
 //!     steps: &[file!()],
 //!     amount_tables: &["stock_level"],
+//!     vocabulary: stock::VOCABULARY,
 //!     build: &[],
 //! };
-//! // and where the suite is put together, what its columns mean to a reader:
-//! // Suite::new(root).service(&SERVICE).vocabulary(stock::VOCABULARY)
+//! // and where the suite is put together:
+//! // Suite::new(root).service(&SERVICE)
 //! ```
 //!
 //! The step definitions are the `#[given]`/`#[when]`/`#[then]` functions on
@@ -53,6 +54,9 @@ pub struct Service {
     /// Tables whose rows the report shows after each scenario (amounts and the
     /// like an accountant reads).
     pub amount_tables: &'static [&'static str],
+    /// What its columns mean to a reader (its declared [`Term`]s: money, codes
+    /// and their labels), which the reports use; `&[]` when it declares none.
+    pub vocabulary: &'static [Term],
     /// Command lines the runner runs once, from the project root, before any
     /// scenario: building the programs its features run (a failure stops the run).
     pub build: &'static [&'static str],
@@ -61,26 +65,41 @@ pub struct Service {
 /// A registration the harness cannot use.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
-    /// Two services (or a service and the shared flag table) use one migration version.
-    #[error(
-        "migration version {version} of {engine} is declared by both {first} and {second}: give each service its own version numbers"
-    )]
-    DuplicateVersion {
-        /// The engine whose migrations clash.
-        engine: Engine,
-        /// The version.
-        version: i64,
-        /// The service (or `shared`) that declared it first.
-        first: String,
-        /// The other one.
-        second: String,
-    },
+    /// Two services (or a service and the shared flag table) use one migration
+    /// version: the harness applies every service's migrations to one database,
+    /// in one sequence of versions.
+    #[error(transparent)]
+    DuplicateVersion(Box<VersionClash>),
     /// Two services with one name.
     #[error("two services are registered as {0:?}: names must be unique")]
     DuplicateName(String),
     /// A name outside `[a-z_]+`.
     #[error("service name {0:?}: use lowercase letters and '_' only")]
     BadName(String),
+}
+
+/// One migration version declared twice on one engine, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "migration version {version} of {engine} is declared by both {first} ({first_file}) and {second} ({second_file}): each service needs version numbers of its own; the next free one is {next_free}: rename {second}'s file to {renamed}"
+)]
+pub struct VersionClash {
+    /// The engine whose migrations clash.
+    pub engine: Engine,
+    /// The version.
+    pub version: i64,
+    /// The service (or `shared`) that declared it first.
+    pub first: String,
+    /// Its migration file, relative to its package (`migrations/sqlite/0001_billing.sql`).
+    pub first_file: String,
+    /// The other one.
+    pub second: String,
+    /// Its migration file, relative to its package.
+    pub second_file: String,
+    /// The lowest version above every version any service declares on any engine.
+    pub next_free: i64,
+    /// The second file's name with `next_free` as its version.
+    pub renamed: String,
 }
 
 /// The services one run tests, and where the project lives.
@@ -102,16 +121,10 @@ impl Suite {
         }
     }
 
-    /// Adds a service.
+    /// Adds a service, with its vocabulary.
     pub fn service(mut self, service: &'static Service) -> Suite {
         self.services.push(service);
-        self
-    }
-
-    /// Adds what a service's columns mean to a reader (its declared
-    /// [`Term`]s: money, codes and their labels), which the reports use.
-    pub fn vocabulary(mut self, terms: &'static [Term]) -> Suite {
-        self.vocabulary.extend_from_slice(terms);
+        self.vocabulary.extend_from_slice(service.vocabulary);
         self
     }
 
@@ -182,32 +195,69 @@ impl Suite {
             .collect()
     }
 
+    /// Every source of migrations: the shared flag table (owner `shared`), then
+    /// each service, in registration order.
+    fn migration_sources(&self, engine: Engine) -> Vec<(&'static str, &'static Migrator)> {
+        std::iter::once(("shared", kensho_shared::flag::migrations(engine)))
+            .chain(
+                self.services
+                    .iter()
+                    .map(|s| (s.name, s.migrations.for_engine(engine))),
+            )
+            .collect()
+    }
+
     /// One migrator for `engine`: the shared flag table, then every service's
-    /// migrations, in version order. Two declarations of one version are refused.
+    /// migrations, in version order. Two declarations of one version are refused,
+    /// naming both services, both files and the next free version.
     pub fn migrator(&self, engine: Engine) -> Result<Migrator, RegistrationError> {
-        let mut all: BTreeMap<i64, (String, Migration)> = BTreeMap::new();
-        let sources = std::iter::once(("shared", kensho_shared::flag::migrations(engine))).chain(
-            self.services
-                .iter()
-                .map(|s| (s.name, s.migrations.for_engine(engine))),
-        );
-        for (owner, migrator) in sources {
+        let mut all: BTreeMap<i64, (&str, Migration)> = BTreeMap::new();
+        for (owner, migrator) in self.migration_sources(engine) {
             for migration in migrator.iter() {
-                if let Some((first, _)) = all.get(&migration.version) {
-                    return Err(RegistrationError::DuplicateVersion {
-                        engine,
-                        version: migration.version,
-                        first: first.clone(),
-                        second: owner.to_string(),
-                    });
+                if let Some((first, earlier)) = all.get(&migration.version) {
+                    let next_free = self.next_free_version();
+                    return Err(RegistrationError::DuplicateVersion(Box::new(
+                        VersionClash {
+                            engine,
+                            version: migration.version,
+                            first: first.to_string(),
+                            first_file: migration_file(engine, earlier, earlier.version),
+                            second: owner.to_string(),
+                            second_file: migration_file(engine, migration, migration.version),
+                            next_free,
+                            renamed: migration_file(engine, migration, next_free),
+                        },
+                    )));
                 }
-                all.insert(migration.version, (owner.to_string(), migration.clone()));
+                all.insert(migration.version, (owner, migration.clone()));
             }
         }
         Ok(Migrator::with_migrations(
             all.into_values().map(|(_, m)| m).collect(),
         ))
     }
+
+    /// The lowest version above every version declared on any engine, so that
+    /// one number serves a new migration on all three.
+    fn next_free_version(&self) -> i64 {
+        Engine::ALL
+            .into_iter()
+            .flat_map(|engine| self.migration_sources(engine))
+            .flat_map(|(_, migrator)| migrator.iter().map(|m| m.version))
+            .max()
+            .map_or(0, |v| v + 1)
+    }
+}
+
+/// The file a migration was read from, relative to its package, with `version`
+/// as its number: `sqlx::migrate!` takes `<version>_<description>.sql` and turns
+/// the `_` of the description into spaces; the project writes versions with four
+/// digits.
+fn migration_file(engine: Engine, migration: &Migration, version: i64) -> String {
+    format!(
+        "migrations/{engine}/{version:04}_{}.sql",
+        migration.description.replace(' ', "_")
+    )
 }
 
 /// A suite shared by the runner, its hooks and every World.
@@ -244,8 +294,58 @@ mod tests {
         features: &["features/ledger/"],
         steps: &["steps/ledger.rs"],
         amount_tables: &["entry"],
+        vocabulary: &[Term {
+            service: "ledger",
+            table: "entry",
+            column: "amount",
+            headers: &[],
+            meaning: kensho_shared::vocabulary::Meaning::Money { currency: "JPY" },
+        }],
         build: &[],
     };
+
+    /// Migrations of the given versions and descriptions, the same on every engine.
+    fn migrations(declared: &[(i64, &'static str)]) -> &'static Migrations {
+        use sqlx::SqlSafeStr;
+        use sqlx::migrate::MigrationType;
+        let one = || {
+            Migrator::with_migrations(
+                declared
+                    .iter()
+                    .map(|&(version, description)| {
+                        Migration::new(
+                            version,
+                            description.into(),
+                            MigrationType::Simple,
+                            "SELECT 1".into_sql_str(),
+                            false,
+                        )
+                    })
+                    .collect(),
+            )
+        };
+        Box::leak(Box::new(Migrations {
+            sqlite: one(),
+            postgres: one(),
+            mariadb: one(),
+        }))
+    }
+
+    /// A service named `name` with `migrations` and nothing else.
+    fn with_migrations(name: &'static str, migrations: &'static Migrations) -> &'static Service {
+        Box::leak(Box::new(Service {
+            name,
+            about: "",
+            migrations,
+            invariants: &[],
+            flags: &[],
+            features: &[],
+            steps: &[],
+            amount_tables: &[],
+            vocabulary: &[],
+            build: &[],
+        }))
+    }
 
     #[test]
     fn a_suite_collects_what_its_services_declare() {
@@ -266,6 +366,43 @@ mod tests {
             .map(|m| m.version)
             .collect();
         assert_eq!(versions, vec![0]);
+        // What its columns mean comes with the service.
+        assert_eq!(suite.terms(), A.vocabulary);
+    }
+
+    #[test]
+    fn a_clash_of_migration_versions_names_both_files_and_the_next_free_version() {
+        let ledger = with_migrations("ledger", migrations(&[(1, "ledger"), (6, "ledger more")]));
+        let stock = with_migrations("stock", migrations(&[(6, "stock"), (9, "stock moves")]));
+        let suite = Suite::new("/p").service(ledger).service(stock);
+        assert_eq!(
+            suite.validate().unwrap_err().to_string(),
+            "migration version 6 of sqlite is declared by both ledger \
+             (migrations/sqlite/0006_ledger_more.sql) and stock (migrations/sqlite/0006_stock.sql): \
+             each service needs version numbers of its own; the next free one is 10: \
+             rename stock's file to migrations/sqlite/0010_stock.sql"
+        );
+        // The shared flag table's version 0 is taken too.
+        let zero = with_migrations("zero", migrations(&[(0, "zero")]));
+        let err = Suite::new("/p").service(zero).validate().unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "migration version 0 of sqlite is declared by both shared \
+                 (migrations/sqlite/0000_feature_flag.sql) and zero"
+            ),
+            "{err}"
+        );
+        // Versions of their own pass, in one sequence.
+        let moved = with_migrations("stock", migrations(&[(10, "stock"), (11, "stock moves")]));
+        let suite = Suite::new("/p").service(ledger).service(moved);
+        suite.validate().unwrap();
+        let versions: Vec<i64> = suite
+            .migrator(Engine::Postgres)
+            .unwrap()
+            .iter()
+            .map(|m| m.version)
+            .collect();
+        assert_eq!(versions, vec![0, 1, 6, 10, 11]);
     }
 
     #[test]

@@ -2,13 +2,11 @@
 //! harness, and their step definitions (one module per domain, compiled once).
 //!
 //! The main job (`cargo run`, [`main.rs`]) and `cargo test` (`suite.rs`) both run
-//! [`suite`]. A service's registration is the `SERVICE` value beside its steps.
+//! [`suite`]. A service's registration is the `SERVICE` value beside its steps,
+//! named once in `services!` below.
 
 pub mod bad_input;
-pub mod billing;
-pub mod consolidation;
 pub mod fault;
-pub mod karte;
 pub mod object_store;
 
 use std::path::{Path, PathBuf};
@@ -26,17 +24,30 @@ pub fn root_prefix() -> String {
     format!("{}/", root().display())
 }
 
-/// Every service of this suite, in the order the catalogue lists them.
-pub const SERVICES: [&Service; 3] = [&billing::SERVICE, &consolidation::SERVICE, &karte::SERVICE];
+/// Declares each service's module (`steps/<name>.rs`: its steps and its
+/// registration `SERVICE`) and lists the registrations in [`SERVICES`], in the
+/// order written: a service is added to the suite by one line here, its name.
+macro_rules! services {
+    ($($name:ident),+ $(,)?) => {
+        $(pub mod $name;)+
 
-/// The suite: the services under test, for the project at [`root`], with what
-/// their columns mean to a reader (the reports' money and labels).
+        /// Every service of this suite, in the order the catalogue lists them.
+        pub const SERVICES: &[&Service] = &[$(&$name::SERVICE),+];
+    };
+}
+
+services! {
+    billing,
+    consolidation,
+    karte,
+}
+
+/// The suite: the services under test (with what their columns mean to a
+/// reader), for the project at [`root`].
 pub fn suite() -> Suite {
     SERVICES
-        .into_iter()
+        .iter()
         .fold(Suite::new(root()), |suite, service| suite.service(service))
-        .vocabulary(kensho_billing::VOCABULARY)
-        .vocabulary(kensho_consolidation::VOCABULARY)
 }
 
 #[cfg(test)]
