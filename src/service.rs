@@ -78,28 +78,64 @@ pub enum RegistrationError {
     BadName(String),
 }
 
-/// One migration version declared twice on one engine, with what to do about it.
+/// One migration version declared by two services, with what to do about it.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "migration version {version} of {engine} is declared by both {first} ({first_file}) and {second} ({second_file}): each service needs version numbers of its own; the next free one is {next_free}: rename {second}'s file to {renamed}"
-)]
 pub struct VersionClash {
-    /// The engine whose migrations clash.
-    pub engine: Engine,
+    /// The engines whose migrations clash so (each engine's folder `migrations/<engine>/`).
+    pub engines: Vec<Engine>,
     /// The version.
     pub version: i64,
     /// The service (or `shared`) that declared it first.
     pub first: String,
-    /// Its migration file, relative to its package (`migrations/sqlite/0001_billing.sql`).
+    /// Its migration file (`0001_billing.sql`).
     pub first_file: String,
-    /// The other one.
+    /// The other one, registered later: the one to renumber.
     pub second: String,
-    /// Its migration file, relative to its package.
+    /// Its migration file.
     pub second_file: String,
-    /// The lowest version above every version any service declares on any engine.
+    /// The lowest version above every version the other services (and the
+    /// shared flag table) declare on any engine.
     pub next_free: i64,
-    /// The second file's name with `next_free` as its version.
-    pub renamed: String,
+    /// The second service's migration files, in their order, each with the name
+    /// it takes when they are renumbered from `next_free` on: (now, then).
+    pub renumbered: Vec<(String, String)>,
+}
+
+impl std::fmt::Display for VersionClash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let folders: Vec<String> = self
+            .engines
+            .iter()
+            .map(|e| format!("migrations/{e}/"))
+            .collect();
+        let folders = match folders.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        let renames: Vec<String> = self
+            .renumbered
+            .iter()
+            .map(|(now, then)| format!("{now} to {then}"))
+            .collect();
+        write!(
+            f,
+            "migration version {} is declared by both {} ({}) and {} ({}) in {folders}: each service needs version numbers of its own (every service's migrations go into one database); the next free one is {}: renumber {}'s migrations from it, in their order: rename {} in {}",
+            self.version,
+            self.first,
+            self.first_file,
+            self.second,
+            self.second_file,
+            self.next_free,
+            self.second,
+            renames.join(", "),
+            if self.engines.len() > 1 {
+                "each of those folders"
+            } else {
+                "that folder"
+            },
+        )
+    }
 }
 
 /// The services one run tests, and where the project lives.
@@ -144,10 +180,35 @@ impl Suite {
                 return Err(RegistrationError::DuplicateName(s.name.to_string()));
             }
         }
+        // One clash usually spans the three engines: it is reported once, with
+        // every engine's folder that has it.
+        let mut clashes: Vec<VersionClash> = Vec::new();
         for engine in Engine::ALL {
-            self.migrator(engine)?;
+            if let Err(RegistrationError::DuplicateVersion(clash)) = self.migrator(engine) {
+                match clashes.iter_mut().find(|c| {
+                    (
+                        c.version,
+                        &c.first,
+                        &c.first_file,
+                        &c.second,
+                        &c.second_file,
+                    ) == (
+                        clash.version,
+                        &clash.first,
+                        &clash.first_file,
+                        &clash.second,
+                        &clash.second_file,
+                    )
+                }) {
+                    Some(same) => same.engines.push(engine),
+                    None => clashes.push(*clash),
+                }
+            }
         }
-        Ok(())
+        match clashes.into_iter().next() {
+            Some(clash) => Err(RegistrationError::DuplicateVersion(Box::new(clash))),
+            None => Ok(()),
+        }
     }
 
     /// The project root.
@@ -209,23 +270,28 @@ impl Suite {
 
     /// One migrator for `engine`: the shared flag table, then every service's
     /// migrations, in version order. Two declarations of one version are refused,
-    /// naming both services, both files and the next free version.
+    /// naming both services, both files and how to renumber the later one.
     pub fn migrator(&self, engine: Engine) -> Result<Migrator, RegistrationError> {
         let mut all: BTreeMap<i64, (&str, Migration)> = BTreeMap::new();
         for (owner, migrator) in self.migration_sources(engine) {
             for migration in migrator.iter() {
                 if let Some((first, earlier)) = all.get(&migration.version) {
-                    let next_free = self.next_free_version();
+                    let next_free = self.next_free_version(owner);
+                    let renumbered = migrator
+                        .iter()
+                        .zip(next_free..)
+                        .map(|(m, then)| (migration_file(m, m.version), migration_file(m, then)))
+                        .collect();
                     return Err(RegistrationError::DuplicateVersion(Box::new(
                         VersionClash {
-                            engine,
+                            engines: vec![engine],
                             version: migration.version,
                             first: first.to_string(),
-                            first_file: migration_file(engine, earlier, earlier.version),
+                            first_file: migration_file(earlier, earlier.version),
                             second: owner.to_string(),
-                            second_file: migration_file(engine, migration, migration.version),
+                            second_file: migration_file(migration, migration.version),
                             next_free,
-                            renamed: migration_file(engine, migration, next_free),
+                            renumbered,
                         },
                     )));
                 }
@@ -237,25 +303,26 @@ impl Suite {
         ))
     }
 
-    /// The lowest version above every version declared on any engine, so that
-    /// one number serves a new migration on all three.
-    fn next_free_version(&self) -> i64 {
+    /// The lowest version above every version any source but `owner` declares
+    /// on any engine: `owner`'s migrations renumbered from there on, in their
+    /// order, clash with none, on all three engines.
+    fn next_free_version(&self, owner: &str) -> i64 {
         Engine::ALL
             .into_iter()
             .flat_map(|engine| self.migration_sources(engine))
+            .filter(|(source, _)| *source != owner)
             .flat_map(|(_, migrator)| migrator.iter().map(|m| m.version))
             .max()
             .map_or(0, |v| v + 1)
     }
 }
 
-/// The file a migration was read from, relative to its package, with `version`
-/// as its number: `sqlx::migrate!` takes `<version>_<description>.sql` and turns
-/// the `_` of the description into spaces; the project writes versions with four
-/// digits.
-fn migration_file(engine: Engine, migration: &Migration, version: i64) -> String {
+/// The name of the file a migration was read from, with `version` as its
+/// number: `sqlx::migrate!` takes `<version>_<description>.sql` and turns the `_`
+/// of the description into spaces; the project writes versions with four digits.
+fn migration_file(migration: &Migration, version: i64) -> String {
     format!(
-        "migrations/{engine}/{version:04}_{}.sql",
+        "{version:04}_{}.sql",
         migration.description.replace(' ', "_")
     )
 }
@@ -371,30 +438,45 @@ mod tests {
     }
 
     #[test]
-    fn a_clash_of_migration_versions_names_both_files_and_the_next_free_version() {
+    fn a_clash_of_migration_versions_names_both_files_and_how_to_renumber() {
         let ledger = with_migrations("ledger", migrations(&[(1, "ledger"), (6, "ledger more")]));
+        let audit = with_migrations("audit", migrations(&[(12, "audit")]));
         let stock = with_migrations("stock", migrations(&[(6, "stock"), (9, "stock moves")]));
-        let suite = Suite::new("/p").service(ledger).service(stock);
+        let suite = Suite::new("/p")
+            .service(ledger)
+            .service(audit)
+            .service(stock);
         assert_eq!(
             suite.validate().unwrap_err().to_string(),
-            "migration version 6 of sqlite is declared by both ledger \
-             (migrations/sqlite/0006_ledger_more.sql) and stock (migrations/sqlite/0006_stock.sql): \
-             each service needs version numbers of its own; the next free one is 10: \
-             rename stock's file to migrations/sqlite/0010_stock.sql"
+            "migration version 6 is declared by both ledger (0006_ledger_more.sql) and stock \
+             (0006_stock.sql) in migrations/sqlite/, migrations/postgres/ and migrations/mariadb/: \
+             each service needs version numbers of its own (every service's migrations go into \
+             one database); the next free one is 13: renumber stock's migrations from it, in \
+             their order: rename 0006_stock.sql to 0013_stock.sql, 0009_stock_moves.sql to \
+             0014_stock_moves.sql in each of those folders"
+        );
+        // One engine's migrator names that engine's folder only.
+        let one = suite.migrator(Engine::MariaDb).unwrap_err().to_string();
+        assert!(
+            one.contains(") in migrations/mariadb/: ") && one.ends_with(" in that folder"),
+            "{one}"
         );
         // The shared flag table's version 0 is taken too.
         let zero = with_migrations("zero", migrations(&[(0, "zero")]));
         let err = Suite::new("/p").service(zero).validate().unwrap_err();
         assert!(
             err.to_string().starts_with(
-                "migration version 0 of sqlite is declared by both shared \
-                 (migrations/sqlite/0000_feature_flag.sql) and zero"
-            ),
+                "migration version 0 is declared by both shared (0000_feature_flag.sql) and zero \
+                 (0000_zero.sql) in migrations/sqlite/, "
+            ) && err.to_string().contains("the next free one is 1: "),
             "{err}"
         );
-        // Versions of their own pass, in one sequence.
-        let moved = with_migrations("stock", migrations(&[(10, "stock"), (11, "stock moves")]));
-        let suite = Suite::new("/p").service(ledger).service(moved);
+        // Renumbered as the message says, they pass, in one sequence.
+        let moved = with_migrations("stock", migrations(&[(13, "stock"), (14, "stock moves")]));
+        let suite = Suite::new("/p")
+            .service(ledger)
+            .service(audit)
+            .service(moved);
         suite.validate().unwrap();
         let versions: Vec<i64> = suite
             .migrator(Engine::Postgres)
@@ -402,7 +484,7 @@ mod tests {
             .iter()
             .map(|m| m.version)
             .collect();
-        assert_eq!(versions, vec![0, 1, 6, 10, 11]);
+        assert_eq!(versions, vec![0, 1, 6, 12, 13, 14]);
     }
 
     #[test]
