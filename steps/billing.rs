@@ -617,5 +617,6 @@ pub static SERVICE: kensho::Service = kensho::Service {
     ],
     steps: &[file!()],
     amount_tables: &["billing_record"],
+    vocabulary: kensho_billing::VOCABULARY,
     build: &["cargo build --quiet -p kensho-billing --bin billing-batch"],
 };

@@ -582,5 +582,6 @@ pub static SERVICE: kensho::Service = kensho::Service {
     ],
     steps: &[file!()],
     amount_tables: &["cons_statement_line"],
+    vocabulary: kensho_consolidation::VOCABULARY,
     build: &[],
 };

@@ -1379,5 +1379,6 @@ pub static SERVICE: kensho::Service = kensho::Service {
     ],
     steps: &[file!(), "steps/object_store.rs"],
     amount_tables: &[],
+    vocabulary: &[],
     build: &[],
 };

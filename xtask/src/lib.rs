@@ -10,6 +10,8 @@
 //!   every build (`cargo xtask hack` writes it, its test checks it is current);
 //! - [`imports`]: the import graph of the workspace's files, which must have no
 //!   circle (its test checks the workspace);
+//! - [`new_service`]: the example service added to the suite in a copy of the
+//!   tree with only the edits the README lists, its features run there;
 //! - [`nextest`]: the nextest configuration against the features (every
 //!   `@serial` feature one test at a time).
 //!
@@ -22,4 +24,5 @@ pub mod browser;
 pub mod hack;
 pub mod imports;
 pub mod mutants;
+pub mod new_service;
 pub mod nextest;

@@ -275,7 +275,8 @@ fn seed_from(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(&partial, to)
         .with_context(|| format!("renaming {} to {}", partial.display(), to.display()))?;
     eprintln!(
-        "semantic mutants: the lab's build starts from {} ({:.1} s)",
+        "lab {}: its build starts from {} ({:.1} s)",
+        to.display(),
         debug.display(),
         began.elapsed().as_secs_f64()
     );
@@ -319,7 +320,14 @@ impl Lab {
     /// anything else at the top of the copy (but what scenario runs wrote there)
     /// is removed.
     pub fn new(source: &Path) -> Result<Lab> {
-        let base = source.join("target/kensho/mutants");
+        Lab::at(source, "target/kensho/mutants")
+    }
+
+    /// A lab under `<source>/<base>` (its tree `tree`, its target directory
+    /// `target`), refreshed from `source` as [`Lab::new`] does: one folder per
+    /// use, so that no use of a lab finds another's edits.
+    pub(crate) fn at(source: &Path, base: &str) -> Result<Lab> {
+        let base = source.join(base);
         let lab = Lab {
             source: source.to_path_buf(),
             tree: base.join("tree"),
@@ -351,21 +359,43 @@ impl Lab {
 
     fn apply(&self, mutant: &Semantic) -> Result<()> {
         for edit in mutant.edits {
-            let path = self.tree.join(edit.file);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("mutant {}: reading {}", mutant.name, edit.file))?;
-            let found = text.matches(edit.find).count();
-            if found != 1 {
-                bail!(
-                    "semantic mutant {}: its edit of {} no longer applies (the text to replace occurs {found} times, must be once): {:?}; update the mutant with the code",
-                    mutant.name,
-                    edit.file,
-                    edit.find
-                );
-            }
-            std::fs::write(&path, text.replacen(edit.find, edit.replace, 1))?;
+            self.edit(edit)
+                .with_context(|| format!("semantic mutant {}", mutant.name))?;
         }
         Ok(())
+    }
+
+    /// Makes one edit in the copy; its text must occur exactly once.
+    pub(crate) fn edit(&self, edit: &Edit) -> Result<()> {
+        let path = self.tree.join(edit.file);
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", edit.file))?;
+        let found = text.matches(edit.find).count();
+        if found != 1 {
+            bail!(
+                "the edit of {} no longer applies (the text to replace occurs {found} times, must be once): {:?}; update the edit with the code",
+                edit.file,
+                edit.find
+            );
+        }
+        std::fs::write(&path, text.replacen(edit.find, edit.replace, 1))
+            .with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Makes `to` in the copy (a path relative to the project root) a copy of
+    /// `from` in the source tree, a file or a folder; `from` missing removes `to`.
+    pub(crate) fn copy_in(&self, from: &str, to: &str) -> Result<()> {
+        mirror(&self.source.join(from), &self.tree.join(to))
+    }
+
+    /// The copy of the tree.
+    pub(crate) fn tree(&self) -> &Path {
+        &self.tree
+    }
+
+    /// Where the main job run by [`Lab::run_main_job`] writes its reports.
+    pub(crate) fn reports(&self) -> PathBuf {
+        self.target.join("reports")
     }
 
     /// A cargo command in the lab's tree, free of the calling cargo's settings.
@@ -395,7 +425,7 @@ impl Lab {
 
     /// Builds the main job in the lab (`cargo build -p kensho-steps --bin
     /// kensho`); its executable, or `None` when it does not compile.
-    fn build(&self) -> Result<Option<PathBuf>> {
+    pub(crate) fn build(&self) -> Result<Option<PathBuf>> {
         let out = self
             .cargo()
             .args(["build", "--quiet", "--package", MAIN_JOB_PACKAGE])
@@ -425,10 +455,17 @@ impl Lab {
     /// passed).
     fn run(&self, bin: &Path, scenario: &str, engine: Engine) -> Result<(usize, usize)> {
         let name = format!("^{}$", regex_escape(scenario));
+        self.run_main_job(bin, &["--engines", engine.name(), "--name", &name])
+    }
+
+    /// Runs the main job at `bin` in the lab with `args` (its reports under the
+    /// lab's target directory); returns (failed, passed) from its summary.
+    pub(crate) fn run_main_job(&self, bin: &Path, args: &[&str]) -> Result<(usize, usize)> {
         let out = self
             .in_lab(Command::new(bin))
-            .args(["--engines", engine.name(), "--name", &name, "--reports"])
-            .arg(self.target.join("reports"))
+            .args(args)
+            .arg("--reports")
+            .arg(self.reports())
             .env_remove("KENSHO_SHARD")
             .env_remove("KENSHO_SLOW")
             .env_remove("KENSHO_ENGINES")

@@ -15,6 +15,7 @@ pub static SERVICE: kensho::Service = kensho::Service {
     features: &["features/"],
     steps: &[file!()],
     amount_tables: &["stock_level"],
+    vocabulary: &[],
     build: &[],
 };
 
