@@ -52,6 +52,20 @@ pub enum Verdict {
 /// One line of the checked run's output and when it came.
 type Line = (Instant, String);
 
+/// What the checked run did, from the kill on.
+struct Killed {
+    /// How it exited.
+    status: std::process::ExitStatus,
+    /// From the kill until its exit.
+    ended: Duration,
+    /// When the kill began.
+    at: Instant,
+    /// Its whole output.
+    lines: Vec<Line>,
+    /// The container filter of the run (`label=...owner-pid=<pid>`).
+    filter: String,
+}
+
 /// Runs the check (see the module's documentation).
 pub async fn a_lost_server_fails_its_engine_fast(root: &Path) -> Verdict {
     let label = "lost server check";
@@ -61,8 +75,21 @@ pub async fn a_lost_server_fails_its_engine_fast(root: &Path) -> Verdict {
     eprintln!(
         "\n{label}: a postgres server killed mid-run must fail its remaining scenarios at once and end the run"
     );
+    match run_and_kill(root).await {
+        Ok(killed) => judge(root, label, killed).await,
+        Err(e) => {
+            eprintln!("{label}: FAILED: {e}");
+            Verdict::Broken
+        }
+    }
+}
+
+/// Starts `kensho` on the fixture with a container of its own, kills the
+/// container once [`PASSED_BEFORE_KILL`] scenarios passed, and waits for the
+/// run's end (at most [`GIVE_UP`]).
+async fn run_and_kill(root: &Path) -> Result<Killed, String> {
     let _ = std::fs::remove_dir_all(root.join(REPORTS));
-    let mut child = match tokio::process::Command::new(env!("CARGO_BIN_EXE_kensho"))
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kensho"))
         .current_dir(root)
         .args(["--engines", "postgres", "--features"])
         .arg(root.join("fixtures/runner/lost_server"))
@@ -78,13 +105,7 @@ pub async fn a_lost_server_fails_its_engine_fast(root: &Path) -> Verdict {
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-    {
-        Ok(child) => child,
-        Err(e) => {
-            eprintln!("{label}: FAILED: could not start kensho: {e}");
-            return Verdict::Broken;
-        }
-    };
+        .map_err(|e| format!("could not start kensho: {e}"))?;
     let pid = child.id().unwrap_or_default();
     let lines: Arc<Mutex<Vec<Line>>> = Arc::default();
     let mut readers = tokio::task::JoinSet::new();
@@ -94,17 +115,14 @@ pub async fn a_lost_server_fails_its_engine_fast(root: &Path) -> Verdict {
     if let Some(err) = child.stderr.take() {
         readers.spawn(collect(BufReader::new(err), lines.clone()));
     }
-    let passed = |lines: &[Line]| lines.iter().filter(|(_, l)| l.starts_with("PASS")).count();
-
     // The run under way: kill its container.
     let began = Instant::now();
     while passed(&lines.lock().unwrap()) < PASSED_BEFORE_KILL {
         if began.elapsed() > GIVE_UP || child.try_wait().ok().flatten().is_some() {
-            eprintln!(
-                "{label}: FAILED: the run ended or stalled before {PASSED_BEFORE_KILL} scenarios passed:\n{}",
+            return Err(format!(
+                "the run ended or stalled before {PASSED_BEFORE_KILL} scenarios passed:\n{}",
                 tail(&lines.lock().unwrap())
-            );
-            return Verdict::Broken;
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -112,38 +130,52 @@ pub async fn a_lost_server_fails_its_engine_fast(root: &Path) -> Verdict {
     let container = match docker(&["ps", "-q", "--filter", &filter]).await {
         Some((true, ids)) if !ids.trim().is_empty() => ids.trim().to_string(),
         other => {
-            eprintln!("{label}: FAILED: no container of the run (pid {pid}) found: {other:?}");
-            return Verdict::Broken;
+            return Err(format!(
+                "no container of the run (pid {pid}) found: {other:?}"
+            ));
         }
     };
-    let killed = Instant::now();
+    let at = Instant::now();
     if !docker(&["kill", &container])
         .await
         .is_some_and(|(ok, _)| ok)
     {
-        eprintln!("{label}: FAILED: docker kill {container} did not work");
-        return Verdict::Broken;
+        return Err(format!("docker kill {container} did not work"));
     }
-    let status = match tokio::time::timeout(GIVE_UP, child.wait()).await {
-        Ok(Ok(status)) => status,
-        _ => {
-            let _ = child.kill().await;
-            eprintln!(
-                "{label}: FAILED: the run still went on {} s after its server was killed:\n{}",
-                GIVE_UP.as_secs(),
-                tail(&lines.lock().unwrap())
-            );
-            return Verdict::Broken;
-        }
+    let Ok(Ok(status)) = tokio::time::timeout(GIVE_UP, child.wait()).await else {
+        let _ = child.kill().await;
+        return Err(format!(
+            "the run still went on {} s after its server was killed:\n{}",
+            GIVE_UP.as_secs(),
+            tail(&lines.lock().unwrap())
+        ));
     };
-    let ended = killed.elapsed();
+    let ended = at.elapsed();
     while readers.join_next().await.is_some() {}
     let lines = lines.lock().unwrap().clone();
+    Ok(Killed {
+        status,
+        ended,
+        at,
+        lines,
+        filter,
+    })
+}
+
+/// Whether the killed run ended as it must (see the module's documentation).
+async fn judge(root: &Path, label: &str, killed: Killed) -> Verdict {
+    let Killed {
+        status,
+        ended,
+        at,
+        lines,
+        filter,
+    } = killed;
     let text: String = lines.iter().map(|(_, l)| format!("{l}\n")).collect();
     let last_scenario = lines
         .iter()
         .filter(|(_, l)| l.starts_with("PASS") || l.starts_with("FAIL"))
-        .map(|(at, _)| at.saturating_duration_since(killed))
+        .map(|(when, _)| when.saturating_duration_since(at))
         .max()
         .unwrap_or_default();
     let failed = lines.iter().filter(|(_, l)| l.starts_with("FAIL")).count();
@@ -207,6 +239,11 @@ pub async fn a_lost_server_fails_its_engine_fast(root: &Path) -> Verdict {
         );
         Verdict::Broken
     }
+}
+
+/// How many scenarios passed, by the run's lines.
+fn passed(lines: &[Line]) -> usize {
+    lines.iter().filter(|(_, l)| l.starts_with("PASS")).count()
 }
 
 /// Keeps every line `reader` gives, with when it came.
