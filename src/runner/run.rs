@@ -413,19 +413,7 @@ async fn run_scenarios(
         retry: opts.runner.clone(),
         retried: RefCell::default(),
     });
-    let (before, after) = (hooks.clone(), hooks.clone());
-    // Every step under its scenario's time limit; the run's end under the signals.
-    let runner = cucumber::runner::Basic::default()
-        .max_concurrent_scenarios(MAX_CONCURRENT_SCENARIOS)
-        .steps(limits::limited_steps())
-        .before(move |feature, rule, scenario, world| {
-            let hooks = before.clone();
-            Box::pin(async move { hooks.before(feature, rule, scenario, world).await })
-        })
-        .after(move |feature, rule, scenario, finished, world| {
-            let hooks = after.clone();
-            Box::pin(async move { hooks.after(feature, rule, scenario, finished, world).await })
-        });
+    let runner = scenario_runner(hooks.clone());
     let totals = super::features::Totals::default();
     let style = progress::Style::choose(plan.args.verbose);
     let scenarios = ScenarioWorld::cucumber::<PathBuf>()
@@ -475,6 +463,26 @@ async fn run_scenarios(
         not_run,
         sqlite_lock,
     })
+}
+
+/// cucumber's runner with the hooks around each scenario: every step under its
+/// scenario's time limit ([`limits::limited_steps`]), at most
+/// [`MAX_CONCURRENT_SCENARIOS`] at once.
+fn scenario_runner(
+    hooks: Rc<hooks::Hooks>,
+) -> impl cucumber::Runner<ScenarioWorld, Cli = cucumber::runner::basic::Cli> {
+    let (before, after) = (hooks.clone(), hooks);
+    cucumber::runner::Basic::default()
+        .max_concurrent_scenarios(MAX_CONCURRENT_SCENARIOS)
+        .steps(limits::limited_steps())
+        .before(move |feature, rule, scenario, world| {
+            let hooks = before.clone();
+            Box::pin(async move { hooks.before(feature, rule, scenario, world).await })
+        })
+        .after(move |feature, rule, scenario, finished, world| {
+            let hooks = after.clone();
+            Box::pin(async move { hooks.after(feature, rule, scenario, finished, world).await })
+        })
 }
 
 /// From now on, each engine keeps its share of the scenarios running at once
