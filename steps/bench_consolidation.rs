@@ -19,7 +19,8 @@ use anyhow::{Result, bail};
 use clap::Parser;
 use futures::StreamExt as _;
 use kensho::check::differential;
-use kensho::db::{Db, Engine, EngineServer, ProviderSource, ScenarioDb};
+use kensho::db::{Db, EngineServer, ScenarioDb};
+use kensho::runner::engines;
 use kensho::shared::flag;
 use kensho_consolidation::service::{self, Options, Outcome};
 
@@ -201,7 +202,7 @@ async fn floor(db: &Db, lines: &[TextLine]) -> Result<(f64, usize)> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     kensho::runner::init_logging();
-    let engines = Engine::parse_list(&args.engines)?;
+    let selection = engines::named(&args.engines)?;
     let root = kensho_steps::root().join("target/kensho");
     let dir = root.join("bench-consolidation");
     write_inputs(&dir, args.companies, args.accounts)?;
@@ -222,17 +223,10 @@ async fn main() -> Result<()> {
         "step trips",
         "mem trips"
     );
+    let started =
+        engines::start_own_run(&kensho_steps::suite(), &selection, &root.join("sqlite")).await?;
     let mut failed = false;
-    for engine in engines {
-        let source =
-            ProviderSource::resolve(engine, |k| std::env::var(k).ok(), root.join("sqlite"));
-        let server = EngineServer::start(
-            engine,
-            &source,
-            &format!("bench_{}", std::process::id()),
-            kensho_steps::suite().migrator(engine)?,
-        )
-        .await?;
+    for (engine, server) in started.servers {
         let per_step = prepared(&server, &dir, false).await?;
         let in_memory = prepared(&server, &dir, true).await?;
         let (t_step, o_step) = timed_update(&per_step.db, &dir).await?;
@@ -271,6 +265,9 @@ async fn main() -> Result<()> {
         server.drop_scenario_db(per_step).await?;
         server.drop_scenario_db(in_memory).await?;
         server.finish(false).await;
+    }
+    if let Some(lock) = started.sqlite_lock {
+        lock.release();
     }
     if failed {
         bail!("the strategies left different tables");

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use kensho::check::concurrency::{ErrorKind, LatencyRecorder, classify};
-use kensho::db::{Db, Engine, EngineServer, ProviderSource};
+use kensho::db::{Db, EngineServer};
+use kensho::runner::engines;
 use kensho_karte::service::{self, ImageKind, KarteError, PURGE_CHUNK, PurgeOptions};
 use kensho_karte::storage::{ObjectStore, StoreError, validate_key};
 use kensho_karte::time::{DAY_MS, WallClock};
@@ -406,7 +407,7 @@ async fn measure(
 async fn main() -> Result<()> {
     let args = Args::parse();
     kensho::runner::init_logging();
-    let engines = Engine::parse_list(&args.engines)?;
+    let selection = engines::named(&args.engines)?;
     // (name, single transaction, clients saving)
     let mut strategies = Vec::new();
     for s in args.strategies.split(',').map(str::trim) {
@@ -423,17 +424,10 @@ async fn main() -> Result<()> {
         "karte purge: {} expired photos, {} live, {} clients saving, chunk {}",
         args.expired, args.live, args.savers, args.chunk
     );
+    let started =
+        engines::start_own_run(&kensho_steps::suite(), &selection, &root.join("sqlite")).await?;
     let mut lines = Vec::new();
-    for engine in engines {
-        let source =
-            ProviderSource::resolve(engine, |k| std::env::var(k).ok(), root.join("sqlite"));
-        let server = EngineServer::start(
-            engine,
-            &source,
-            &format!("bench_{}", std::process::id()),
-            kensho_steps::suite().migrator(engine)?,
-        )
-        .await?;
+    for (engine, server) in started.servers {
         // Rounds of the floor and then each strategy, so that a server that runs
         // slower for a while slows a round's floor and strategies alike.
         let mut floors = Vec::new();
@@ -511,6 +505,9 @@ async fn main() -> Result<()> {
             lines.push(line);
         }
         server.finish(false).await;
+    }
+    if let Some(lock) = started.sqlite_lock {
+        lock.release();
     }
     println!(
         "\n{:<9} {:<8} {:>9} {:>11} {:>10} {:>7} {:>7} {:>6} {:>23} {:>9} {:>9}",

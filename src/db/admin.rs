@@ -5,6 +5,8 @@
 
 use sqlx::{AssertSqlSafe, MySqlPool, PgPool};
 
+use super::Engine;
+
 /// The character set of every MariaDB database Kensho makes (template and
 /// scenario copies): UTF-8 compared byte by byte, as PostgreSQL's `C` collation
 /// and SQLite compare.
@@ -90,7 +92,30 @@ pub(super) enum Admin<'a> {
     MariaDb(&'a MySqlPool),
 }
 
+/// The options PostgreSQL creates a template with: UTF-8 with byte-order
+/// collation whatever the server's defaults (a cluster initialised as SQL_ASCII
+/// counts VARCHAR lengths in bytes), as MariaDB's utf8mb4_bin and SQLite do.
+const PG_TEMPLATE_OPTIONS: &str = "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0";
+
 impl Admin<'_> {
+    /// The engine of the server.
+    pub(super) fn engine(self) -> Engine {
+        match self {
+            Admin::Pg(_) => Engine::Postgres,
+            Admin::MariaDb(_) => Engine::MariaDb,
+        }
+    }
+
+    /// Creates the run's template database `name` (a name Kensho made), empty,
+    /// with the character set and collation every database Kensho makes has.
+    pub(super) async fn create_template(self, name: &str) -> Result<(), sqlx::Error> {
+        let options = match self {
+            Admin::Pg(_) => PG_TEMPLATE_OPTIONS,
+            Admin::MariaDb(_) => MARIADB_CHARSET,
+        };
+        self.create_database(name, options).await
+    }
+
     /// The databases on the server named as Kensho names its own, by run.
     pub(super) async fn runs_databases(self) -> Result<Vec<(String, String)>, sqlx::Error> {
         let pattern = "kensho\\_%";

@@ -12,7 +12,7 @@
 //! ([`super::pool`]), which is why it owns everything it needs.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -218,93 +218,10 @@ impl Maker {
         let pool_size = pool_size.max(1);
         let (location, url, db) = match &self.target {
             Target::Sqlite { dir, template } => {
-                let path = dir.join(format!("{name}.sqlite"));
-                let location = path.display().to_string();
-                let url = format!("sqlite://{location}");
-                tokio::fs::copy(template, &path)
-                    .await
-                    .map_err(|source| DbError::Io {
-                        engine,
-                        action: "copying the template to",
-                        path: location.clone(),
-                        source,
-                    })?;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(pool_size)
-                    .connect_with(
-                        SqliteConnectOptions::new()
-                            .filename(&path)
-                            .busy_timeout(LOCK_WAIT)
-                            .journal_mode(SqliteJournalMode::Wal)
-                            .foreign_keys(true),
-                    )
-                    .await
-                    .map_err(sql_err(engine, "opening", &location))?;
-                (location, url, Db::Sqlite(pool))
+                self.copy_file(dir, template, &name, pool_size).await?
             }
-            Target::Postgres {
-                admin,
-                base,
-                admin_url,
-                template,
-                strategy,
-            } => {
-                let location = scenario_location(admin_url, &name);
-                // Copies of one template may be made at once: PostgreSQL only
-                // refuses a template a session is connected to, and nothing
-                // connects to it after its migrations.
-                Admin::Pg(admin)
-                    .create_database(&name, &format!("TEMPLATE \"{template}\"{strategy}"))
-                    .await
-                    .map_err(sql_err(engine, "creating the scenario database", &location))?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(pool_size)
-                    .connect_with(base.clone().database(&name))
-                    .await
-                    .map_err(sql_err(engine, "connecting", &location))?;
-                (location, scenario_url(admin_url, &name), Db::Postgres(pool))
-            }
-            Target::MariaDb {
-                admin,
-                base,
-                admin_url,
-                copy,
-                ..
-            } => {
-                let location = scenario_location(admin_url, &name);
-                Admin::MariaDb(admin)
-                    .create_database(&name, MARIADB_CHARSET)
-                    .await
-                    .map_err(sql_err(engine, "creating the scenario database", &location))?;
-                let pool = mariadb_pool(base, &name, pool_size).await.map_err(sql_err(
-                    engine,
-                    "connecting",
-                    &location,
-                ))?;
-                match copy.as_ref().filter(|_| !migrate) {
-                    Some(script) => {
-                        // On a connection of its own, closed afterwards: the script
-                        // switches foreign key checks off for its session.
-                        let mut connection = pool
-                            .acquire()
-                            .await
-                            .map_err(sql_err(engine, "connecting", &location))?
-                            .detach();
-                        let copied = sqlx::raw_sql(AssertSqlSafe(script.clone()))
-                            .execute(&mut connection)
-                            .await
-                            .map_err(sql_err(engine, "copying the template's tables", &location));
-                        let _ = sqlx::Connection::close(connection).await;
-                        copied?;
-                    }
-                    None => self
-                        .migrator
-                        .run(&pool)
-                        .await
-                        .map_err(migrate_err(engine, &location))?,
-                }
-                (location, scenario_url(admin_url, &name), Db::MySql(pool))
-            }
+            Target::Postgres { .. } => self.copy_pg(&name, pool_size).await?,
+            Target::MariaDb { .. } => self.copy_mariadb(&name, pool_size, migrate).await?,
         };
         tracing::debug!(%engine, database = %name, elapsed = ?began.elapsed(), "made from the template");
         kensho_shared::secret::register_url(&url);
@@ -316,6 +233,126 @@ impl Maker {
             db,
             handed_out_in: began.elapsed(),
         })
+    }
+
+    /// SQLite database `name`: a copy of the `template` file in `dir`; its
+    /// location, URL and pool.
+    async fn copy_file(
+        &self,
+        dir: &Path,
+        template: &Path,
+        name: &str,
+        pool_size: u32,
+    ) -> Result<(String, String, Db), DbError> {
+        let engine = self.engine;
+        let path = dir.join(format!("{name}.sqlite"));
+        let location = path.display().to_string();
+        let url = format!("sqlite://{location}");
+        tokio::fs::copy(template, &path)
+            .await
+            .map_err(|source| DbError::Io {
+                engine,
+                action: "copying the template to",
+                path: location.clone(),
+                source,
+            })?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(pool_size)
+            .connect_with(
+                SqliteConnectOptions::new()
+                    .filename(&path)
+                    .busy_timeout(LOCK_WAIT)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true),
+            )
+            .await
+            .map_err(sql_err(engine, "opening", &location))?;
+        Ok((location, url, Db::Sqlite(pool)))
+    }
+
+    /// PostgreSQL database `name`: `CREATE DATABASE .. TEMPLATE ..`; its
+    /// location, URL and pool.
+    async fn copy_pg(&self, name: &str, pool_size: u32) -> Result<(String, String, Db), DbError> {
+        let Target::Postgres {
+            admin,
+            base,
+            admin_url,
+            template,
+            strategy,
+        } = &self.target
+        else {
+            unreachable!("called for a PostgreSQL target")
+        };
+        let engine = self.engine;
+        let location = scenario_location(admin_url, name);
+        // Copies of one template may be made at once: PostgreSQL only
+        // refuses a template a session is connected to, and nothing
+        // connects to it after its migrations.
+        Admin::Pg(admin)
+            .create_database(name, &format!("TEMPLATE \"{template}\"{strategy}"))
+            .await
+            .map_err(sql_err(engine, "creating the scenario database", &location))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(pool_size)
+            .connect_with(base.clone().database(name))
+            .await
+            .map_err(sql_err(engine, "connecting", &location))?;
+        Ok((location, scenario_url(admin_url, name), Db::Postgres(pool)))
+    }
+
+    /// MariaDB database `name`: the template's copy script run in it, or (with
+    /// `migrate`, or without a script) the migrations; its location, URL and
+    /// pool.
+    async fn copy_mariadb(
+        &self,
+        name: &str,
+        pool_size: u32,
+        migrate: bool,
+    ) -> Result<(String, String, Db), DbError> {
+        let Target::MariaDb {
+            admin,
+            base,
+            admin_url,
+            copy,
+            ..
+        } = &self.target
+        else {
+            unreachable!("called for a MariaDB target")
+        };
+        let engine = self.engine;
+        let location = scenario_location(admin_url, name);
+        Admin::MariaDb(admin)
+            .create_database(name, MARIADB_CHARSET)
+            .await
+            .map_err(sql_err(engine, "creating the scenario database", &location))?;
+        let pool = mariadb_pool(base, name, pool_size).await.map_err(sql_err(
+            engine,
+            "connecting",
+            &location,
+        ))?;
+        match copy.as_ref().filter(|_| !migrate) {
+            Some(script) => {
+                // On a connection of its own, closed afterwards: the script
+                // switches foreign key checks off for its session.
+                let mut connection = pool
+                    .acquire()
+                    .await
+                    .map_err(sql_err(engine, "connecting", &location))?
+                    .detach();
+                let copied = sqlx::raw_sql(AssertSqlSafe(script.clone()))
+                    .execute(&mut connection)
+                    .await
+                    .map_err(sql_err(engine, "copying the template's tables", &location));
+                let _ = sqlx::Connection::close(connection).await;
+                copied?;
+            }
+            None => self
+                .migrator
+                .run(&pool)
+                .await
+                .map_err(migrate_err(engine, &location))?,
+        }
+        Ok((location, scenario_url(admin_url, name), Db::MySql(pool)))
     }
 
     /// Forgets a kept database: the run's end leaves it in place.

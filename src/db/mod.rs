@@ -10,6 +10,7 @@
 
 mod admin;
 mod container;
+mod dialect;
 pub mod health;
 mod maker;
 mod pool;

@@ -4,28 +4,22 @@
 //! handed out by [`super::pool`]), and the run's end on it.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::mysql::MySqlPoolOptions;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Connection as _, MySqlConnection, PgConnection};
 use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 
-use super::admin::{
-    Admin, HeldLock, MARIADB_CHARSET, checked_identifier, pg_lock_key, run_lock_name,
-};
+use super::admin::{Admin, HeldLock, checked_identifier};
+use super::dialect::{self, RunLock, Server};
 use super::health::{self, Health};
-use super::maker::{
-    FILE_COPY, Maker, SCENARIO_POOL_SIZE, STRATEGY_SINCE, ScenarioDb, Target, copy_script,
-    mariadb_pool, migrate_err, sql_err,
-};
+use super::maker::{Maker, SCENARIO_POOL_SIZE, ScenarioDb, Target, migrate_err, sql_err};
 use super::pool::{Dropper, Warm};
 use super::redact::redact_url;
-use super::{DbError, Engine, LOCK_WAIT, ProviderSource, container};
+use super::{DbError, Engine, ProviderSource, container};
 
 /// How long a login waits for the server's answer (a host that drops packets
 /// never refuses).
@@ -123,6 +117,46 @@ async fn lock_shared_template(
     }
 }
 
+/// Makes the run's `template` on `server`, migrated by `migrator`: created and
+/// migrated, or, when `shared`, found again if a run made it already (the first
+/// run makes it under a lock, and never leaves it half-made). Returns whether it
+/// was found again.
+async fn make_template(
+    server: &Server,
+    shared: bool,
+    template: &str,
+    migrator: &Migrator,
+    location: &str,
+) -> Result<bool, DbError> {
+    let admin = server.admin();
+    let engine = admin.engine();
+    // A shared template is made once, under a lock, by the first run.
+    let making = lock_shared_template(admin, engine, shared, template, location).await?;
+    let reused = making.is_some()
+        && admin.database_exists(template).await.map_err(sql_err(
+            engine,
+            "looking for the shared template",
+            location,
+        ))?;
+    if !reused {
+        admin.create_template(template).await.map_err(sql_err(
+            engine,
+            "creating the template database",
+            location,
+        ))?;
+        let migrated = server.migrate(template, migrator, location).await;
+        if migrated.is_err() && shared {
+            // Never leave a half-made shared template for the next run.
+            let _ = admin.drop_database(template).await;
+        }
+        migrated?;
+    }
+    if let Some(lock) = making {
+        lock.release().await;
+    }
+    Ok(reused)
+}
+
 /// Why a login to an engine's server failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginFailure {
@@ -200,7 +234,12 @@ where
 
 /// Logs in once with `options` ([`try_login`]), then opens the admin pool with
 /// `pool`; a failure names the URL (without password), the cause and what to check.
-async fn login<O, T, F, Fut>(engine: Engine, url: &str, options: &O, pool: F) -> Result<T, DbError>
+pub(super) async fn login<O, T, F, Fut>(
+    engine: Engine,
+    url: &str,
+    options: &O,
+    pool: F,
+) -> Result<T, DbError>
 where
     O: sqlx::ConnectOptions,
     O::Connection: Sized,
@@ -230,205 +269,35 @@ impl EngineServer {
         migrator: Migrator,
     ) -> Result<EngineServer, DbError> {
         let run_id = checked_identifier(run_id).to_string();
-        let mut started = None;
         let mut leftovers = Vec::new();
-        let run_lock;
-        let shared = matches!(source, ProviderSource::Url(_))
-            && std::env::var_os(SHARED_TEMPLATES_VAR).is_some();
-        let reused: bool;
-        let admin_url = match source {
+        let (admin_url, started) = match source {
             ProviderSource::Embedded { dir } => {
                 return Self::start_sqlite(dir, &run_id, source.describe(), migrator).await;
             }
-            ProviderSource::Url(url) => url.clone(),
+            ProviderSource::Url(url) => (url.clone(), None),
             ProviderSource::Container(spec) => {
                 leftovers.extend(container::sweep_leftovers(engine).await?);
                 let c = container::start(engine, spec).await?;
-                let url = c.admin_url.clone();
-                started = Some(c.container);
-                url
+                (c.admin_url.clone(), Some(c.container))
             }
         };
+        let location = redact_url(&admin_url);
         let described = match source {
-            ProviderSource::Container(_) => {
-                format!("{} at {}", source.describe(), redact_url(&admin_url))
-            }
+            ProviderSource::Container(_) => format!("{} at {location}", source.describe()),
             _ => source.describe(),
         };
-        let bad_url = |e: sqlx::Error| DbError::Unavailable {
-            engine,
-            reason: format!("{} is not a usable URL: {e}", redact_url(&admin_url)),
-        };
-        let target = match engine {
-            Engine::Postgres => {
-                let base = PgConnectOptions::from_str(&admin_url)
-                    .map_err(bad_url)?
-                    .options([("lock_timeout", format!("{}ms", LOCK_WAIT.as_millis()))]);
-                let admin = login(engine, &admin_url, &base, || {
-                    PgPoolOptions::new()
-                        .max_connections(ADMIN_CONNECTIONS)
-                        .connect_with(base.clone())
-                })
-                .await?;
-                run_lock = Some(RunLock::take_pg(engine, &base, &run_id, &admin_url).await?);
-                if matches!(source, ProviderSource::Url(_)) {
-                    leftovers.extend(sweep_ended_runs(Admin::Pg(&admin), &run_id).await);
-                }
-                let location = redact_url(&admin_url);
-                let template = template_name(shared, &migrator, &run_id);
-                // A shared template is made once, under a lock, by the first run.
-                let making =
-                    lock_shared_template(Admin::Pg(&admin), engine, shared, &template, &location)
-                        .await?;
-                reused = making.is_some()
-                    && Admin::Pg(&admin)
-                        .database_exists(&template)
-                        .await
-                        .map_err(sql_err(
-                            engine,
-                            "looking for the shared template",
-                            &location,
-                        ))?;
-                if !reused {
-                    // UTF-8 with byte-order collation whatever the server's defaults (a
-                    // cluster initialised as SQL_ASCII counts VARCHAR lengths in bytes), as
-                    // MariaDB's utf8mb4_bin and SQLite do.
-                    Admin::Pg(&admin)
-                        .create_database(
-                            &template,
-                            "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
-                        )
-                        .await
-                        .map_err(sql_err(engine, "creating the template database", &location))?;
-                    let migrated = async {
-                        let pool = PgPoolOptions::new()
-                            .max_connections(1)
-                            .connect_with(base.clone().database(&template))
-                            .await
-                            .map_err(sql_err(
-                                engine,
-                                "connecting to the template database",
-                                &location,
-                            ))?;
-                        let result = migrator
-                            .run(&pool)
-                            .await
-                            .map_err(migrate_err(engine, &format!("template {template}")));
-                        pool.close().await;
-                        result
-                    }
-                    .await;
-                    if migrated.is_err() && shared {
-                        // Never leave a half-made shared template for the next run.
-                        let _ = Admin::Pg(&admin).drop_database(&template).await;
-                    }
-                    migrated?;
-                }
-                if let Some(lock) = making {
-                    lock.release().await;
-                }
-                let version: String = sqlx::query_scalar("SHOW server_version_num")
-                    .fetch_one(&admin)
-                    .await
-                    .map_err(sql_err(engine, "reading the server's version", &location))?;
-                let strategy = match version.trim().parse::<i64>() {
-                    Ok(n) if n >= STRATEGY_SINCE => FILE_COPY,
-                    _ => "",
-                };
-                Target::Postgres {
-                    admin,
-                    base,
-                    admin_url,
-                    template,
-                    strategy,
-                }
-            }
-            Engine::MariaDb => {
-                let base = MySqlConnectOptions::from_str(&admin_url).map_err(bad_url)?;
-                let admin = login(engine, &admin_url, &base, || {
-                    MySqlPoolOptions::new()
-                        .max_connections(ADMIN_CONNECTIONS)
-                        .connect_with(base.clone())
-                })
-                .await?;
-                run_lock = Some(RunLock::take_mariadb(engine, &base, &run_id, &admin_url).await?);
-                if matches!(source, ProviderSource::Url(_)) {
-                    leftovers.extend(sweep_ended_runs(Admin::MariaDb(&admin), &run_id).await);
-                }
-                let location = redact_url(&admin_url);
-                let template = template_name(shared, &migrator, &run_id);
-                // A shared template is made once, under a lock, by the first run.
-                let making = lock_shared_template(
-                    Admin::MariaDb(&admin),
-                    engine,
-                    shared,
-                    &template,
-                    &location,
-                )
-                .await?;
-                reused = making.is_some()
-                    && Admin::MariaDb(&admin)
-                        .database_exists(&template)
-                        .await
-                        .map_err(sql_err(
-                            engine,
-                            "looking for the shared template",
-                            &location,
-                        ))?;
-                if !reused {
-                    Admin::MariaDb(&admin)
-                        .create_database(&template, MARIADB_CHARSET)
-                        .await
-                        .map_err(sql_err(engine, "creating the template database", &location))?;
-                }
-                let pool = mariadb_pool(&base, &template, 1).await.map_err(sql_err(
-                    engine,
-                    "connecting to the template database",
-                    &location,
-                ))?;
-                if !reused {
-                    let migrated = migrator
-                        .run(&pool)
-                        .await
-                        .map_err(migrate_err(engine, &format!("template {template}")));
-                    if migrated.is_err() && shared {
-                        // Never leave a half-made shared template for the next run.
-                        let _ = Admin::MariaDb(&admin).drop_database(&template).await;
-                    }
-                    migrated?;
-                }
-                if let Some(lock) = making {
-                    lock.release().await;
-                }
-                let copy = copy_script(&pool, &template).await.map_err(sql_err(
-                    engine,
-                    "reading the template's tables",
-                    &location,
-                ))?;
-                if copy.is_none() {
-                    tracing::info!(%engine, "the template holds more than tables: each scenario database runs the migrations");
-                }
-                pool.close().await;
-                Target::MariaDb {
-                    admin,
-                    base,
-                    admin_url,
-                    template,
-                    copy,
-                }
-            }
-            Engine::Sqlite => unreachable!("SQLite is embedded"),
-        };
+        let by_url = matches!(source, ProviderSource::Url(_));
+        let shared = by_url && std::env::var_os(SHARED_TEMPLATES_VAR).is_some();
+        let server = Server::log_in(engine, &admin_url).await?;
+        let run_lock = server.take_run_lock(&run_id, &location).await?;
+        if by_url {
+            leftovers.extend(sweep_ended_runs(server.admin(), &run_id).await);
+        }
+        let template = template_name(shared, &migrator, &run_id);
+        let reused = make_template(&server, shared, &template, &migrator, &location).await?;
+        let target = server.into_target(admin_url, template, &location).await?;
         let health = Health::new(engine);
-        let heartbeat = Some(match &target {
-            Target::Postgres {
-                base, admin_url, ..
-            } => health::watch(health.clone(), base.clone(), admin_url),
-            Target::MariaDb {
-                base, admin_url, ..
-            } => health::watch(health.clone(), base.clone(), admin_url),
-            Target::Sqlite { .. } => unreachable!("SQLite is embedded"),
-        });
+        let heartbeat = Some(dialect::heartbeat(&target, &health));
         let mut maker = Maker::new(engine, run_id, target, migrator);
         // A shared template found again was checked by the run that made it.
         if !reused {
@@ -438,7 +307,7 @@ impl EngineServer {
             described,
             maker: Arc::new(maker),
             container: Mutex::new(started),
-            run_lock: tokio::sync::Mutex::new(run_lock),
+            run_lock: tokio::sync::Mutex::new(Some(run_lock)),
             leftovers,
             warm: None,
             dropper: None,
@@ -738,88 +607,6 @@ impl EngineServer {
     }
 }
 
-/// A run's mark on a server given by URL (or in its container): a session lock it
-/// holds on a connection of its own from before it creates its first database
-/// until it ends. The server releases it when that connection ends, however the
-/// run ends (`kill -9` included), so another run tells an ended run from a
-/// running one by whether its lock is held — on any host, without clocks. On
-/// PostgreSQL it is a session advisory lock (seen by every database of the server
-/// in `pg_locks`); on MariaDB a named lock (`GET_LOCK`, server-wide).
-enum RunLock {
-    Postgres(PgConnection),
-    MariaDb(MySqlConnection),
-}
-
-impl RunLock {
-    async fn take_pg(
-        engine: Engine,
-        base: &PgConnectOptions,
-        run_id: &str,
-        admin_url: &str,
-    ) -> Result<RunLock, DbError> {
-        let location = redact_url(admin_url);
-        let mut connection = PgConnection::connect_with(base).await.map_err(sql_err(
-            engine,
-            "connecting to hold the run's lock",
-            &location,
-        ))?;
-        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(pg_lock_key(run_id))
-            .fetch_one(&mut connection)
-            .await
-            .map_err(sql_err(engine, "taking the run's lock", &location))?;
-        if !taken {
-            return Err(another_run_holds(engine, run_id));
-        }
-        Ok(RunLock::Postgres(connection))
-    }
-
-    async fn take_mariadb(
-        engine: Engine,
-        base: &MySqlConnectOptions,
-        run_id: &str,
-        admin_url: &str,
-    ) -> Result<RunLock, DbError> {
-        let location = redact_url(admin_url);
-        let mut connection = MySqlConnection::connect_with(base).await.map_err(sql_err(
-            engine,
-            "connecting to hold the run's lock",
-            &location,
-        ))?;
-        let taken: Option<i64> = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
-            .bind(run_lock_name(run_id))
-            .fetch_one(&mut connection)
-            .await
-            .map_err(sql_err(engine, "taking the run's lock", &location))?;
-        if taken != Some(1) {
-            return Err(another_run_holds(engine, run_id));
-        }
-        Ok(RunLock::MariaDb(connection))
-    }
-
-    async fn release(self) {
-        let _ = match self {
-            RunLock::Postgres(connection) => connection.close().await,
-            RunLock::MariaDb(connection) => connection.close().await,
-        };
-    }
-}
-
-/// Admin connections per server: one for each of the warm pool's
-/// [`FILLERS`](super::pool::FILLERS), one for the dropper, so that a scenario's
-/// copy never waits for a drop, and one for the run's own work (its template,
-/// the sweep of ended runs).
-const ADMIN_CONNECTIONS: u32 = super::pool::FILLERS as u32 + 2;
-
-fn another_run_holds(engine: Engine, run_id: &str) -> DbError {
-    DbError::Unavailable {
-        engine,
-        reason: format!(
-            "another run with the same id ({run_id}) holds its lock on the server; start again"
-        ),
-    }
-}
-
 /// Drops, on a server given by URL, the databases of runs that have ended (their
 /// lock is free); `own` is this run. Returns what it did as sentences.
 async fn sweep_ended_runs(admin: Admin<'_>, own: &str) -> Vec<String> {
@@ -987,6 +774,11 @@ async fn drop_run(admin: Admin<'_>, run_id: &str) -> Result<Vec<String>, sqlx::E
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
+    use sqlx::mysql::MySqlConnectOptions;
+    use sqlx::postgres::PgConnectOptions;
+
     use super::*;
 
     /// Port 1 on the loopback address: nothing listens there, so the connection is

@@ -60,6 +60,30 @@ pub fn select(
     Ok(Selection { selected, required })
 }
 
+/// The engines a program other than the runner names on its command line (a
+/// benchmark's `--engines`: comma-separated names, or `all`), selected as the
+/// runner's own `--engines` selects them: exactly those, each required, so that
+/// one that does not come up stops the program with the reason.
+pub fn named(list: &str) -> Result<Selection> {
+    let engines: BTreeSet<Engine> = Engine::parse_list(list)?.into_iter().collect();
+    Ok(Selection {
+        selected: engines.clone(),
+        required: engines,
+    })
+}
+
+/// Brings up the servers of `selection` (see [`named`]) for a program other than
+/// the runner (a benchmark), as the runner brings up its own ([`start`]), under a
+/// new run id: its SQLite folder in `sqlite_dir` and its databases on servers
+/// are the next run's to remove if it is killed.
+pub async fn start_own_run(
+    suite: &Suite,
+    selection: &Selection,
+    sqlite_dir: &Path,
+) -> Result<Started> {
+    start(suite, selection, Mode::Main, &super::run_id(), sqlite_dir).await
+}
+
 /// The servers that came up, and the engines that did not (with the reason).
 pub struct Started {
     /// One server per engine that runs.
@@ -189,4 +213,32 @@ pub async fn start(
         not_run,
         sqlite_lock,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// The runner's command line, for its options alone.
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: KenshoArgs,
+    }
+
+    #[test]
+    fn engines_named_by_a_program_are_selected_as_the_runner_selects_its_own() {
+        for list in ["sqlite", "postgres,mariadb", "mariadb,sqlite", "all"] {
+            let cli = Cli::parse_from(["kensho", "--engines", list]);
+            let runner = select(&cli.args, Mode::Main, None).unwrap();
+            assert_eq!(named(list).unwrap(), runner, "{list}");
+        }
+        let all = named("all").unwrap();
+        assert_eq!(all.selected, BTreeSet::from(Engine::ALL));
+        assert_eq!(all.required, BTreeSet::from(Engine::ALL));
+        let refused = named("sqlite,oracle").unwrap_err().to_string();
+        assert!(refused.contains("oracle"), "{refused}");
+    }
 }
