@@ -81,7 +81,14 @@ pub async fn start_own_run(
     selection: &Selection,
     sqlite_dir: &Path,
 ) -> Result<Started> {
-    start(suite, selection, Mode::Main, &super::run_id(), sqlite_dir).await
+    start(
+        suite,
+        selection,
+        Mode::Main,
+        &super::run::run_id(),
+        sqlite_dir,
+    )
+    .await
 }
 
 /// The servers that came up, and the engines that did not (with the reason).

@@ -158,7 +158,7 @@ fn plan(
 }
 
 /// A name for this run, unique on the machine: the process id and the time.
-fn run_id() -> String {
+pub(super) fn run_id() -> String {
     let secs = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
