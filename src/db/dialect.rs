@@ -2,7 +2,7 @@
 //! with its connection options, the run's lock, connecting to the template to
 //! migrate it, and what the scenario databases' copies need of the migrated
 //! template (PostgreSQL's copy strategy by server version, MariaDB's copy
-//! script). The steps themselves are written once in [`super::server`], over
+//! script). The steps themselves are written once in `super::server`, over
 //! [`Admin`].
 
 use std::str::FromStr;
@@ -14,11 +14,11 @@ use sqlx::{Connection as _, MySqlConnection, MySqlPool, PgConnection, PgPool};
 
 use super::admin::{Admin, pg_lock_key, run_lock_name};
 use super::health::{self, Health};
+use super::login::login;
 use super::maker::{
     FILE_COPY, STRATEGY_SINCE, Target, copy_script, mariadb_pool, migrate_err, sql_err,
 };
 use super::redact::redact_url;
-use super::server::login;
 use super::{DbError, Engine, LOCK_WAIT};
 
 /// Admin connections per server: one for each of the warm pool's

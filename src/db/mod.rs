@@ -12,6 +12,7 @@ mod admin;
 mod container;
 mod dialect;
 pub mod health;
+mod login;
 mod maker;
 mod pool;
 pub mod provider;

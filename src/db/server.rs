@@ -16,14 +16,11 @@ use testcontainers_modules::testcontainers::{ContainerAsync, GenericImage};
 use super::admin::{Admin, HeldLock, checked_identifier};
 use super::dialect::{self, RunLock, Server};
 use super::health::{self, Health};
+use super::login::LOGIN_WAIT;
 use super::maker::{Maker, SCENARIO_POOL_SIZE, ScenarioDb, Target, migrate_err, sql_err};
 use super::pool::{Dropper, Warm};
 use super::redact::redact_url;
 use super::{DbError, Engine, ProviderSource, container};
-
-/// How long a login waits for the server's answer (a host that drops packets
-/// never refuses).
-const LOGIN_WAIT: Duration = Duration::from_secs(10);
 
 /// Longest a run waits for another to finish making the shared template: making
 /// it (creating and migrating one database) takes a few seconds.
@@ -155,107 +152,6 @@ async fn make_template(
         lock.release().await;
     }
     Ok(reused)
-}
-
-/// Why a login to an engine's server failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LoginFailure {
-    /// Nothing accepts connections at the URL's host and port.
-    Refused,
-    /// The server refused the user or the password.
-    Authentication,
-    /// The server did not answer within [`LOGIN_WAIT`].
-    NoAnswer,
-    /// Anything else (no such database, name resolution, TLS, ...).
-    Other,
-}
-
-impl LoginFailure {
-    /// The failure `e` of a connection attempt is.
-    pub fn of(e: &sqlx::Error) -> LoginFailure {
-        match e {
-            sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-                LoginFailure::Refused
-            }
-            sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-                LoginFailure::NoAnswer
-            }
-            // SQLSTATE class 28: invalid authorization (PostgreSQL 28P01 is a wrong
-            // password; MariaDB's "access denied", 1045, carries 28000).
-            sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("28")) => {
-                LoginFailure::Authentication
-            }
-            _ => LoginFailure::Other,
-        }
-    }
-
-    /// What to check, in words.
-    fn hint(self) -> String {
-        match self {
-            LoginFailure::Refused => {
-                "nothing accepts connections there (connection refused): check the URL's host and port, and that the server runs".into()
-            }
-            LoginFailure::Authentication => {
-                "the server refused the login: check the URL's user and password".into()
-            }
-            LoginFailure::NoAnswer => format!(
-                "no answer within {} s: check the URL's host and port, and the network",
-                LOGIN_WAIT.as_secs()
-            ),
-            LoginFailure::Other => "check the URL".into(),
-        }
-    }
-}
-
-/// One login attempt with `options`, which fails at once when the connection is
-/// refused or the login rejected: a server given by URL is either there or not, and
-/// a container is only connected to once its log says it is ready.
-pub async fn try_login<O>(options: &O) -> Result<(), (LoginFailure, sqlx::Error)>
-where
-    O: sqlx::ConnectOptions,
-    O::Connection: Sized,
-{
-    use sqlx::Connection;
-    let connected = match tokio::time::timeout(LOGIN_WAIT, options.connect()).await {
-        Ok(connected) => connected,
-        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::TimedOut,
-            format!("no answer within {} s", LOGIN_WAIT.as_secs()),
-        ))),
-    };
-    match connected {
-        Ok(connection) => connection
-            .close()
-            .await
-            .map_err(|e| (LoginFailure::of(&e), e)),
-        Err(e) => Err((LoginFailure::of(&e), e)),
-    }
-}
-
-/// Logs in once with `options` ([`try_login`]), then opens the admin pool with
-/// `pool`; a failure names the URL (without password), the cause and what to check.
-pub(super) async fn login<O, T, F, Fut>(
-    engine: Engine,
-    url: &str,
-    options: &O,
-    pool: F,
-) -> Result<T, DbError>
-where
-    O: sqlx::ConnectOptions,
-    O::Connection: Sized,
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
-{
-    let failed = |(failure, e): (LoginFailure, sqlx::Error)| DbError::Unavailable {
-        engine,
-        reason: format!(
-            "cannot log in to {}: {e}; {}",
-            redact_url(url),
-            failure.hint()
-        ),
-    };
-    try_login(options).await.map_err(failed)?;
-    pool().await.map_err(|e| failed((LoginFailure::of(&e), e)))
 }
 
 impl EngineServer {
@@ -774,28 +670,13 @@ async fn drop_run(admin: Admin<'_>, run_id: &str) -> Result<Vec<String>, sqlx::E
 
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
-
-    use sqlx::mysql::MySqlConnectOptions;
-    use sqlx::postgres::PgConnectOptions;
+    use crate::db::login::LoginFailure;
 
     use super::*;
 
     /// Port 1 on the loopback address: nothing listens there, so the connection is
     /// refused.
     const NOTHING_THERE: &str = "127.0.0.1:1";
-
-    #[tokio::test]
-    async fn a_refused_connection_fails_at_once_as_refused() {
-        let pg = PgConnectOptions::from_str(&format!("postgres://postgres:pw@{NOTHING_THERE}/x"))
-            .unwrap();
-        let (failure, _) = try_login(&pg).await.unwrap_err();
-        assert_eq!(failure, LoginFailure::Refused);
-        let my =
-            MySqlConnectOptions::from_str(&format!("mysql://root:pw@{NOTHING_THERE}")).unwrap();
-        let (failure, _) = try_login(&my).await.unwrap_err();
-        assert_eq!(failure, LoginFailure::Refused);
-    }
 
     #[tokio::test]
     async fn a_server_given_by_url_that_refuses_is_unavailable_with_the_cause_and_no_password() {

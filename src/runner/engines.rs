@@ -81,14 +81,7 @@ pub async fn start_own_run(
     selection: &Selection,
     sqlite_dir: &Path,
 ) -> Result<Started> {
-    start(
-        suite,
-        selection,
-        Mode::Main,
-        &super::run::run_id(),
-        sqlite_dir,
-    )
-    .await
+    start(suite, selection, Mode::Main, &run_id(), sqlite_dir).await
 }
 
 /// The servers that came up, and the engines that did not (with the reason).
@@ -220,6 +213,15 @@ pub async fn start(
         not_run,
         sqlite_lock,
     })
+}
+
+/// A name for this run, unique on the machine: the process id and the time.
+pub fn run_id() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{}_{}", std::process::id(), secs % 1_000_000)
 }
 
 #[cfg(test)]

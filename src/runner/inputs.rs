@@ -175,7 +175,7 @@ const CONCURRENCY_OPTION: &str = "concurrency";
 fn concurrency(text: &str) -> Result<usize, String> {
     let fix = format!(
         "give --concurrency the number of scenarios to run at once: 1 or more (default {})",
-        super::run::MAX_CONCURRENT_SCENARIOS
+        super::options::MAX_CONCURRENT_SCENARIOS
     );
     match text.trim().parse::<usize>() {
         Ok(0) => Err(format!("0 scenarios at once would never start one; {fix}")),

@@ -83,6 +83,11 @@ pub struct KenshoArgs {
     pub sqlite_dir: Option<PathBuf>,
 }
 
+/// How many scenarios run at once (across engines) unless `--concurrency`
+/// says otherwise: enough to keep two cores busy while scenarios wait on
+/// locks, sleeps and the databases' disks.
+pub const MAX_CONCURRENT_SCENARIOS: usize = 16;
+
 /// Which entry point runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

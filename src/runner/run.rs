@@ -18,7 +18,7 @@ use cucumber::{World as _, WriterExt as _, cli};
 
 use super::features::PerEngine;
 use super::interrupt::{self, Admission, Interruptible, Phase, RunControl};
-use super::options::{KenshoArgs, Mode, RunOptions, Setup};
+use super::options::{KenshoArgs, MAX_CONCURRENT_SCENARIOS, Mode, RunOptions, Setup};
 use super::summary::{self, Report};
 use super::{engines, history, hooks, inputs, limits, progress};
 use crate::authoring::Timings;
@@ -36,10 +36,6 @@ pub(super) type CommandLine = cli::Opts<
     cli::Compose<cucumber::writer::basic::Cli, cli::Empty>,
     KenshoArgs,
 >;
-
-/// How many scenarios run at once (across engines): enough to keep two cores
-/// busy while scenarios wait on locks, sleeps and the databases' disks.
-pub(super) const MAX_CONCURRENT_SCENARIOS: usize = 16;
 
 /// Most databases an engine keeps ready: each holds a connection, and a server
 /// given by URL may allow only 100 (16 scenarios with 5 connections each, the
@@ -148,22 +144,13 @@ fn plan(
         selection,
         earlier_timings,
         named,
-        id: run_id(),
+        id: engines::run_id(),
         started,
         setup: options.setup,
         keep_failed: options.keep_failed,
         reports: options.reports,
     };
     Ok((plan, opts))
-}
-
-/// A name for this run, unique on the machine: the process id and the time.
-pub(super) fn run_id() -> String {
-    let secs = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("{}_{}", std::process::id(), secs % 1_000_000)
 }
 
 /// Answers what runs no scenario: `--services`, a rerun list without a failed
