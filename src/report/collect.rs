@@ -286,194 +286,12 @@ impl Collected {
     ) {
         let key: Key = (feature.name.clone(), scenario.position.line);
         match ev {
-            event::Scenario::Started => {
-                let (base, engine) = split_engine(&feature.name);
-                let engine = engine.map(|e| e.name()).unwrap_or_default();
-                let path = feature
-                    .path
-                    .as_deref()
-                    .map(|p| {
-                        p.strip_prefix(&self.root)
-                            .unwrap_or(p)
-                            .display()
-                            .to_string()
-                    })
-                    .unwrap_or_default();
-                let mut no_file = Source::default();
-                let source = match &feature.path {
-                    Some(p) => self.sources.entry(p.clone()).or_insert_with(|| {
-                        let text = std::fs::read_to_string(p).unwrap_or_default();
-                        Source {
-                            language: file_language(&text).to_string(),
-                            comments: file_comments(&text),
-                            text: Some(text),
-                        }
-                    }),
-                    None => &mut no_file,
-                };
-                let index_key = format!("{path}\u{0}{base}");
-                let f = match self.feature_index.get(&index_key) {
-                    Some(&f) => f,
-                    None => {
-                        self.features.push(FeatureReport {
-                            keyword: feature.keyword.trim().to_string(),
-                            name: base.to_string(),
-                            path,
-                            description: feature.description.clone().unwrap_or_default(),
-                            line: feature.position.line,
-                            tags: feature
-                                .tags
-                                .iter()
-                                .filter(|t| t.as_str() != engine)
-                                .cloned()
-                                .collect(),
-                            language: source.language.clone(),
-                            working: comments_between(&source.comments, 0, feature.position.line),
-                            scenarios: Vec::new(),
-                            source: source.text.take().unwrap_or_default(),
-                        });
-                        self.feature_index
-                            .insert(index_key, self.features.len() - 1);
-                        self.features.len() - 1
-                    }
-                };
-                let variant = scenario
-                    .tags
-                    .iter()
-                    .chain(&feature.tags)
-                    .find_map(|t| t.strip_prefix("differential(")?.strip_suffix(')'))
-                    .map(|flag| format!("{flag}: off and on"));
-                let steps = feature
-                    .background
-                    .iter()
-                    .chain(rule.and_then(|r| r.background.as_ref()))
-                    .flat_map(|b| &b.steps)
-                    .chain(&scenario.steps)
-                    .map(listed_step)
-                    .collect();
-                let ends = self
-                    .ends
-                    .entry(feature.name.clone())
-                    .or_insert_with(|| block_ends(feature));
-                let working = scenario_working(&source.comments, ends, rule, scenario);
-                let mut report = ScenarioReport {
-                    working,
-                    keyword: scenario.keyword.trim().to_string(),
-                    name: scenario.name.clone(),
-                    engine: engine.to_string(),
-                    variant,
-                    line: scenario.position.line,
-                    tags: scenario.tags.clone(),
-                    steps,
-                    started_ms: millis(Some(UNIX_EPOCH), at),
-                    ..ScenarioReport::default()
-                };
-                let scenarios = &mut self.features[f].scenarios;
-                // A retry (`--retry N`) starts the scenario again: it stays one
-                // scenario, its last attempt, with the earlier ones in `earlier`.
-                let index = match self.open.get(&key) {
-                    Some(open) if open.feature == f => {
-                        let mut before = std::mem::take(&mut scenarios[open.scenario]);
-                        report.earlier = std::mem::take(&mut before.earlier);
-                        report.earlier.push(before);
-                        scenarios[open.scenario] = report;
-                        open.scenario
-                    }
-                    _ => {
-                        scenarios.push(report);
-                        scenarios.len() - 1
-                    }
-                };
-                let open = Open {
-                    feature: f,
-                    scenario: index,
-                    next: 0,
-                };
-                self.open.insert(key.clone(), open);
-                self.started.insert(key, at);
-            }
+            event::Scenario::Started => self.scenario_started(feature, rule, scenario, key, at),
             event::Scenario::Step(step, ev) | event::Scenario::Background(step, ev) => {
-                let step_key = (key.0.clone(), key.1, step.position.line);
-                let (status, location) = match ev {
-                    event::Step::Started => {
-                        self.step_started.insert(step_key, at);
-                        return;
-                    }
-                    event::Step::Passed(_, location) => (StepStatus::Passed, location),
-                    event::Step::Skipped => (StepStatus::Skipped, None),
-                    event::Step::Failed(_, location, _, StepError::NotFound) => {
-                        (StepStatus::Undefined, location)
-                    }
-                    event::Step::Failed(_, location, _, StepError::AmbiguousMatch(e)) => {
-                        (StepStatus::Ambiguous(e.to_string()), location)
-                    }
-                    event::Step::Failed(_, location, _, error) => {
-                        (StepStatus::Failed(failure_text(&error)), location)
-                    }
-                };
-                let began = self.step_started.remove(&step_key);
-                let location = location.map(|l| format!("{}:{}", l.path, l.line));
-                let duration_ms = millis(began, at);
-                let Some(open) = self.open.get_mut(&key) else {
-                    return;
-                };
-                let Some(s) = self
-                    .features
-                    .get_mut(open.feature)
-                    .and_then(|f| f.scenarios.get_mut(open.scenario))
-                else {
-                    return;
-                };
-                // The step listed at the start: the next one of this line and text.
-                let listed = (open.next..s.steps.len()).find(|&i| {
-                    s.steps[i].line == step.position.line && s.steps[i].text == step.value
-                });
-                let index = match listed {
-                    Some(i) => i,
-                    None => {
-                        s.steps.push(listed_step(&step));
-                        s.steps.len() - 1
-                    }
-                };
-                let report = &mut s.steps[index];
-                report.status = status;
-                report.duration_ms = duration_ms;
-                report.location = location;
-                open.next = index + 1;
+                self.step_event(key, &step, ev, at)
             }
             event::Scenario::Hook(which, event::Hook::Failed(_, info)) => {
-                let message = info
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "the hook panicked".into());
-                let report = StepReport {
-                    keyword: "Hook".into(),
-                    text: match which {
-                        HookType::Before => "before the scenario".into(),
-                        HookType::After => "after the scenario".into(),
-                    },
-                    status: StepStatus::Failed(message),
-                    ..StepReport::default()
-                };
-                let Some(open) = self.open.get_mut(&key) else {
-                    return;
-                };
-                let Some(s) = self
-                    .features
-                    .get_mut(open.feature)
-                    .and_then(|f| f.scenarios.get_mut(open.scenario))
-                else {
-                    return;
-                };
-                match which {
-                    // Before any step: the steps stay listed, skipped.
-                    HookType::Before => {
-                        s.steps.insert(open.next, report);
-                        open.next += 1;
-                    }
-                    HookType::After => s.steps.push(report),
-                }
+                self.hook_failed(&key, which, info.as_ref())
             }
             event::Scenario::Finished => {
                 let began = self.started.remove(&key);
@@ -482,6 +300,196 @@ impl Collected {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A scenario (or a retry of it) starts: its feature's report (made at its
+    /// first scenario), and its own, with every step listed as skipped.
+    fn scenario_started(
+        &mut self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        key: Key,
+        at: SystemTime,
+    ) {
+        let (base, engine) = split_engine(&feature.name);
+        let engine = engine.map(|e| e.name()).unwrap_or_default();
+        let path = feature
+            .path
+            .as_deref()
+            .map(|p| {
+                p.strip_prefix(&self.root)
+                    .unwrap_or(p)
+                    .display()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let mut no_file = Source::default();
+        let source = match &feature.path {
+            Some(p) => self.sources.entry(p.clone()).or_insert_with(|| {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                Source {
+                    language: file_language(&text).to_string(),
+                    comments: file_comments(&text),
+                    text: Some(text),
+                }
+            }),
+            None => &mut no_file,
+        };
+        let f = feature_report(
+            &mut self.features,
+            &mut self.feature_index,
+            (feature, base, engine, path),
+            source,
+        );
+        let variant = scenario
+            .tags
+            .iter()
+            .chain(&feature.tags)
+            .find_map(|t| t.strip_prefix("differential(")?.strip_suffix(')'))
+            .map(|flag| format!("{flag}: off and on"));
+        let steps = feature
+            .background
+            .iter()
+            .chain(rule.and_then(|r| r.background.as_ref()))
+            .flat_map(|b| &b.steps)
+            .chain(&scenario.steps)
+            .map(listed_step)
+            .collect();
+        let ends = self
+            .ends
+            .entry(feature.name.clone())
+            .or_insert_with(|| block_ends(feature));
+        let working = scenario_working(&source.comments, ends, rule, scenario);
+        let mut report = ScenarioReport {
+            working,
+            keyword: scenario.keyword.trim().to_string(),
+            name: scenario.name.clone(),
+            engine: engine.to_string(),
+            variant,
+            line: scenario.position.line,
+            tags: scenario.tags.clone(),
+            steps,
+            started_ms: millis(Some(UNIX_EPOCH), at),
+            ..ScenarioReport::default()
+        };
+        let scenarios = &mut self.features[f].scenarios;
+        // A retry (`--retry N`) starts the scenario again: it stays one
+        // scenario, its last attempt, with the earlier ones in `earlier`.
+        let index = match self.open.get(&key) {
+            Some(open) if open.feature == f => {
+                let mut before = std::mem::take(&mut scenarios[open.scenario]);
+                report.earlier = std::mem::take(&mut before.earlier);
+                report.earlier.push(before);
+                scenarios[open.scenario] = report;
+                open.scenario
+            }
+            _ => {
+                scenarios.push(report);
+                scenarios.len() - 1
+            }
+        };
+        let open = Open {
+            feature: f,
+            scenario: index,
+            next: 0,
+        };
+        self.open.insert(key.clone(), open);
+        self.started.insert(key, at);
+    }
+
+    /// A step's event: its start time, or its outcome filed in the step listed
+    /// at the scenario's start.
+    fn step_event(
+        &mut self,
+        key: Key,
+        step: &gherkin::Step,
+        ev: event::Step<ScenarioWorld>,
+        at: SystemTime,
+    ) {
+        let step_key = (key.0.clone(), key.1, step.position.line);
+        let (status, location) = match ev {
+            event::Step::Started => {
+                self.step_started.insert(step_key, at);
+                return;
+            }
+            event::Step::Passed(_, location) => (StepStatus::Passed, location),
+            event::Step::Skipped => (StepStatus::Skipped, None),
+            event::Step::Failed(_, location, _, StepError::NotFound) => {
+                (StepStatus::Undefined, location)
+            }
+            event::Step::Failed(_, location, _, StepError::AmbiguousMatch(e)) => {
+                (StepStatus::Ambiguous(e.to_string()), location)
+            }
+            event::Step::Failed(_, location, _, error) => {
+                (StepStatus::Failed(failure_text(&error)), location)
+            }
+        };
+        let began = self.step_started.remove(&step_key);
+        let location = location.map(|l| format!("{}:{}", l.path, l.line));
+        let duration_ms = millis(began, at);
+        let Some(open) = self.open.get_mut(&key) else {
+            return;
+        };
+        let Some(s) = self
+            .features
+            .get_mut(open.feature)
+            .and_then(|f| f.scenarios.get_mut(open.scenario))
+        else {
+            return;
+        };
+        // The step listed at the start: the next one of this line and text.
+        let listed = (open.next..s.steps.len())
+            .find(|&i| s.steps[i].line == step.position.line && s.steps[i].text == step.value);
+        let index = match listed {
+            Some(i) => i,
+            None => {
+                s.steps.push(listed_step(step));
+                s.steps.len() - 1
+            }
+        };
+        let report = &mut s.steps[index];
+        report.status = status;
+        report.duration_ms = duration_ms;
+        report.location = location;
+        open.next = index + 1;
+    }
+
+    /// A failed hook, as a failed step of its scenario: before its steps (which
+    /// stay listed, skipped) or after them.
+    fn hook_failed(&mut self, key: &Key, which: HookType, info: &(dyn std::any::Any + Send)) {
+        let message = info
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the hook panicked".into());
+        let report = StepReport {
+            keyword: "Hook".into(),
+            text: match which {
+                HookType::Before => "before the scenario".into(),
+                HookType::After => "after the scenario".into(),
+            },
+            status: StepStatus::Failed(message),
+            ..StepReport::default()
+        };
+        let Some(open) = self.open.get_mut(key) else {
+            return;
+        };
+        let Some(s) = self
+            .features
+            .get_mut(open.feature)
+            .and_then(|f| f.scenarios.get_mut(open.scenario))
+        else {
+            return;
+        };
+        match which {
+            // Before any step: the steps stay listed, skipped.
+            HookType::Before => {
+                s.steps.insert(open.next, report);
+                open.next += 1;
+            }
+            HookType::After => s.steps.push(report),
         }
     }
 
@@ -853,6 +861,41 @@ pub fn write(dir: &Path, report: &RunReport, lists: &[(&str, String)]) -> bool {
             // Every report error names the path.
             eprintln!("kensho: the reports could not be written: {e}; the run fails");
             false
+        }
+    }
+}
+
+/// The index of the report of `feature` (its name without the engine,
+/// `base`; its file, `path`), made now for its first scenario.
+fn feature_report(
+    features: &mut Vec<FeatureReport>,
+    feature_index: &mut HashMap<String, usize>,
+    (feature, base, engine, path): (&gherkin::Feature, &str, &str, String),
+    source: &mut Source,
+) -> usize {
+    let index_key = format!("{path}\u{0}{base}");
+    match feature_index.get(&index_key) {
+        Some(&f) => f,
+        None => {
+            features.push(FeatureReport {
+                keyword: feature.keyword.trim().to_string(),
+                name: base.to_string(),
+                path,
+                description: feature.description.clone().unwrap_or_default(),
+                line: feature.position.line,
+                tags: feature
+                    .tags
+                    .iter()
+                    .filter(|t| t.as_str() != engine)
+                    .cloned()
+                    .collect(),
+                language: source.language.clone(),
+                working: comments_between(&source.comments, 0, feature.position.line),
+                scenarios: Vec::new(),
+                source: source.text.take().unwrap_or_default(),
+            });
+            feature_index.insert(index_key, features.len() - 1);
+            features.len() - 1
         }
     }
 }
