@@ -268,6 +268,17 @@ impl Collected {
         }
     }
 
+    /// The running scenario of `key`: where its next step is, and its report.
+    fn open_scenario(&mut self, key: &Key) -> Option<(&mut Open, &mut ScenarioReport)> {
+        let open = self.open.get_mut(key)?;
+        let report = self
+            .features
+            .get_mut(open.feature)?
+            .scenarios
+            .get_mut(open.scenario)?;
+        Some((open, report))
+    }
+
     fn scenario_mut(&mut self, key: &Key) -> Option<&mut ScenarioReport> {
         let open = *self.open.get(key)?;
         self.features
@@ -429,14 +440,7 @@ impl Collected {
         let began = self.step_started.remove(&step_key);
         let location = location.map(|l| format!("{}:{}", l.path, l.line));
         let duration_ms = millis(began, at);
-        let Some(open) = self.open.get_mut(&key) else {
-            return;
-        };
-        let Some(s) = self
-            .features
-            .get_mut(open.feature)
-            .and_then(|f| f.scenarios.get_mut(open.scenario))
-        else {
+        let Some((open, s)) = self.open_scenario(&key) else {
             return;
         };
         // The step listed at the start: the next one of this line and text.
@@ -473,14 +477,7 @@ impl Collected {
             status: StepStatus::Failed(message),
             ..StepReport::default()
         };
-        let Some(open) = self.open.get_mut(key) else {
-            return;
-        };
-        let Some(s) = self
-            .features
-            .get_mut(open.feature)
-            .and_then(|f| f.scenarios.get_mut(open.scenario))
-        else {
+        let Some((open, s)) = self.open_scenario(key) else {
             return;
         };
         match which {
